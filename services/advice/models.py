@@ -1,0 +1,62 @@
+"""The advice service's own database: the statement bank, workflows and match results."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from shared.db import UtcDateTime, add_infrastructure_tables
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Section(Base):
+    __tablename__ = "sections"
+
+    key: Mapped[str] = mapped_column(sa.String(50), primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+
+
+class Workflow(Base):
+    __tablename__ = "workflows"
+
+    key: Mapped[str] = mapped_column(sa.String(50), primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    sections: Mapped[list[str]] = mapped_column(sa.JSON)
+
+
+class Statement(Base):
+    """One version of a statement. Editing adds a version; packs record the versions they used."""
+
+    __tablename__ = "statements"
+    __table_args__ = (sa.UniqueConstraint("key", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(100), index=True)
+    version: Mapped[int]
+    title: Mapped[str] = mapped_column(sa.String(300))
+    body: Mapped[str] = mapped_column(sa.Text)
+    section: Mapped[str] = mapped_column(sa.String(50))
+    priority: Mapped[int]
+    workflows: Mapped[list[str]] = mapped_column(sa.JSON)
+    condition: Mapped[Any] = mapped_column(sa.JSON)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class MatchResult(Base):
+    __tablename__ = "match_results"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enquiry_id: Mapped[str] = mapped_column(sa.String(36), unique=True)
+    workflow: Mapped[str] = mapped_column(sa.String(50))
+    statements: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON)
+    matched_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+add_infrastructure_tables(Base.metadata)
+metadata = Base.metadata

@@ -1,0 +1,65 @@
+"""The queries the advice service needs."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from services.advice.domain import StatementVersion, WorkflowDefinition
+from services.advice.models import MatchResult, Section, Statement, Workflow
+
+
+def current_statements(session: Session) -> list[Statement]:
+    """The newest version of every statement."""
+    newest = (
+        sa.select(Statement.key, sa.func.max(Statement.version).label("version"))
+        .group_by(Statement.key)
+        .subquery()
+    )
+    return list(
+        session.scalars(
+            sa.select(Statement).join(
+                newest,
+                sa.and_(Statement.key == newest.c.key, Statement.version == newest.c.version),
+            )
+        )
+    )
+
+
+def latest_version(session: Session, key: str) -> Statement | None:
+    return session.scalar(
+        sa.select(Statement).where(Statement.key == key).order_by(Statement.version.desc()).limit(1)
+    )
+
+
+def get_workflow(session: Session, key: str) -> Workflow | None:
+    return session.get(Workflow, key)
+
+
+def all_workflows(session: Session) -> list[Workflow]:
+    return list(session.scalars(sa.select(Workflow).order_by(Workflow.key)))
+
+
+def section_titles(session: Session) -> dict[str, str]:
+    return {s.key: s.title for s in session.scalars(sa.select(Section))}
+
+
+def match_for(session: Session, enquiry_id: str) -> MatchResult | None:
+    return session.scalar(sa.select(MatchResult).where(MatchResult.enquiry_id == enquiry_id))
+
+
+def to_domain(statement: Statement) -> StatementVersion:
+    return StatementVersion(
+        key=statement.key,
+        version=statement.version,
+        title=statement.title,
+        body=statement.body,
+        section=statement.section,
+        priority=statement.priority,
+        workflows=tuple(statement.workflows),
+        condition=statement.condition,
+    )
+
+
+def workflow_to_domain(workflow: Workflow) -> WorkflowDefinition:
+    return WorkflowDefinition(workflow.key, workflow.title, tuple(workflow.sections))

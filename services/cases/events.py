@@ -1,0 +1,29 @@
+"""Events the cases service publishes (exchange ``cases.events``): a public contract, see
+docs/events.md. Case events carry no personal data beyond the case's own identifiers."""
+
+from __future__ import annotations
+
+from services.cases.models import Case
+from shared.clock import isoformat
+from shared.envelope import Envelope
+
+SOURCE = "cases"
+CASE_OPENED = "case.opened"
+
+
+def case_opened(case: Case, causation_id: str | None) -> Envelope:
+    return Envelope(
+        type=CASE_OPENED,
+        version=1,
+        source=SOURCE,
+        correlation_id=case.correlation_id,
+        causation_id=causation_id,
+        data={
+            "case_id": case.id,
+            "reference": case.reference,
+            "enquiry_id": case.enquiry_id,
+            "workflow": case.workflow,
+            "status": case.status,
+            "opened_at": isoformat(case.opened_at),
+        },
+    )

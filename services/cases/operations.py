@@ -1,0 +1,114 @@
+"""Use cases of the cases service. No nameko."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from services.cases import domain, events, repository, schemas
+from services.cases.models import Case, CaseAdvice, CaseDocument
+from shared.clock import utcnow
+from shared.envelope import Envelope, load_event_data
+from shared.errors import NotFound
+from shared.unit_of_work import Transaction
+
+
+def open_case_for_enquiry(tx: Transaction, event: Envelope) -> Case:
+    """One case per enquiry, whatever the number of deliveries."""
+    data = load_event_data(event, schemas.EnquirySubmittedData())
+    existing = repository.case_for_enquiry(tx.session, data["enquiry_id"])
+    if existing is not None:
+        return existing
+    now = utcnow()
+    sequence = repository.next_reference_sequence(tx.session, now.year)
+    case = Case(
+        id=str(uuid.uuid4()),
+        reference=domain.format_reference(now.year, sequence),
+        enquiry_id=data["enquiry_id"],
+        correlation_id=event.correlation_id,
+        workflow=data["workflow"],
+        status=domain.OPEN,
+        applicant_name=domain.applicant_name(data["answers"]),
+        opened_at=now,
+    )
+    tx.session.add(case)
+    tx.session.flush()
+    tx.emit(events.case_opened(case, causation_id=event.id))
+    tx.audit(
+        actor="system:cases",
+        action="case.opened",
+        entity_type="case",
+        entity_id=case.id,
+        case_id=case.id,
+        correlation_id=case.correlation_id,
+        causation_id=event.id,
+        after={"reference": case.reference, "workflow": case.workflow, "status": case.status},
+    )
+    return case
+
+
+def record_advice(tx: Transaction, event: Envelope) -> None:
+    data = load_event_data(event, schemas.AdviceMatchedData())
+    if repository.advice_for(tx.session, data["enquiry_id"]) is None:
+        tx.session.add(
+            CaseAdvice(
+                enquiry_id=data["enquiry_id"],
+                workflow=data["workflow"],
+                statements=data["statements"],
+                matched_at=data["matched_at"],
+            )
+        )
+
+
+def record_task(tx: Transaction, event: Envelope) -> None:
+    task = load_event_data(event, schemas.TaskEventData())["task"]
+    repository.record_task_revision(tx.session, {**task, "updated_at": utcnow()})
+
+
+def record_document(tx: Transaction, event: Envelope) -> None:
+    data = load_event_data(event, schemas.DocumentGeneratedData())
+    if tx.session.get(CaseDocument, data["document_id"]) is None:
+        tx.session.add(CaseDocument(**data))
+
+
+def record_audit_event(tx: Transaction, event: Envelope) -> None:
+    store_audit_entry(tx.session, event)
+
+
+def store_audit_entry(session: Session, event: Envelope) -> None:
+    """Also the audit sink for this service's own changes, written in the same transaction."""
+    data = load_event_data(event, schemas.AuditData())
+    repository.add_audit_entry(
+        session,
+        {
+            "event_id": event.id,
+            "correlation_id": event.correlation_id,
+            "source": event.source,
+            "recorded_at": utcnow(),
+            **data,
+        },
+    )
+
+
+def case_view(session: Session, reference: str) -> dict[str, Any]:
+    case = repository.find_case(session, reference)
+    if case is None:
+        raise NotFound("case", reference)
+    advice = repository.advice_for(session, case.enquiry_id)
+    return {
+        **schemas.CaseSchema().dump(case),
+        "advice": schemas.AdviceSummarySchema().dump(advice) if advice else None,
+        "tasks": schemas.TaskSummarySchema(many=True).dump(repository.tasks_for(session, case.id)),
+        "documents": schemas.DocumentSummarySchema(many=True).dump(
+            repository.documents_for(session, case.id)
+        ),
+    }
+
+
+def case_timeline(session: Session, reference: str) -> list[dict[str, Any]]:
+    case = repository.find_case(session, reference)
+    if case is None:
+        raise NotFound("case", reference)
+    return schemas.AuditEntrySchema(many=True).dump(repository.timeline(session, case))

@@ -1,0 +1,94 @@
+"""The queries the cases service needs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from services.cases.models import (
+    AuditEntry,
+    Case,
+    CaseAdvice,
+    CaseDocument,
+    CaseTask,
+    ReferenceCounter,
+)
+from shared.db import insert_ignoring_conflict
+
+
+def next_reference_sequence(session: Session, year: int) -> int:
+    """Atomic per-year counter: the UPDATE row lock serialises concurrent openers on PostgreSQL
+    (replicas included); SQLite serialises writers anyway."""
+    insert_ignoring_conflict(session, ReferenceCounter.__table__, {"year": year, "last_value": 0})
+    return session.execute(
+        sa.update(ReferenceCounter)
+        .where(ReferenceCounter.year == year)
+        .values(last_value=ReferenceCounter.last_value + 1)
+        .returning(ReferenceCounter.last_value)
+    ).scalar_one()
+
+
+def case_for_enquiry(session: Session, enquiry_id: str) -> Case | None:
+    return session.scalar(sa.select(Case).where(Case.enquiry_id == enquiry_id))
+
+
+def find_case(session: Session, reference_or_id: str) -> Case | None:
+    return session.scalar(
+        sa.select(Case).where(sa.or_(Case.reference == reference_or_id, Case.id == reference_or_id))
+    )
+
+
+def add_audit_entry(session: Session, values: dict[str, Any]) -> bool:
+    return insert_ignoring_conflict(session, AuditEntry.__table__, values)
+
+
+def timeline(session: Session, case: Case) -> list[AuditEntry]:
+    """Everything recorded against the case, or under its correlation id before it existed."""
+    return list(
+        session.scalars(
+            sa.select(AuditEntry)
+            .where(
+                sa.or_(
+                    AuditEntry.case_id == case.id,
+                    AuditEntry.correlation_id == case.correlation_id,
+                )
+            )
+            .order_by(AuditEntry.occurred_at, AuditEntry.id)
+        )
+    )
+
+
+def advice_for(session: Session, enquiry_id: str) -> CaseAdvice | None:
+    return session.get(CaseAdvice, enquiry_id)
+
+
+def record_task_revision(session: Session, values: dict[str, Any]) -> bool:
+    """Keep the newest revision of a task; an older event arriving late changes nothing."""
+    if insert_ignoring_conflict(session, CaseTask.__table__, values):
+        return True
+    result = session.execute(
+        sa.update(CaseTask)
+        .where(CaseTask.task_id == values["task_id"], CaseTask.revision < values["revision"])
+        .values(**values)
+    )
+    return result.rowcount == 1
+
+
+def tasks_for(session: Session, case_id: str) -> list[CaseTask]:
+    return list(
+        session.scalars(
+            sa.select(CaseTask).where(CaseTask.case_id == case_id).order_by(CaseTask.key)
+        )
+    )
+
+
+def documents_for(session: Session, case_id: str) -> list[CaseDocument]:
+    return list(
+        session.scalars(
+            sa.select(CaseDocument)
+            .where(CaseDocument.case_id == case_id)
+            .order_by(CaseDocument.generated_at, CaseDocument.version)
+        )
+    )

@@ -1,0 +1,125 @@
+"""What the cases service accepts (event data, RPC arguments) and returns."""
+
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from shared.validation import arguments_schema
+
+
+class _EventData(Schema):
+    class Meta:
+        # Publishers may add fields in a compatible version; we read what we know.
+        unknown = EXCLUDE
+
+
+class EnquirySubmittedData(_EventData):
+    enquiry_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    workflow = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    answers = fields.Dict(required=True)
+
+
+class MatchedStatement(_EventData):
+    key = fields.String(required=True)
+    version = fields.Integer(required=True)
+    title = fields.String(required=True)
+    section = fields.String(required=True)
+
+
+class AdviceMatchedData(_EventData):
+    enquiry_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    workflow = fields.String(required=True)
+    statements = fields.List(fields.Nested(MatchedStatement), required=True)
+    matched_at = fields.AwareDateTime(required=True)
+
+
+class TaskData(_EventData):
+    task_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    case_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    key = fields.String(required=True)
+    name = fields.String(required=True)
+    status = fields.String(required=True)
+    owner = fields.String(allow_none=True, load_default=None)
+    activate_at = fields.AwareDateTime(allow_none=True, load_default=None)
+    due_at = fields.AwareDateTime(allow_none=True, load_default=None)
+    revision = fields.Integer(required=True, strict=True)
+
+
+class TaskEventData(_EventData):
+    task = fields.Nested(TaskData, required=True)
+
+
+class DocumentGeneratedData(_EventData):
+    document_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    case_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    kind = fields.String(required=True)
+    version = fields.Integer(required=True, strict=True)
+    sha256 = fields.String(required=True, validate=validate.Length(equal=64))
+    size = fields.Integer(required=True, strict=True)
+    generated_at = fields.AwareDateTime(required=True)
+
+
+class AuditData(_EventData):
+    actor = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    action = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    entity_type = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    entity_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    case_id = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=36))
+    before = fields.Dict(allow_none=True, load_default=None)
+    after = fields.Dict(allow_none=True, load_default=None)
+    occurred_at = fields.AwareDateTime(required=True)
+
+
+class CaseSchema(Schema):
+    id = fields.String()
+    reference = fields.String()
+    enquiry_id = fields.String()
+    correlation_id = fields.String()
+    workflow = fields.String()
+    status = fields.String()
+    applicant_name = fields.String()
+    opened_at = fields.AwareDateTime()
+
+
+class AdviceSummarySchema(Schema):
+    workflow = fields.String()
+    statements = fields.List(fields.Dict())
+    matched_at = fields.AwareDateTime()
+
+
+class TaskSummarySchema(Schema):
+    task_id = fields.String()
+    key = fields.String()
+    name = fields.String()
+    status = fields.String()
+    owner = fields.String()
+    activate_at = fields.AwareDateTime()
+    due_at = fields.AwareDateTime()
+
+
+class DocumentSummarySchema(Schema):
+    document_id = fields.String()
+    kind = fields.String()
+    version = fields.Integer()
+    sha256 = fields.String()
+    size = fields.Integer()
+    generated_at = fields.AwareDateTime()
+
+
+class AuditEntrySchema(Schema):
+    sequence = fields.Integer(attribute="id")
+    event_id = fields.String()
+    source = fields.String()
+    actor = fields.String()
+    action = fields.String()
+    entity_type = fields.String()
+    entity_id = fields.String()
+    case_id = fields.String()
+    before = fields.Dict()
+    after = fields.Dict()
+    occurred_at = fields.AwareDateTime()
+
+
+CASE_ARGS = arguments_schema(
+    reference=fields.String(required=True, validate=validate.Length(min=1, max=36))
+)

@@ -1,0 +1,59 @@
+"""The documents service's own database."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from shared.db import UtcDateTime, add_infrastructure_tables
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class PackRequest(Base):
+    """The pack needs three events that may arrive in any order: the enquiry's answers, the case
+    reference and the matched advice. Each fills its part; the one that completes it renders."""
+
+    __tablename__ = "pack_requests"
+
+    enquiry_id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    correlation_id: Mapped[str | None] = mapped_column(sa.String(64))
+    answers: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    case_id: Mapped[str | None] = mapped_column(sa.String(36))
+    case_reference: Mapped[str | None] = mapped_column(sa.String(20))
+    workflow: Mapped[str | None] = mapped_column(sa.String(50))
+    workflow_title: Mapped[str | None] = mapped_column(sa.String(200))
+    sections: Mapped[list[dict[str, Any]] | None] = mapped_column(sa.JSON)
+    statements: Mapped[list[dict[str, Any]] | None] = mapped_column(sa.JSON)
+    answers_received_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    case_received_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    advice_received_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    rendered: Mapped[bool] = mapped_column(default=False)
+
+
+class Document(Base):
+    __tablename__ = "documents"
+    __table_args__ = (sa.UniqueConstraint("case_id", "kind", "version"),)
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    case_id: Mapped[str] = mapped_column(sa.String(36), index=True)
+    case_reference: Mapped[str] = mapped_column(sa.String(20))
+    correlation_id: Mapped[str] = mapped_column(sa.String(64))
+    kind: Mapped[str] = mapped_column(sa.String(50))
+    version: Mapped[int]
+    media_type: Mapped[str] = mapped_column(sa.String(100))
+    path: Mapped[str] = mapped_column(sa.String(500))
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    size: Mapped[int]
+    template_version: Mapped[str] = mapped_column(sa.String(50))
+    statement_versions: Mapped[list[str]] = mapped_column(sa.JSON)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+add_infrastructure_tables(Base.metadata)
+metadata = Base.metadata

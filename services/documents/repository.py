@@ -1,0 +1,62 @@
+"""The queries the documents service needs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from services.documents.models import Document, PackRequest
+from shared.db import insert_ignoring_conflict
+
+
+def fill_pack_part(session: Session, enquiry_id: str, values: dict[str, Any]) -> None:
+    insert_ignoring_conflict(session, PackRequest.__table__, {"enquiry_id": enquiry_id})
+    session.execute(
+        sa.update(PackRequest).where(PackRequest.enquiry_id == enquiry_id).values(**values)
+    )
+
+
+def claim_complete_pack(session: Session, enquiry_id: str) -> PackRequest | None:
+    """The pack request, once, when all three parts are in. On PostgreSQL the UPDATE waits for a
+    concurrent transaction filling another part, then re-checks, so exactly one handler wins."""
+    claimed = session.execute(
+        sa.update(PackRequest)
+        .where(
+            PackRequest.enquiry_id == enquiry_id,
+            PackRequest.rendered.is_(False),
+            PackRequest.answers_received_at.is_not(None),
+            PackRequest.case_received_at.is_not(None),
+            PackRequest.advice_received_at.is_not(None),
+        )
+        .values(rendered=True)
+    ).rowcount
+    if claimed != 1:
+        return None
+    request = session.get(PackRequest, enquiry_id)
+    session.refresh(request)
+    return request
+
+
+def next_version(session: Session, case_id: str, kind: str) -> int:
+    latest = session.scalar(
+        sa.select(sa.func.max(Document.version)).where(
+            Document.case_id == case_id, Document.kind == kind
+        )
+    )
+    return (latest or 0) + 1
+
+
+def get_document(session: Session, document_id: str) -> Document | None:
+    return session.get(Document, document_id)
+
+
+def documents_of_case(session: Session, case_id: str) -> list[Document]:
+    return list(
+        session.scalars(
+            sa.select(Document)
+            .where(Document.case_id == case_id)
+            .order_by(Document.kind, Document.version)
+        )
+    )

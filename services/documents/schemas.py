@@ -1,0 +1,67 @@
+"""What the documents service accepts and returns."""
+
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from shared.validation import arguments_schema
+
+
+class _EventData(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+
+class EnquirySubmittedData(_EventData):
+    enquiry_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    answers = fields.Dict(required=True)
+
+
+class CaseOpenedData(_EventData):
+    case_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    reference = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    enquiry_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    workflow = fields.String(required=True)
+
+
+class SectionData(_EventData):
+    key = fields.String(required=True)
+    title = fields.String(required=True)
+
+
+class StatementData(_EventData):
+    key = fields.String(required=True)
+    version = fields.Integer(required=True, strict=True)
+    title = fields.String(required=True)
+    section = fields.String(required=True)
+    body = fields.String(required=True, validate=validate.Length(max=50_000))
+
+
+class AdviceMatchedData(_EventData):
+    enquiry_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    workflow = fields.String(required=True)
+    workflow_title = fields.String(required=True)
+    sections = fields.List(fields.Nested(SectionData), required=True)
+    statements = fields.List(fields.Nested(StatementData), required=True)
+
+
+class DocumentSchema(Schema):
+    id = fields.String()
+    case_id = fields.String()
+    case_reference = fields.String()
+    kind = fields.String()
+    version = fields.Integer()
+    media_type = fields.String()
+    sha256 = fields.String()
+    size = fields.Integer()
+    template_version = fields.String()
+    statement_versions = fields.List(fields.String())
+    created_at = fields.AwareDateTime()
+
+
+DOCUMENT_ARGS = arguments_schema(
+    document_id=fields.String(required=True, validate=validate.Length(min=1, max=36))
+)
+CASE_ARGS = arguments_schema(
+    case_id=fields.String(required=True, validate=validate.Length(min=1, max=36))
+)

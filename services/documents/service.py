@@ -1,0 +1,60 @@
+"""Documents service: nameko entrypoints only (see cases/service.py on requeue_on_error)."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from nameko.dependency_providers import Config
+from nameko.events import event_handler
+from nameko.rpc import rpc
+
+from services.documents import operations, repository
+from services.documents.file_store import FileStore
+from services.documents.models import metadata
+from services.documents.schemas import CASE_ARGS, DOCUMENT_ARGS, DocumentSchema
+from shared.errors import EXPECTED_ERRORS
+from shared.unit_of_work import UnitOfWorkProvider
+from shared.validation import load_arguments
+
+
+class DocumentsService:
+    name = "documents"
+
+    uow = UnitOfWorkProvider(metadata)
+    config = Config()
+
+    def _renderer(self) -> operations.Renderer:
+        return operations.Renderer(self._store(), dict(self.config["COUNCIL"]))
+
+    def _store(self) -> FileStore:
+        return FileStore(self.config["DOCUMENT_STORE_PATH"])
+
+    def _handle(self, message: dict, handler: str, apply: Any) -> None:
+        self.uow.handle_event(message, handler, partial(apply, renderer=self._renderer()))
+
+    @event_handler("enquiry", "enquiry.submitted", requeue_on_error=True)
+    def collect_answers(self, message: dict) -> None:
+        self._handle(message, "collect_answers", operations.record_answers)
+
+    @event_handler("cases", "case.opened", requeue_on_error=True)
+    def collect_case(self, message: dict) -> None:
+        self._handle(message, "collect_case", operations.record_case)
+
+    @event_handler("advice", "advice.matched", requeue_on_error=True)
+    def collect_advice(self, message: dict) -> None:
+        self._handle(message, "collect_advice", operations.record_advice)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def get_document(self, document_id: str) -> dict[str, Any]:
+        """A document's metadata, its file path in the store and its content (base64)."""
+        load_arguments(DOCUMENT_ARGS, document_id=document_id)
+        with self.uow.read() as session:
+            return operations.document_view(session, self._store(), document_id)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def list_documents(self, case_id: str) -> list[dict[str, Any]]:
+        """Every document of the case, all versions, without content."""
+        load_arguments(CASE_ARGS, case_id=case_id)
+        with self.uow.read() as session:
+            return DocumentSchema(many=True).dump(repository.documents_of_case(session, case_id))

@@ -1,0 +1,47 @@
+"""The enquiry service's own database."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from shared.db import UtcDateTime, add_infrastructure_tables
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class QuestionTemplate(Base):
+    __tablename__ = "question_templates"
+    __table_args__ = (sa.UniqueConstraint("key", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(100))
+    version: Mapped[int]
+    title: Mapped[str] = mapped_column(sa.String(200))
+    definition: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    published_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class Enquiry(Base):
+    __tablename__ = "enquiries"
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    template_key: Mapped[str] = mapped_column(sa.String(100))
+    template_version: Mapped[int]
+    status: Mapped[str] = mapped_column(sa.String(20))
+    answers: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    workflow: Mapped[str | None] = mapped_column(sa.String(50))
+    workflow_source: Mapped[str | None] = mapped_column(sa.String(20))
+    workflow_reason: Mapped[str | None] = mapped_column(sa.Text)
+    correlation_id: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+add_infrastructure_tables(Base.metadata)
+metadata = Base.metadata

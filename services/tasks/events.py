@@ -1,0 +1,47 @@
+"""Events the tasks service publishes (exchange ``tasks.events``). See docs/events.md."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.tasks.models import Task
+from shared.clock import isoformat
+from shared.envelope import Envelope
+
+SOURCE = "tasks"
+TASK_CREATED = "task.created"
+TASK_ACTIVATED = "task.activated"
+TASK_COMPLETED = "task.completed"
+
+
+def task_summary(task: Task) -> dict[str, Any]:
+    def iso(moment: Any) -> str | None:
+        return isoformat(moment) if moment else None
+
+    return {
+        "task_id": task.id,
+        "case_id": task.case_id,
+        "case_reference": task.case_reference,
+        "key": task.template_key,
+        "name": task.name,
+        "owner": task.owner,
+        "status": task.status,
+        "customer_facing": task.customer_facing,
+        "activate_at": iso(task.activate_at),
+        "activated_at": iso(task.activated_at),
+        "due_at": iso(task.due_at),
+        "completed_at": iso(task.completed_at),
+        "outcome": task.outcome,
+        "revision": task.revision,
+    }
+
+
+def task_event(event_type: str, task: Task, causation_id: str | None = None) -> Envelope:
+    return Envelope(
+        type=event_type,
+        version=1,
+        source=SOURCE,
+        correlation_id=task.correlation_id,
+        causation_id=causation_id,
+        data={"task": task_summary(task)},
+    )

@@ -1,0 +1,137 @@
+"""Database plumbing every service shares: engines, the inbox and rejected-event tables, upserts."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from shared.clock import utcnow
+
+_green_postgres = False
+
+
+def _make_postgres_cooperative() -> None:
+    """psycopg2 is a C driver: under eventlet its waits would block every worker of the service."""
+    global _green_postgres
+    if _green_postgres:
+        return
+    import eventlet.patcher
+
+    if eventlet.patcher.is_monkey_patched("socket"):
+        from psycogreen.eventlet import patch_psycopg
+
+        patch_psycopg()
+        _green_postgres = True
+
+
+def create_engine_for(url: str) -> Engine:
+    """An engine configured for how this suite uses the database (SQLite file or PostgreSQL)."""
+    if url.startswith("sqlite"):
+        database = sa.engine.make_url(url).database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @sa.event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            # WAL lets the CLI and the running service read while the other writes.
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        return engine
+    if url.startswith("postgresql"):
+        _make_postgres_cooperative()
+        return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    raise ValueError(f"unsupported database URL scheme in {url.split(':', 1)[0]!r}")
+
+
+def add_infrastructure_tables(metadata: sa.MetaData) -> None:
+    """The inbox (events already handled) and the parking place for events that can never be
+    handled. Every service's database has both, created by its own migrations."""
+    sa.Table(
+        "processed_events",
+        metadata,
+        sa.Column("event_id", sa.String(64), primary_key=True),
+        sa.Column("handler", sa.String(100), primary_key=True),
+        sa.Column("processed_at", UtcDateTime(), nullable=False),
+    )
+    sa.Table(
+        "rejected_events",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("handler", sa.String(100), nullable=False),
+        sa.Column("event_id", sa.String(64), nullable=True),
+        sa.Column("payload", sa.Text, nullable=False),
+        sa.Column("errors", sa.JSON, nullable=False),
+        sa.Column("rejected_at", UtcDateTime(), nullable=False),
+    )
+
+
+def insert_ignoring_conflict(session: Session, table: sa.Table, values: dict[str, Any]) -> bool:
+    """INSERT that silently does nothing on a unique clash; True when the row was inserted.
+
+    On PostgreSQL a concurrent insert of the same key waits for the other transaction, so exactly
+    one of two racing replicas gets True.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - guarded by create_engine_for
+        raise ValueError(f"unsupported dialect {dialect}")
+    result = session.execute(insert(table).values(**values).on_conflict_do_nothing())
+    return result.rowcount == 1
+
+
+def mark_event_processed(
+    session: Session, metadata: sa.MetaData, event_id: str, handler: str
+) -> bool:
+    """Record that ``handler`` has handled ``event_id``; False if it already had."""
+    return insert_ignoring_conflict(
+        session,
+        metadata.tables["processed_events"],
+        {"event_id": event_id, "handler": handler, "processed_at": utcnow()},
+    )
+
+
+def record_rejected_event(
+    session: Session, metadata: sa.MetaData, handler: str, message: Any, errors: dict[str, Any]
+) -> None:
+    event_id = message.get("id") if isinstance(message, dict) else None
+    session.execute(
+        metadata.tables["rejected_events"]
+        .insert()
+        .values(
+            handler=handler,
+            event_id=str(event_id)[:64] if event_id is not None else None,
+            payload=json.dumps(message, default=str)[:100_000],
+            errors=errors,
+            rejected_at=utcnow(),
+        )
+    )
+
+
+class UtcDateTime(sa.types.TypeDecorator):
+    """Timezone-aware UTC in and out, whatever the database: SQLite would hand back naive values."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime given: use shared.clock.utcnow()")
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value: Any, dialect: Any) -> Any:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
