@@ -30,8 +30,17 @@ def _make_postgres_cooperative() -> None:
         _green_postgres = True
 
 
+def normalise_url(url: str) -> str:
+    """``postgresql://`` means psycopg2 here: the driver psycogreen makes cooperative (SQLAlchemy
+    2.1 would otherwise pick psycopg 3)."""
+    if url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg2://" + url.split("://", 1)[1]
+    return url
+
+
 def create_engine_for(url: str) -> Engine:
     """An engine configured for how this suite uses the database (SQLite file or PostgreSQL)."""
+    url = normalise_url(url)
     if url.startswith("sqlite"):
         database = sa.engine.make_url(url).database
         if database and database != ":memory:":

@@ -1,7 +1,10 @@
 """Shared test fixtures. eventlet must patch the standard library before anything imports it:
 without this, nameko's test helpers hang."""
 
-import eventlet
+import warnings
+
+warnings.filterwarnings("ignore", message="\nEventlet is deprecated")
+import eventlet  # noqa: E402
 
 eventlet.monkey_patch()
 
@@ -12,6 +15,8 @@ from collections.abc import Callable, Iterator  # noqa: E402
 import pytest  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
+from shared.db import normalise_url  # noqa: E402
+
 # Set TEST_POSTGRES_URL (e.g. postgresql://postgres@127.0.0.1:5432/postgres) to run every
 # database-backed test on PostgreSQL, one fresh database per service per test; default SQLite.
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL")
@@ -21,7 +26,7 @@ POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL")
 def make_database_url(tmp_path) -> Iterator[Callable[[str], str]]:
     created: list[str] = []
     admin = (
-        sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        sa.create_engine(normalise_url(POSTGRES_ADMIN_URL), isolation_level="AUTOCOMMIT")
         if POSTGRES_ADMIN_URL
         else None
     )

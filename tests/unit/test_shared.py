@@ -1,0 +1,61 @@
+import pytest
+from marshmallow import Schema, fields
+from nameko.exceptions import deserialize, serialize
+
+from shared.envelope import Envelope, load_event_data, parse_envelope
+from shared.errors import Conflict, NotFound, ValidationFailed
+from shared.validation import load
+
+
+@pytest.mark.parametrize(
+    "error",
+    [ValidationFailed({"answers.postcode": ["must be a UK postcode"]}), NotFound("case", "HO-1"),
+     Conflict("task is completed")],
+)
+def test_errors_cross_the_rpc_boundary_as_themselves(error):
+    received = deserialize(serialize(error))
+    assert type(received) is type(error)
+    assert str(received) == str(error)
+
+
+def test_validation_failed_keeps_field_errors():
+    received = deserialize(serialize(ValidationFailed({"a": ["bad"]})))
+    assert received.field_errors == {"a": ["bad"]}
+
+
+def test_load_flattens_nested_messages():
+    class Inner(Schema):
+        n = fields.Integer(required=True)
+
+    class Outer(Schema):
+        inner = fields.Nested(Inner, required=True)
+
+    with pytest.raises(ValidationFailed) as error:
+        load(Outer(), {"inner": {"n": "x"}})
+    assert error.value.field_errors == {"inner.n": ["Not a valid integer."]}
+    with pytest.raises(ValidationFailed) as error:
+        load(Outer(), ["not", "an", "object"])
+    assert error.value.field_errors == {"_schema": ["payload must be an object"]}
+
+
+def test_envelope_round_trip_and_rejection():
+    envelope = Envelope(type="case.opened", version=1, source="cases", data={"x": 1},
+                        correlation_id="c-1")
+    assert parse_envelope(envelope.to_message()) == envelope
+    with pytest.raises(ValidationFailed) as error:
+        parse_envelope({"type": "case.opened", "version": "one"})
+    assert {"id", "version", "source", "time", "correlation_id", "data"} <= set(error.value.field_errors)
+
+
+def test_unknown_event_version_is_rejected():
+    class Data(Schema):
+        x = fields.Integer(required=True)
+
+    envelope = Envelope(type="t", version=2, source="s", data={"x": 1}, correlation_id="c")
+    with pytest.raises(ValidationFailed) as error:
+        load_event_data(envelope, Data())
+    assert "version" in error.value.field_errors
+    bad = Envelope(type="t", version=1, source="s", data={"x": "y"}, correlation_id="c")
+    with pytest.raises(ValidationFailed) as error:
+        load_event_data(bad, Data())
+    assert error.value.field_errors == {"data.x": ["Not a valid integer."]}

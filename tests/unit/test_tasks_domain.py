@@ -1,0 +1,80 @@
+from datetime import UTC, datetime
+
+import pytest
+
+from services.tasks.domain import (
+    Lag,
+    TaskState,
+    TaskTemplate,
+    activation_time,
+    add_lag,
+    check_framework,
+)
+
+
+def utc(*args):
+    return datetime(*args, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("start", "lag", "expected"),
+    [
+        (utc(2026, 11, 24, 10), Lag(90, "minutes"), utc(2026, 11, 24, 11, 30)),
+        (utc(2026, 11, 24, 10), Lag(5, "hours"), utc(2026, 11, 24, 15)),
+        (utc(2026, 11, 24, 10), Lag(3, "days"), utc(2026, 11, 27, 10)),
+        (utc(2026, 11, 24, 10), Lag(2, "weeks"), utc(2026, 12, 8, 10)),
+        # Friday + 1 working day is Monday.
+        (utc(2026, 11, 27, 10), Lag(1, "working_days"), utc(2026, 11, 30, 10)),
+        # Tuesday + 14 working days skips two weekends.
+        (utc(2026, 11, 24, 10), Lag(14, "working_days"), utc(2026, 12, 14, 10)),
+        # Month ends clamp to the last day of a shorter month.
+        (utc(2026, 1, 31, 12), Lag(1, "months"), utc(2026, 2, 28, 12)),
+        (utc(2026, 11, 30, 12), Lag(3, "months"), utc(2027, 2, 28, 12)),
+    ],
+)
+def test_lag_units(start, lag, expected):
+    assert add_lag(start, lag) == expected
+
+
+def test_calendar_lag_keeps_london_wall_clock_across_dst():
+    # 09:00 in London on 28 March 2026 (GMT) plus one day is 09:00 BST, i.e. 08:00 UTC.
+    assert add_lag(utc(2026, 3, 28, 9), Lag(1, "days")) == utc(2026, 3, 29, 8)
+    # Hours are elapsed time, not wall-clock time.
+    assert add_lag(utc(2026, 3, 28, 9), Lag(24, "hours")) == utc(2026, 3, 29, 9)
+
+
+def test_framework_checks():
+    assert check_framework([{"key": "a", "name": "A"}]) == []
+    problems = check_framework(
+        [
+            {"key": "a", "name": "A", "depends_on": [{"task": "b"}]},
+            {"key": "b", "name": "B", "depends_on": [{"task": "a"}]},
+        ]
+    )
+    assert problems and "cycle" in problems[0]
+    problems = check_framework(
+        [{"key": "a", "name": "A", "depends_on": [{"task": "zz", "lag": {"amount": 1, "unit": "fortnights"}}]}]
+    )
+    assert any("unknown task 'zz'" in p for p in problems)
+    assert any("fortnights" in p for p in problems)
+
+
+def test_activation_waits_for_every_predecessor():
+    template = TaskTemplate.parse(
+        {
+            "key": "review",
+            "name": "Review",
+            "depends_on": [
+                {"task": "assess", "lag": {"amount": 14, "unit": "working_days"}},
+                {"task": "call", "type": "start_to_start", "lag": {"amount": 1, "unit": "days"}},
+            ],
+        }
+    )
+    assess_done = utc(2026, 11, 24, 10)
+    waiting = {
+        "assess": TaskState("assess", "active", utc(2026, 11, 20), None),
+        "call": TaskState("call", "active", utc(2026, 11, 20), None),
+    }
+    assert activation_time(template, waiting) is None
+    done = {**waiting, "assess": TaskState("assess", "completed", utc(2026, 11, 20), assess_done)}
+    assert activation_time(template, done) == utc(2026, 12, 14, 10)
