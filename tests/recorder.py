@@ -15,7 +15,10 @@ PUBLISHED = [
     ("tasks", "task.activated"),
     ("tasks", "task.completed"),
     ("documents", "document.generated"),
-    *[(source, "audit.recorded") for source in ("enquiry", "cases", "advice", "tasks", "documents")],
+    *[
+        (source, "audit.recorded")
+        for source in ("enquiry", "cases", "advice", "tasks", "documents")
+    ],
 ]
 
 

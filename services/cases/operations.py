@@ -96,6 +96,17 @@ def case_view(session: Session, reference: str) -> dict[str, Any]:
     case = repository.find_case(session, reference)
     if case is None:
         raise NotFound("case", reference)
+    return _view(session, case)
+
+
+def case_view_for_enquiry(session: Session, enquiry_id: str) -> dict[str, Any]:
+    case = repository.case_for_enquiry(session, enquiry_id)
+    if case is None:
+        raise NotFound("case for enquiry", enquiry_id)
+    return _view(session, case)
+
+
+def _view(session: Session, case: Case) -> dict[str, Any]:
     advice = repository.advice_for(session, case.enquiry_id)
     return {
         **schemas.CaseSchema().dump(case),

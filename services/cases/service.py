@@ -14,7 +14,7 @@ from nameko.rpc import rpc
 
 from services.cases import operations
 from services.cases.models import metadata
-from services.cases.schemas import CASE_ARGS
+from services.cases.schemas import CASE_ARGS, ENQUIRY_ARGS
 from shared.errors import EXPECTED_ERRORS
 from shared.unit_of_work import UnitOfWorkProvider
 from shared.validation import load_arguments
@@ -77,6 +77,13 @@ class CasesService:
         load_arguments(CASE_ARGS, reference=reference)
         with self.uow.read() as session:
             return operations.case_view(session, reference)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def get_case_for_enquiry(self, enquiry_id: str) -> dict[str, Any]:
+        """The case opened for an enquiry: how a front end finds the case after submitting."""
+        load_arguments(ENQUIRY_ARGS, enquiry_id=enquiry_id)
+        with self.uow.read() as session:
+            return operations.case_view_for_enquiry(session, enquiry_id)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_timeline(self, case_id: str) -> list[dict[str, Any]]:

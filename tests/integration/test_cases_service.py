@@ -73,8 +73,11 @@ def test_get_case_and_timeline_over_rpc(cases):
         publish(
             config,
             audit_envelope(
-                source="enquiry", actor="customer", action="enquiry.submitted",
-                entity_type="enquiry", entity_id=event.data["enquiry_id"],
+                source="enquiry",
+                actor="customer",
+                action="enquiry.submitted",
+                entity_type="enquiry",
+                entity_id=event.data["enquiry_id"],
                 correlation_id=event.correlation_id,
             ),
         )

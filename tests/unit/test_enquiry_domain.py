@@ -22,11 +22,18 @@ TEMPLATE = {
                     "required": True,
                     "options": [{"value": "private_rented"}, {"value": "owner"}],
                 },
-                {"key": "has_notice", "type": "boolean", "required": True,
-                 "show_if": {"eq": ["tenure", "private_rented"]}},
+                {
+                    "key": "has_notice",
+                    "type": "boolean",
+                    "required": True,
+                    "show_if": {"eq": ["tenure", "private_rented"]},
+                },
                 {"key": "expiry", "type": "date", "show_if": {"eq": ["has_notice", True]}},
-                {"key": "needs", "type": "multiple_choice",
-                 "options": [{"value": "a"}, {"value": "b"}]},
+                {
+                    "key": "needs",
+                    "type": "multiple_choice",
+                    "options": [{"value": "a"}, {"value": "b"}],
+                },
                 {"key": "email", "type": "email"},
                 {"key": "phone", "type": "phone"},
             ],
@@ -70,7 +77,14 @@ def test_every_problem_is_reported_at_once_by_question_key():
     }
     _, errors = domain.validate_answers(TEMPLATE, answers, TODAY)
     assert set(errors) == {
-        "full_name", "postcode", "adults", "income", "tenure", "needs", "email", "phone",
+        "full_name",
+        "postcode",
+        "adults",
+        "income",
+        "tenure",
+        "needs",
+        "email",
+        "phone",
         "shoe_size",
     }
     assert errors["shoe_size"] == ["this question is not on the form"]

@@ -5,8 +5,13 @@ from pypdf import PdfReader
 from services.documents import rendering
 from services.documents.file_store import FileStore
 
-BRANDING = {"name": "Test Council", "phone": "0300", "email": "a@b.cd", "colour": "#123456",
-            "contact_text": "Call us."}
+BRANDING = {
+    "name": "Test Council",
+    "phone": "0300",
+    "email": "a@b.cd",
+    "colour": "#123456",
+    "contact_text": "Call us.",
+}
 
 
 def content(statements):
@@ -25,8 +30,11 @@ def test_pack_pdf_has_cover_sections_personalisation_and_page_numbers():
     html = rendering.pack_html(
         content(
             [
-                {"title": "First statement", "body": "Your notice ends on "
-                 "{{ answers.notice_expiry_date | long_date }}.\n\nSecond paragraph."},
+                {
+                    "title": "First statement",
+                    "body": "Your notice ends on "
+                    "{{ answers.notice_expiry_date | long_date }}.\n\nSecond paragraph.",
+                },
                 {"title": "Second statement", "body": "Plain advice."},
             ]
         ),

@@ -51,7 +51,9 @@ def test_missing_answer_makes_every_comparison_false_and_not_true(operator):
 
 
 def test_question_keys_collects_every_reference():
-    condition = {"all": [{"eq": ["a", 1]}, {"not": {"answered": "b"}}, {"any": [{"in": ["c", [1]]}]}]}
+    condition = {
+        "all": [{"eq": ["a", 1]}, {"not": {"answered": "b"}}, {"any": [{"in": ["c", [1]]}]}]
+    }
     assert question_keys(condition) == {"a", "b", "c"}
 
 

@@ -9,8 +9,11 @@ from shared.validation import load
 
 @pytest.mark.parametrize(
     "error",
-    [ValidationFailed({"answers.postcode": ["must be a UK postcode"]}), NotFound("case", "HO-1"),
-     Conflict("task is completed")],
+    [
+        ValidationFailed({"answers.postcode": ["must be a UK postcode"]}),
+        NotFound("case", "HO-1"),
+        Conflict("task is completed"),
+    ],
 )
 def test_errors_cross_the_rpc_boundary_as_themselves(error):
     received = deserialize(serialize(error))
@@ -39,12 +42,15 @@ def test_load_flattens_nested_messages():
 
 
 def test_envelope_round_trip_and_rejection():
-    envelope = Envelope(type="case.opened", version=1, source="cases", data={"x": 1},
-                        correlation_id="c-1")
+    envelope = Envelope(
+        type="case.opened", version=1, source="cases", data={"x": 1}, correlation_id="c-1"
+    )
     assert parse_envelope(envelope.to_message()) == envelope
     with pytest.raises(ValidationFailed) as error:
         parse_envelope({"type": "case.opened", "version": "one"})
-    assert {"id", "version", "source", "time", "correlation_id", "data"} <= set(error.value.field_errors)
+    assert {"id", "version", "source", "time", "correlation_id", "data"} <= set(
+        error.value.field_errors
+    )
 
 
 def test_unknown_event_version_is_rejected():

@@ -53,7 +53,13 @@ def test_framework_checks():
     )
     assert problems and "cycle" in problems[0]
     problems = check_framework(
-        [{"key": "a", "name": "A", "depends_on": [{"task": "zz", "lag": {"amount": 1, "unit": "fortnights"}}]}]
+        [
+            {
+                "key": "a",
+                "name": "A",
+                "depends_on": [{"task": "zz", "lag": {"amount": 1, "unit": "fortnights"}}],
+            }
+        ]
     )
     assert any("unknown task 'zz'" in p for p in problems)
     assert any("fortnights" in p for p in problems)

@@ -1,0 +1,99 @@
+"""Submit a sample enquiry to the running suite and print what it produced.
+
+    make run    # in one terminal
+    make demo   # in another
+
+Uses AMQP_URI (default amqp://guest:guest@localhost:5672/).
+"""
+
+from __future__ import annotations
+
+import eventlet
+
+eventlet.monkey_patch()
+
+import os  # noqa: E402
+import time  # noqa: E402
+from datetime import date, timedelta  # noqa: E402
+from typing import Any  # noqa: E402
+
+from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
+
+TEMPLATE_KEY = "housing-options-enquiry"
+
+
+def sample_answers(today: date | None = None) -> dict[str, Any]:
+    """A private tenant with a section 21 notice ending in 40 days."""
+    today = today or date.today()
+    return {
+        "full_name": "Siobhan Kowalski",
+        "email": "siobhan@example.org",
+        "postcode": "m1 1ae",
+        "household_adults": 1,
+        "household_children": 2,
+        "tenure": "private_rented",
+        "has_notice": True,
+        "notice_type": "section_21",
+        "notice_served_date": (today - timedelta(days=16)).isoformat(),
+        "notice_expiry_date": (today + timedelta(days=40)).isoformat(),
+        "homeless_tonight": False,
+        "fleeing_violence": False,
+        "support_needs": ["mental_health"],
+        "income_sources": ["employment", "universal_credit"],
+        "referral_source": "self",
+    }
+
+
+def submit_sample_enquiry(rpc: Any, answers: dict[str, Any] | None = None) -> dict[str, Any]:
+    return rpc.enquiry.submit_enquiry(
+        {"template_key": TEMPLATE_KEY, "answers": answers or sample_answers()}
+    )
+
+
+def wait_for_case(rpc: Any, enquiry: dict[str, Any], timeout: float = 60.0) -> dict[str, Any]:
+    """Poll until the case exists with its advice, tasks and pack."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        case = find_case(rpc, enquiry["id"])
+        if case and case["advice"] and case["tasks"] and case["documents"]:
+            return case
+        time.sleep(0.2)
+    raise TimeoutError(f"no complete case for enquiry {enquiry['id']} within {timeout}s")
+
+
+def find_case(rpc: Any, enquiry_id: str) -> dict[str, Any] | None:
+    from shared.errors import NotFound
+
+    try:
+        return rpc.cases.get_case_for_enquiry(enquiry_id)
+    except NotFound:
+        return None
+
+
+def main() -> None:
+    config = {"AMQP_URI": os.environ.get("AMQP_URI", "amqp://guest:guest@localhost:5672/")}
+    with ClusterRpcProxy(config, timeout=30) as rpc:
+        enquiry = submit_sample_enquiry(rpc)
+        print(f"enquiry {enquiry['id']} submitted; workflow: {enquiry['workflow']}")
+        case = wait_for_case(rpc, enquiry)
+        print(f"\ncase reference: {case['reference']}  (status {case['status']})")
+        print("\nadvice chosen:")
+        for statement in case["advice"]["statements"]:
+            print(f"  - [{statement['section']}] {statement['title']} (v{statement['version']})")
+        print("\ntasks:")
+        for task in case["tasks"]:
+            print(f"  - {task['name']}: {task['status']}, due {task['due_at'] or '-'}")
+        document = rpc.documents.get_document(case["documents"][-1]["document_id"])
+        print(f"\ninformation pack: {document['path']}")
+        print(f"  sha256 {document['sha256']}, {document['size']} bytes")
+        timeline = rpc.cases.get_timeline(case["id"])
+        print(f"\ntimeline: {len(timeline)} audit entries")
+        for entry in timeline:
+            print(
+                f"  {entry['occurred_at']}  {entry['source']:<9} {entry['actor']:<16} "
+                f"{entry['action']}"
+            )
+
+
+if __name__ == "__main__":
+    main()

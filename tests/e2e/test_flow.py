@@ -1,0 +1,189 @@
+"""End to end: all five services as separate `nameko run` processes (the command every container
+in docker-compose.yml runs), driven only through their public RPCs and events."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import jsonschema
+import pytest
+from nameko.standalone.rpc import ClusterRpcProxy
+from pypdf import PdfReader
+
+from scripts.demo import sample_answers, submit_sample_enquiry, wait_for_case
+from shared.config import SERVICES
+from shared.errors import NotFound, ValidationFailed
+from tests.recorder import make_recorder, of_type, wait_for
+
+pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[2]
+NAMEKO = str(Path(sys.executable).parent / "nameko")
+
+
+SCHEMAS = ROOT / "docs" / "schemas"
+
+
+@pytest.fixture
+def recorded(container_factory, rabbit_config):
+    """Every event the suite publishes, as an outside subscriber would receive it."""
+    recorder_cls, received = make_recorder()
+    container_factory(recorder_cls, rabbit_config).start()
+    return received
+
+
+@pytest.fixture
+def suite(rabbit_config, make_database_url, tmp_path, recorded):
+    env = {
+        **os.environ,
+        "AMQP_URI": rabbit_config["AMQP_URI"],
+        "DOCUMENT_STORE_PATH": str(tmp_path / "documents"),
+        "COUNCIL_NAME": "Testshire District Council",
+        "LOG_LEVEL": "WARNING",
+    }
+    for service in SERVICES:
+        env[f"{service.upper()}_DATABASE_URL"] = make_database_url(service)
+    processes = []
+    for service in SERVICES:
+        log = open(tmp_path / f"{service}.log", "wb")  # noqa: SIM115 - closed with the process
+        processes.append(
+            (
+                subprocess.Popen(
+                    [
+                        NAMEKO,
+                        "run",
+                        "--config",
+                        f"services/{service}/config.yaml",
+                        f"services.{service}.service",
+                    ],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                ),
+                log,
+            )
+        )
+    try:
+        with ClusterRpcProxy(rabbit_config, timeout=20) as rpc:
+            wait_until_all_answer(rpc, processes, tmp_path)
+            yield rpc
+    finally:
+        for process, log in processes:
+            process.terminate()
+        for process, log in processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+            log.close()
+
+
+def wait_until_all_answer(rpc, processes, logs: Path, timeout: float = 60.0) -> None:
+    probes = {
+        "enquiry": lambda: rpc.enquiry.get_template("housing-options-enquiry"),
+        "advice": lambda: rpc.advice.list_workflows(),
+        "cases": lambda: rpc.cases.get_case("HO-0000-000000"),
+        "tasks": lambda: rpc.tasks.list_tasks("none"),
+        "documents": lambda: rpc.documents.list_documents("none"),
+    }
+    deadline = time.monotonic() + timeout
+    pending = dict(probes)
+    while pending and time.monotonic() < deadline:
+        for name, probe in list(pending.items()):
+            try:
+                probe()
+                del pending[name]
+            except NotFound:
+                del pending[name]
+            except Exception:  # noqa: BLE001 - not up yet
+                pass
+        for process, _ in processes:
+            if process.poll() is not None:
+                dump = "\n".join((logs / f"{s}.log").read_text() for s in SERVICES)
+                raise AssertionError(f"a service exited early:\n{dump}")
+        time.sleep(0.3)
+    assert not pending, f"services not answering: {sorted(pending)}"
+
+
+def test_enquiry_to_case_advice_tasks_pack_and_timeline(suite):
+    rpc = suite
+    enquiry = submit_sample_enquiry(rpc)
+    assert enquiry["workflow"] == "private_rented_eviction"
+    case = wait_for_case(rpc, enquiry)
+
+    assert case["reference"].startswith("HO-")
+    assert case["applicant_name"] == "Siobhan Kowalski"
+    titles = [s["title"] for s in case["advice"]["statements"]]
+    assert titles, "no advice matched"
+    assert len(titles) == len(set(titles))
+    assert {t["status"] for t in case["tasks"]} >= {"active", "pending"}
+
+    document = rpc.documents.get_document(case["documents"][0]["document_id"])
+    pdf = base64.b64decode(document["content_base64"])
+    assert hashlib.sha256(pdf).hexdigest() == document["sha256"] == case["documents"][0]["sha256"]
+    assert Path(document["path"]).read_bytes() == pdf
+    text = " ".join(
+        " ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf)).pages
+    )
+    assert "Testshire District Council" in text
+    assert case["reference"] in text
+    assert "Siobhan Kowalski" in text
+    positions = [text.find(" ".join(title.split())) for title in titles]
+    assert all(p >= 0 for p in positions), titles
+    assert positions == sorted(positions), "statements out of pack order"
+
+    def timeline_actions():
+        return [(e["source"], e["action"]) for e in rpc.cases.get_timeline(case["id"])]
+
+    deadline = time.monotonic() + 20
+    expected = {
+        ("enquiry", "enquiry.submitted"),
+        ("cases", "case.opened"),
+        ("advice", "advice.matched"),
+        ("tasks", "task.created"),
+        ("documents", "document.generated"),
+    }
+    while not expected <= set(timeline_actions()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    actions = timeline_actions()
+    assert expected <= set(actions), actions
+    assert actions.count(("tasks", "task.created")) == len(case["tasks"])
+    assert actions[0] == ("enquiry", "enquiry.submitted")
+
+
+def test_every_published_event_matches_its_documented_schema(suite, recorded):
+    rpc = suite
+    case = wait_for_case(rpc, submit_sample_enquiry(rpc))
+    active = next(t for t in case["tasks"] if t["status"] == "active")
+    rpc.tasks.complete_task(
+        {"task_id": active["task_id"], "outcome": "done in e2e", "actor": "officer:e2e"}
+    )
+    wait_for(lambda: of_type(recorded, "task.completed"))
+    types = {message["type"] for message in recorded}
+    documented = {path.name.removesuffix(".v1.json") for path in SCHEMAS.glob("*.v1.json")}
+    assert documented - types == {"task.activated"} or documented == types, (documented, types)
+    for message in recorded:
+        schema = json.loads((SCHEMAS / f"{message['type']}.v1.json").read_text())
+        jsonschema.validate(message, schema, format_checker=jsonschema.FormatChecker())
+
+
+def test_bad_enquiry_is_rejected_with_every_field_named_and_nothing_stored(suite):
+    rpc = suite
+    answers = {**sample_answers(), "postcode": "nowhere", "household_adults": "two"}
+    del answers["full_name"]
+    with pytest.raises(ValidationFailed) as error:
+        rpc.enquiry.submit_enquiry({"template_key": "housing-options-enquiry", "answers": answers})
+    assert {"answers.full_name", "answers.postcode", "answers.household_adults"} <= set(
+        error.value.field_errors
+    )
+    with pytest.raises(ValidationFailed) as error:
+        rpc.enquiry.submit_enquiry({"answers": {}, "surprise": 1})
+    assert set(error.value.field_errors) == {"template_key", "surprise"}

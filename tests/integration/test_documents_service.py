@@ -1,0 +1,121 @@
+"""The documents service: the pack is rendered once, whatever order its three inputs arrive in."""
+
+import base64
+import io
+import itertools
+import uuid
+
+import pytest
+from nameko.standalone.rpc import ClusterRpcProxy
+from pypdf import PdfReader
+
+from services.documents.service import DocumentsService
+from shared.envelope import Envelope
+from shared.errors import NotFound, ValidationFailed
+from tests.integration.helpers import enquiry_submitted, publish, rows
+from tests.recorder import make_recorder, of_type, wait_for
+
+pytestmark = pytest.mark.integration
+
+
+def pack_inputs():
+    submitted = enquiry_submitted(
+        "private_rented_eviction",
+        {"full_name": "Siobhán O'Brien", "notice_expiry_date": "2027-01-05"},
+    )
+    enquiry_id, correlation = submitted.data["enquiry_id"], submitted.correlation_id
+    opened = Envelope(
+        type="case.opened",
+        version=1,
+        source="cases",
+        correlation_id=correlation,
+        data={
+            "case_id": str(uuid.uuid4()),
+            "reference": "HO-2026-000123",
+            "enquiry_id": enquiry_id,
+            "workflow": "private_rented_eviction",
+            "status": "open",
+            "opened_at": "2026-11-24T10:00:00Z",
+        },
+    )
+    matched = Envelope(
+        type="advice.matched",
+        version=1,
+        source="advice",
+        correlation_id=correlation,
+        data={
+            "enquiry_id": enquiry_id,
+            "workflow": "private_rented_eviction",
+            "workflow_title": "Facing eviction from a private tenancy",
+            "sections": [
+                {"key": "act_now", "title": "What to do now"},
+                {"key": "your_rights", "title": "Your rights"},
+            ],
+            "statements": [
+                {
+                    "key": "rights",
+                    "version": 2,
+                    "title": "Check your notice",
+                    "section": "your_rights",
+                    "body": "Your notice ends on {{ answers.notice_expiry_date | long_date }}.",
+                },
+                {
+                    "key": "stay",
+                    "version": 1,
+                    "title": "Do not leave yet",
+                    "section": "act_now",
+                    "body": "Stay until a court says otherwise.",
+                },
+            ],
+            "matched_at": "2026-11-24T10:00:01Z",
+        },
+    )
+    return [submitted, opened, matched]
+
+
+@pytest.fixture
+def documents(container_factory, service_config):
+    config = service_config("documents")
+    recorder_cls, received = make_recorder()
+    container_factory(recorder_cls, config).start()
+    container_factory(DocumentsService, config).start()
+    return config, received
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(range(3)))[::2])
+def test_pack_rendered_exactly_once_in_any_arrival_order(documents, order):
+    config, received = documents
+    events = pack_inputs()
+    for index in order:
+        publish(config, events[index])
+    publish(config, events[order[-1]])  # a redelivery changes nothing
+    generated = wait_for(lambda: of_type(received, "document.generated"))
+    case_id = events[1].data["case_id"]
+    with ClusterRpcProxy(config) as rpc:
+        wait_for(lambda: rpc.documents.list_documents(case_id))
+        listed = rpc.documents.list_documents(case_id)
+        assert len(listed) == 1 and listed[0]["version"] == 1
+        assert listed[0]["statement_versions"] == ["rights@2", "stay@1"]
+        document = rpc.documents.get_document(listed[0]["id"])
+    assert generated[0]["data"]["sha256"] == document["sha256"]
+    text = " ".join(
+        PdfReader(io.BytesIO(base64.b64decode(document["content_base64"])))
+        .pages[0]
+        .extract_text()
+        .split()
+    )
+    assert "HO-2026-000123" in text and "Test Borough Council" in text
+    # Sections follow the workflow's order, not the order statements arrived in.
+    assert text.index("Do not leave yet") < text.index("Check your notice")
+    assert "Your notice ends on 5 January 2027." in text
+    assert rows(config["DATABASE_URL"], "SELECT count(*) FROM documents") == [(1,)]
+
+
+def test_document_rpcs_reject_bad_arguments(documents):
+    config, _ = documents
+    with ClusterRpcProxy(config) as rpc:
+        with pytest.raises(NotFound):
+            rpc.documents.get_document(str(uuid.uuid4()))
+        with pytest.raises(ValidationFailed) as error:
+            rpc.documents.list_documents(None)
+        assert "case_id" in error.value.field_errors

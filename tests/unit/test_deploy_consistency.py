@@ -1,0 +1,51 @@
+"""No Docker engine runs in CI, so docker-compose.yml is kept honest here: every service it
+declares runs the same `nameko run` command as `make run` and the end-to-end tests, and every
+variable it sets is one the service's config.yaml reads."""
+
+import re
+from pathlib import Path
+
+import yaml
+
+from shared.config import SERVICES
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def config_variables(service: str) -> set[str]:
+    text = (ROOT / "services" / service / "config.yaml").read_text()
+    return set(re.findall(r"\$\{(\w+)", text))
+
+
+def test_every_service_has_a_container_and_a_database():
+    for service in SERVICES:
+        environment = COMPOSE["services"][service]["environment"]
+        assert environment["SERVICE"] == service
+        url = environment[f"{service.upper()}_DATABASE_URL"]
+        assert url.endswith(f"/housing_{service}")
+        assert f"{service.upper()}_DATABASE_URL" in config_variables(service)
+        assert "AMQP_URI" in config_variables(service)
+    init = (ROOT / "deploy" / "postgres-init.sql").read_text()
+    assert all(f"CREATE DATABASE housing_{s};" in init for s in SERVICES)
+
+
+def test_compose_only_sets_variables_the_services_read():
+    for service in SERVICES:
+        environment = COMPOSE["services"][service]["environment"]
+        unknown = set(environment) - config_variables(service) - {"SERVICE", "LOG_LEVEL"}
+        assert not unknown, (service, unknown)
+
+
+def test_containers_run_the_same_command_as_make_run_and_the_e2e_tests():
+    command = "nameko run --config services/${SERVICE}/config.yaml services.${SERVICE}.service"
+    assert command in (ROOT / "deploy" / "Dockerfile").read_text()
+    local = (ROOT / "deploy" / "run-local.sh").read_text()
+    assert 'run --config "services/$service/config.yaml" "services.$service.service"' in local
+    e2e = (ROOT / "tests" / "e2e" / "test_flow.py").read_text()
+    assert '"run", "--config", f"services/{service}/config.yaml"' in e2e
+
+
+def test_management_ui_and_postgres_are_exposed_for_operators():
+    assert "15672:15672" in COMPOSE["services"]["rabbitmq"]["ports"]
+    assert COMPOSE["services"]["rabbitmq"]["image"].endswith("-management")
