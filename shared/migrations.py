@@ -71,4 +71,5 @@ def prepare_database(
         if seed is not None:
             with Session(bind=connection, join_transaction_mode="create_savepoint") as session:
                 seed(session)
-                session.flush()
+                # Releases the savepoint; the outer transaction commits with the migrations.
+                session.commit()

@@ -12,6 +12,7 @@ from services.advice.models import MatchResult
 from shared.clock import london_today, utcnow
 from shared.envelope import Envelope, load_event_data
 from shared.errors import NotFound, ValidationFailed
+from shared.unit_of_work import Transaction
 
 
 def match(session: Session, workflow_key: str, answers: dict[str, Any], today: date) -> list[dict]:
@@ -36,7 +37,7 @@ def pack_outline(session: Session, workflow_key: str) -> tuple[str, list[dict[st
     return workflow.title, [{"key": key, "title": titles[key]} for key in workflow.sections]
 
 
-def match_submitted_enquiry(tx: Any, event: Envelope) -> MatchResult:
+def match_submitted_enquiry(tx: Transaction, event: Envelope) -> MatchResult:
     """Match once per enquiry and announce the ordered statements with their versions."""
     data = load_event_data(event, schemas.EnquirySubmittedData())
     existing = repository.match_for(tx.session, data["enquiry_id"])

@@ -76,7 +76,7 @@ def suite(rabbit_config, make_database_url, tmp_path, recorded):
             wait_until_all_answer(rpc, processes, tmp_path)
             yield rpc
     finally:
-        for process, log in processes:
+        for process, _log in processes:
             process.terminate()
         for process, log in processes:
             try:
