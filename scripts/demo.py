@@ -8,7 +8,10 @@ Uses AMQP_URI (default amqp://guest:guest@localhost:5672/).
 
 from __future__ import annotations
 
-import eventlet
+import warnings
+
+warnings.filterwarnings("ignore", message="\nEventlet is deprecated")
+import eventlet  # noqa: E402
 
 eventlet.monkey_patch()
 

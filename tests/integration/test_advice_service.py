@@ -27,8 +27,14 @@ def test_every_workflow_has_advice_for_a_typical_applicant(advice):
     _, config, _ = advice
     with ClusterRpcProxy(config) as rpc:
         workflows = {w["key"] for w in rpc.advice.list_workflows()}
-        assert workflows == {"prevention", "relief", "domestic_abuse", "private_rented_eviction",
-                             "mortgage_arrears", "advice_only"}
+        assert workflows == {
+            "prevention",
+            "relief",
+            "domestic_abuse",
+            "private_rented_eviction",
+            "mortgage_arrears",
+            "advice_only",
+        }
         for workflow in workflows:
             assert rpc.advice.match({"workflow": workflow, "answers": {}}), workflow
 
@@ -38,8 +44,10 @@ def test_match_orders_by_section_and_respects_conditions(advice):
     with ClusterRpcProxy(config) as rpc:
         s21 = rpc.advice.match({"workflow": "private_rented_eviction", "answers": sample_answers()})
         other = rpc.advice.match(
-            {"workflow": "private_rented_eviction",
-             "answers": {**sample_answers(), "notice_type": "section_8"}}
+            {
+                "workflow": "private_rented_eviction",
+                "answers": {**sample_answers(), "notice_type": "section_8"},
+            }
         )
         outline = {w["key"]: w for w in rpc.advice.list_workflows()}["private_rented_eviction"]
     assert {s["key"] for s in s21} != {s["key"] for s in other}

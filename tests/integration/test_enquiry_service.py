@@ -41,8 +41,12 @@ def test_submitted_enquiry_is_stored_triaged_and_announced(enquiry):
 
 def test_officer_may_choose_the_workflow_with_a_reason(enquiry):
     rpc, _, received = enquiry
-    request = {"template_key": TEMPLATE_KEY, "answers": sample_answers(), "workflow": "prevention",
-               "actor": "officer:42"}
+    request = {
+        "template_key": TEMPLATE_KEY,
+        "answers": sample_answers(),
+        "workflow": "prevention",
+        "actor": "officer:42",
+    }
     with pytest.raises(ValidationFailed) as error:
         rpc.enquiry.submit_enquiry(request)
     assert list(error.value.field_errors) == ["workflow_reason"]
@@ -62,12 +66,22 @@ def test_officer_may_choose_the_workflow_with_a_reason(enquiry):
         ({}, {"template_key", "answers"}),
         ({"template_key": TEMPLATE_KEY, "answers": [], "extra": 1}, {"answers", "extra"}),
         ({"template_key": 7, "answers": {}}, {"template_key"}),
-        ({"template_key": TEMPLATE_KEY, "answers": {}, "template_version": "1"},
-         {"template_version"}),
-        ({"template_key": TEMPLATE_KEY, "answers": {"full_name": "x" * 100_000}},
-         {"answers.full_name", "answers.postcode", "answers.household_adults",
-          "answers.tenure", "answers.homeless_tonight", "answers.fleeing_violence",
-          "answers.referral_source"}),
+        (
+            {"template_key": TEMPLATE_KEY, "answers": {}, "template_version": "1"},
+            {"template_version"},
+        ),
+        (
+            {"template_key": TEMPLATE_KEY, "answers": {"full_name": "x" * 100_000}},
+            {
+                "answers.full_name",
+                "answers.postcode",
+                "answers.household_adults",
+                "answers.tenure",
+                "answers.homeless_tonight",
+                "answers.fleeing_violence",
+                "answers.referral_source",
+            },
+        ),
     ],
 )
 def test_bad_payloads_are_rejected_by_field_and_nothing_is_stored(enquiry, payload, fields):
