@@ -36,44 +36,174 @@ def questions(template: Template) -> list[dict[str, Any]]:
 
 
 def check_template(template: Template) -> FieldErrors:
-    """Problems that make a template unpublishable, keyed by question (or template field)."""
+    """Every problem that makes a template unpublishable, keyed by question key (or
+    ``template``, ``triage[i]``): structure, duplicate keys, option lists, limits, conditions
+    that refer to unknown questions or impossible values, and cycles between conditions."""
+    structure = _check_structure(template)
+    if structure:
+        return structure
     errors: FieldErrors = {}
     seen: set[str] = set()
-    all_keys = {q.get("key") for q in questions(template)}
+    by_key = {q["key"]: q for q in questions(template)}
     for question in questions(template):
-        key = question.get("key")
-        problems = errors.setdefault(str(key), [])
-        if not key or not isinstance(key, str):
-            problems.append("every question needs a key")
-            continue
+        key = question["key"]
+        problems = errors.setdefault(key, [])
         if key in seen:
             problems.append("duplicate question key")
         seen.add(key)
-        if question.get("type") not in QUESTION_TYPES:
-            problems.append(f"unknown type {question.get('type')!r}")
-        if question.get("type") in ("single_choice", "multiple_choice") and not question.get(
-            "options"
-        ):
-            problems.append("a choice question needs options")
+        problems.extend(_question_problems(question))
         if "show_if" in question:
-            problems.extend(_condition_problems(question["show_if"], all_keys, key))
+            problems.extend(_condition_problems(question["show_if"], by_key))
+    for cycle in _show_if_cycles(by_key):
+        errors.setdefault(cycle[0], []).append("conditions form a cycle: " + " -> ".join(cycle))
     for index, rule in enumerate(template.get("triage", [])):
-        problems = _condition_problems(rule.get("when"), all_keys, None)
+        problems = _condition_problems(rule.get("when"), by_key)
+        if not isinstance(rule.get("workflow"), str) or not WORKFLOW_KEY.match(rule["workflow"]):
+            problems.append("workflow must be a snake_case workflow key")
         if problems:
             errors[f"triage[{index}]"] = problems
     return {key: messages for key, messages in errors.items() if messages}
 
 
-def _condition_problems(condition: Any, keys: set[Any], own_key: str | None) -> list[str]:
+WORKFLOW_KEY = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
+QUESTION_KEY = re.compile(r"^[a-z][a-z0-9_]{0,99}$")
+
+
+def _check_structure(template: Any) -> FieldErrors:
+    problems: list[str] = []
+    if not isinstance(template, dict):
+        return {"template": ["must be an object"]}
+    if not isinstance(template.get("key"), str) or not template["key"].strip():
+        problems.append("key is required")
+    if not isinstance(template.get("title"), str) or not template["title"].strip():
+        problems.append("title is required")
+    if not isinstance(template.get("default_workflow"), str) or not WORKFLOW_KEY.match(
+        template["default_workflow"]
+    ):
+        problems.append("default_workflow must be a snake_case workflow key")
+    if not isinstance(template.get("triage", []), list):
+        problems.append("triage must be a list of {workflow, when}")
+    sections = template.get("sections")
+    if not isinstance(sections, list) or not sections:
+        problems.append("sections must be a non-empty list")
+    else:
+        for index, section in enumerate(sections):
+            if not isinstance(section, dict) or not isinstance(section.get("questions"), list):
+                problems.append(f"sections[{index}] needs a list of questions")
+                continue
+            for position, question in enumerate(section["questions"]):
+                if not isinstance(question, dict) or not isinstance(question.get("key"), str):
+                    problems.append(f"sections[{index}].questions[{position}] needs a key")
+                elif not QUESTION_KEY.match(question["key"]):
+                    problems.append(f"question key {question['key']!r} must be snake_case")
+    return {"template": problems} if problems else {}
+
+
+def _question_problems(question: dict[str, Any]) -> list[str]:
+    problems = []
+    kind = question.get("type")
+    if kind not in QUESTION_TYPES:
+        return [f"unknown type {kind!r}"]
+    if kind in ("single_choice", "multiple_choice"):
+        options = question.get("options")
+        if not isinstance(options, list) or not options:
+            return ["a choice question needs options"]
+        values = [o.get("value") if isinstance(o, dict) else None for o in options]
+        if any(not isinstance(v, str | int) or isinstance(v, bool) for v in values):
+            problems.append("every option needs a text or number value")
+        elif len(set(values)) != len(values):
+            problems.append("option values must be unique")
+    limits = [question[b] for b in ("min", "max") if b in question]
+    if limits and kind not in ("integer", "decimal"):
+        problems.append("min and max apply to number questions only")
+    if any(isinstance(v, bool) or not isinstance(v, int | float) for v in limits):
+        problems.append("min and max must be numbers")
+    elif len(limits) == 2 and limits[0] > limits[1]:
+        problems.append("min is greater than max")
+    if "required" in question and not isinstance(question["required"], bool):
+        problems.append("required must be true or false")
+    return problems
+
+
+def _condition_problems(condition: Any, by_key: dict[str, dict[str, Any]]) -> list[str]:
     try:
         check_condition(condition)
     except InvalidCondition as exc:
         return [f"invalid condition at {exc.path}: {exc.message}"]
-    unknown = sorted(question_keys(condition) - keys)
-    problems = [f"condition refers to unknown question {k!r}" for k in unknown]
-    if own_key is not None and own_key in question_keys(condition):
-        problems.append("a question cannot depend on its own answer")
-    return problems
+    return [problem for path, problem in _walk_condition(condition, "$", by_key)]
+
+
+def _walk_condition(condition: Any, path: str, by_key: dict[str, dict]) -> list[tuple[str, str]]:
+    """Semantic problems: unknown questions, and values a question could never have."""
+    if isinstance(condition, bool):
+        return []
+    ((operator, operand),) = condition.items()
+    here = f"{path}.{operator}"
+    if operator in ("all", "any"):
+        return [
+            p for i, c in enumerate(operand) for p in _walk_condition(c, f"{here}[{i}]", by_key)
+        ]
+    if operator == "not":
+        return _walk_condition(operand, here, by_key)
+    key = operand if operator in ("answered", "before_today") else operand[0]
+    question = by_key.get(key)
+    if question is None:
+        return [(here, f"condition at {here} refers to unknown question {key!r}")]
+    kind = question.get("type")
+    expected = None if operator in ("answered", "before_today") else operand[1]
+    problem = _impossible(operator, kind, expected, question)
+    return [(here, f"condition at {here} on {key!r}: {problem}")] if problem else []
+
+
+def _impossible(operator: str, kind: str, expected: Any, question: dict) -> str | None:
+    options = [o.get("value") for o in question.get("options", []) if isinstance(o, dict)]
+    if operator in ("within_days", "before_today"):
+        return None if kind == "date" else f"{operator} needs a date question, not {kind}"
+    if operator in ("gt", "gte", "lt", "lte"):
+        return None if kind in ("integer", "decimal", "date") else f"{operator} needs a number"
+    if operator == "contains":
+        if kind != "multiple_choice":
+            return "contains needs a multiple choice question"
+        return None if expected in options else f"{expected!r} is not one of its options"
+    values = expected if operator == "in" else [expected] if operator in ("eq", "ne") else []
+    for value in values:
+        if kind == "boolean" and not isinstance(value, bool):
+            return f"{value!r} is not true or false"
+        if kind == "single_choice" and value not in options:
+            return f"{value!r} is not one of its options"
+        if kind == "multiple_choice":
+            return f"use contains to test a multiple choice answer, not {operator}"
+        if kind == "integer" and (isinstance(value, bool) or not isinstance(value, int)):
+            return f"{value!r} is not a whole number"
+    return None
+
+
+def _show_if_cycles(by_key: dict[str, dict[str, Any]]) -> list[list[str]]:
+    """A question shown only when another is answered, which is itself shown only when the first
+    is answered (directly or through others), can never be shown. One entry per cycle found."""
+    depends = {
+        key: sorted(question_keys(q["show_if"]) & set(by_key)) if "show_if" in q else []
+        for key, q in by_key.items()
+    }
+    cycles: list[list[str]] = []
+    visiting: list[str] = []
+    done: set[str] = set()
+
+    def visit(key: str) -> None:
+        if key in visiting:
+            cycles.append([*visiting[visiting.index(key) :], key])
+            return
+        if key in done:
+            return
+        visiting.append(key)
+        for other in depends[key]:
+            visit(other)
+        visiting.pop()
+        done.add(key)
+
+    for key in depends:
+        visit(key)
+    return cycles
 
 
 def visible_questions(template: Template, answers: dict[str, Any], today: date) -> list[dict]:

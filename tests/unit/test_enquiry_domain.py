@@ -117,6 +117,8 @@ def test_triage_picks_first_matching_workflow_or_default():
 
 def test_template_checks_name_the_question():
     broken = {
+        "key": "t",
+        "title": "T",
         "sections": [
             {
                 "key": "s",
@@ -127,10 +129,23 @@ def test_template_checks_name_the_question():
                     {"key": "c", "type": "single_choice"},
                     {"key": "d", "type": "text", "show_if": {"eq": ["zzz", 1]}},
                     {"key": "e", "type": "text", "show_if": {"answered": "e"}},
+                    {"key": "f", "type": "integer", "min": 5, "max": 1},
+                    {"key": "g", "type": "boolean"},
+                    {"key": "h", "type": "text", "show_if": {"eq": ["g", "yes"]}},
+                    {"key": "i", "type": "single_choice", "options": [{"value": "x"}]},
+                    {"key": "j", "type": "text", "show_if": {"in": ["i", ["x", "y"]]}},
+                    {"key": "k", "type": "text", "show_if": {"within_days": ["f", 3]}},
+                    {"key": "m", "type": "text", "show_if": {"answered": "n"}},
+                    {"key": "n", "type": "text", "show_if": {"answered": "m"}},
+                    {
+                        "key": "o",
+                        "type": "multiple_choice",
+                        "options": [{"value": 1}, {"value": 1}],
+                    },
                 ],
             }
         ],
-        "triage": [{"workflow": "x", "when": {"bad": 1}}],
+        "triage": [{"workflow": "x", "when": {"bad": 1}}, {"workflow": "Bad Name", "when": True}],
         "default_workflow": "x",
     }
     errors = domain.check_template(broken)
@@ -138,5 +153,20 @@ def test_template_checks_name_the_question():
     assert "unknown type" in errors["b"][0]
     assert errors["c"] == ["a choice question needs options"]
     assert "unknown question 'zzz'" in errors["d"][0]
-    assert "its own answer" in errors["e"][0]
-    assert "triage[0]" in errors
+    assert "cycle" in errors["e"][0]
+    assert errors["f"] == ["min is greater than max"]
+    assert "'yes' is not true or false" in errors["h"][0]
+    assert "'y' is not one of its options" in errors["j"][0]
+    assert "needs a date question" in errors["k"][0]
+    assert errors["m"] == ["conditions form a cycle: m -> n -> m"]
+    assert errors["o"] == ["option values must be unique"]
+    assert "unknown operator" in errors["triage[0]"][0]
+    assert "snake_case" in errors["triage[1]"][0]
+
+
+def test_template_structure_problems_are_reported_before_anything_else():
+    assert domain.check_template([]) == {"template": ["must be an object"]}
+    errors = domain.check_template({"sections": [{"questions": [{"type": "text"}]}]})
+    assert set(errors) == {"template"}
+    assert "key is required" in errors["template"]
+    assert "sections[0].questions[0] needs a key" in errors["template"]
