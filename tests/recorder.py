@@ -8,7 +8,9 @@ from typing import Any
 from nameko.events import event_handler
 
 PUBLISHED = [
+    ("enquiry", "enquiry.started"),
     ("enquiry", "enquiry.submitted"),
+    ("enquiry", "enquiry.workflow_changed"),
     ("cases", "case.opened"),
     ("advice", "advice.matched"),
     ("tasks", "task.created"),

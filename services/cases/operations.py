@@ -49,6 +49,35 @@ def open_case_for_enquiry(tx: Transaction, event: Envelope) -> Case:
     return case
 
 
+def follow_workflow_change(tx: Transaction, event: Envelope) -> Case | None:
+    """The officer re-channelled the enquiry: the case follows. A change that arrives before the
+    case exists is applied when the case opens, since the enquiry event carries the workflow
+    it had then and this one is replayed from the queue until the case is there."""
+    data = load_event_data(event, schemas.WorkflowChangedData())
+    case = repository.case_for_enquiry(tx.session, data["enquiry_id"])
+    if case is None:
+        raise CaseNotOpenYet(data["enquiry_id"])
+    if case.workflow == data["workflow"]:
+        return case
+    previous, case.workflow = case.workflow, data["workflow"]
+    tx.audit(
+        actor=data["changed_by"],
+        action="case.workflow_changed",
+        entity_type="case",
+        entity_id=case.id,
+        case_id=case.id,
+        correlation_id=case.correlation_id,
+        causation_id=event.id,
+        before={"workflow": previous},
+        after={"workflow": case.workflow, "reason": data["reason"]},
+    )
+    return case
+
+
+class CaseNotOpenYet(Exception):
+    """Retryable: the event is requeued until the case it refers to has been opened."""
+
+
 def record_advice(tx: Transaction, event: Envelope) -> None:
     data = load_event_data(event, schemas.AdviceMatchedData())
     if repository.advice_for(tx.session, data["enquiry_id"]) is None:

@@ -19,6 +19,14 @@ class EnquirySubmittedData(_EventData):
     answers = fields.Dict(required=True)
 
 
+class WorkflowChangedData(_EventData):
+    enquiry_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    previous_workflow = fields.String(required=True)
+    workflow = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    reason = fields.String(required=True)
+    changed_by = fields.String(required=True)
+
+
 class MatchedStatement(_EventData):
     key = fields.String(required=True)
     version = fields.Integer(required=True)

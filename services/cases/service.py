@@ -33,6 +33,10 @@ class CasesService:
     def open_case_for_enquiry(self, message: dict) -> None:
         self.uow.handle_event(message, "open_case_for_enquiry", operations.open_case_for_enquiry)
 
+    @handles("enquiry", "enquiry.workflow_changed")
+    def follow_workflow_change(self, message: dict) -> None:
+        self.uow.handle_event(message, "follow_workflow_change", operations.follow_workflow_change)
+
     @handles("advice", "advice.matched")
     def record_advice(self, message: dict) -> None:
         self.uow.handle_event(message, "record_advice", operations.record_advice)

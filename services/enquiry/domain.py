@@ -307,3 +307,55 @@ def workflows(template: Template) -> set[str]:
     return {rule["workflow"] for rule in template.get("triage", [])} | {
         template["default_workflow"]
     }
+
+
+def check_draft_answers(
+    template: Template, answers: dict[str, Any], today: date
+) -> tuple[dict[str, Any], FieldErrors]:
+    """Save-and-return: check only the answers given (types, options, limits), keeping answers to
+    questions not shown yet, since the customer may still change an earlier answer. Whether the
+    form is complete is decided at submission."""
+    by_key = {q["key"]: q for q in questions(template)}
+    cleaned: dict[str, Any] = {}
+    errors: FieldErrors = {}
+    for key, value in answers.items():
+        question = by_key.get(key)
+        if question is None:
+            errors[key] = ["this question is not on the form"]
+        elif not is_answered(value):
+            cleaned[key] = None
+        else:
+            normalised, problems = _check_value(question, value)
+            if problems:
+                errors[key] = problems
+            else:
+                cleaned[key] = normalised
+    return cleaned, errors
+
+
+def progress(template: Template, answers: dict[str, Any], today: date) -> dict[str, list[str]]:
+    """What a front end needs to resume a draft: the questions to show now, and which required
+    ones are still unanswered."""
+    shown = visible_questions(template, answers, today)
+    return {
+        "visible_questions": [q["key"] for q in shown],
+        "missing_required": [
+            q["key"] for q in shown if q.get("required") and not is_answered(answers.get(q["key"]))
+        ],
+    }
+
+
+def prefill_answers(
+    template: Template, previous_template: Template, previous_answers: dict[str, Any]
+) -> dict[str, Any]:
+    """Answers from an earlier enquiry that still fit this template: same key, same type, and a
+    value this template accepts. Everything else is left for the customer to answer again."""
+    old_types = {q["key"]: q["type"] for q in questions(previous_template)}
+    prefilled = {}
+    for question in questions(template):
+        key = question["key"]
+        if key in previous_answers and old_types.get(key) == question["type"]:
+            value, problems = _check_value(question, previous_answers[key])
+            if not problems:
+                prefilled[key] = value
+    return prefilled

@@ -25,3 +25,40 @@ def enquiry_submitted(enquiry: Enquiry) -> Envelope:
             "submitted_at": isoformat(enquiry.submitted_at),
         },
     )
+
+
+ENQUIRY_STARTED = "enquiry.started"
+WORKFLOW_CHANGED = "enquiry.workflow_changed"
+
+
+def enquiry_started(enquiry: Enquiry) -> Envelope:
+    """No answers: a draft is the customer's until they submit it."""
+    return Envelope(
+        type=ENQUIRY_STARTED,
+        version=1,
+        source=SOURCE,
+        correlation_id=enquiry.correlation_id,
+        data={
+            "enquiry_id": enquiry.id,
+            "template": {"key": enquiry.template_key, "version": enquiry.template_version},
+            "prefilled_from": enquiry.prefilled_from,
+            "started_at": isoformat(enquiry.created_at),
+        },
+    )
+
+
+def workflow_changed(enquiry: Enquiry, previous: str, actor: str) -> Envelope:
+    return Envelope(
+        type=WORKFLOW_CHANGED,
+        version=1,
+        source=SOURCE,
+        correlation_id=enquiry.correlation_id,
+        data={
+            "enquiry_id": enquiry.id,
+            "previous_workflow": previous,
+            "workflow": enquiry.workflow,
+            "reason": enquiry.workflow_reason,
+            "changed_by": actor,
+            "changed_at": isoformat(enquiry.updated_at),
+        },
+    )

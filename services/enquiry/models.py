@@ -25,6 +25,7 @@ class QuestionTemplate(Base):
     title: Mapped[str] = mapped_column(sa.String(200))
     definition: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     published_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    published_by: Mapped[str | None] = mapped_column(sa.String(100))
 
 
 class Enquiry(Base):
@@ -39,7 +40,9 @@ class Enquiry(Base):
     workflow_source: Mapped[str | None] = mapped_column(sa.String(20))
     workflow_reason: Mapped[str | None] = mapped_column(sa.Text)
     correlation_id: Mapped[str] = mapped_column(sa.String(64))
+    prefilled_from: Mapped[str | None] = mapped_column(sa.String(36))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 

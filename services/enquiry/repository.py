@@ -18,20 +18,36 @@ def get_template(session: Session, key: str, version: int | None = None) -> Ques
     return session.scalar(query.order_by(QuestionTemplate.version.desc()).limit(1))
 
 
-def add_template_if_missing(session: Session, definition: dict[str, Any]) -> bool:
-    """Published versions never change, so loading a file twice is a no-op."""
-    if get_template(session, definition["key"], definition["version"]) is not None:
-        return False
-    session.add(
-        QuestionTemplate(
-            key=definition["key"],
-            version=definition["version"],
-            title=definition["title"],
-            definition=definition,
-            published_at=utcnow(),
+def latest_version(session: Session, key: str) -> int:
+    return session.scalar(
+        sa.select(sa.func.coalesce(sa.func.max(QuestionTemplate.version), 0)).where(
+            QuestionTemplate.key == key
         )
     )
-    return True
+
+
+def add_template(
+    session: Session, definition: dict[str, Any], published_by: str | None
+) -> QuestionTemplate:
+    template = QuestionTemplate(
+        key=definition["key"],
+        version=definition["version"],
+        title=definition["title"],
+        definition=definition,
+        published_at=utcnow(),
+        published_by=published_by,
+    )
+    session.add(template)
+    session.flush()
+    return template
+
+
+def list_templates(session: Session) -> list[QuestionTemplate]:
+    return list(
+        session.scalars(
+            sa.select(QuestionTemplate).order_by(QuestionTemplate.key, QuestionTemplate.version)
+        )
+    )
 
 
 def get_enquiry(session: Session, enquiry_id: str) -> Enquiry | None:

@@ -6,19 +6,49 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 
 from shared.validation import arguments_schema
 
+KEY = validate.Length(min=1, max=100)
+ACTOR = validate.Length(min=1, max=100)
 
-class SubmitEnquirySchema(Schema):
+
+class _Request(Schema):
     class Meta:
         unknown = RAISE
 
-    template_key = fields.String(required=True, validate=validate.Length(min=1, max=100))
+
+class StartEnquirySchema(_Request):
+    template_key = fields.String(required=True, validate=KEY)
     template_version = fields.Integer(load_default=None, allow_none=True, strict=True)
+    prefill_from_enquiry = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(min=1, max=36)
+    )
+    actor = fields.String(load_default="customer", validate=ACTOR)
+
+
+class SaveAnswersSchema(_Request):
+    enquiry_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
     answers = fields.Dict(keys=fields.String(validate=validate.Length(max=100)), required=True)
+    actor = fields.String(load_default="customer", validate=ACTOR)
+
+
+class SubmitEnquirySchema(_Request):
+    enquiry_id = fields.String(load_default=None, validate=validate.Length(min=1, max=36))
+    template_key = fields.String(load_default=None, validate=KEY)
+    template_version = fields.Integer(load_default=None, allow_none=True, strict=True)
+    answers = fields.Dict(keys=fields.String(validate=validate.Length(max=100)), load_default=None)
     workflow = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=50))
     workflow_reason = fields.String(
         load_default=None, allow_none=True, validate=validate.Length(max=2000)
     )
-    actor = fields.String(load_default="customer", validate=validate.Length(min=1, max=100))
+    actor = fields.String(load_default="customer", validate=ACTOR)
+
+    @validates_schema(skip_on_field_errors=False)
+    def draft_or_whole_enquiry(self, data: dict, **_kwargs: object) -> None:
+        if data.get("enquiry_id") and data.get("template_key"):
+            raise ValidationError("give enquiry_id (a draft) or template_key, not both", "_schema")
+        if not data.get("enquiry_id"):
+            missing = [f for f in ("template_key", "answers") if data.get(f) is None]
+            if missing:
+                raise ValidationError({f: ["required unless enquiry_id is given"] for f in missing})
 
     @validates_schema
     def officer_choice_needs_reason(self, data: dict, **_kwargs: object) -> None:
@@ -26,6 +56,18 @@ class SubmitEnquirySchema(Schema):
             raise ValidationError(
                 "a reason is required when an officer chooses the workflow", "workflow_reason"
             )
+
+
+class ChangeWorkflowSchema(_Request):
+    enquiry_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    workflow = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=2000))
+    actor = fields.String(required=True, validate=ACTOR)
+
+
+class PublishTemplateSchema(_Request):
+    definition = fields.Dict(required=True)
+    actor = fields.String(required=True, validate=ACTOR)
 
 
 class EnquirySchema(Schema):
@@ -36,15 +78,26 @@ class EnquirySchema(Schema):
     answers = fields.Dict()
     workflow = fields.String()
     workflow_source = fields.String()
+    workflow_reason = fields.String()
     correlation_id = fields.String()
-    created_at = fields.DateTime()
-    submitted_at = fields.DateTime()
+    prefilled_from = fields.String()
+    created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
+    submitted_at = fields.AwareDateTime()
+
+
+class TemplateSummarySchema(Schema):
+    key = fields.String()
+    version = fields.Integer()
+    title = fields.String()
+    published_at = fields.AwareDateTime()
+    published_by = fields.String()
 
 
 TEMPLATE_ARGS = arguments_schema(
-    key=fields.String(required=True, validate=validate.Length(min=1, max=100)),
+    key=fields.String(required=True, validate=KEY),
     version=fields.Integer(allow_none=True, strict=True),
 )
 ENQUIRY_ARGS = arguments_schema(
-    enquiry_id=fields.String(required=True, validate=validate.Length(max=36))
+    enquiry_id=fields.String(required=True, validate=validate.Length(min=1, max=36))
 )

@@ -1,4 +1,5 @@
-"""Load question templates from YAML/JSON files (the starter template ships in seed/)."""
+"""Template files (YAML or JSON): the starter template ships in seed/ and loads on start;
+``python -m services.enquiry.load_templates FILE...`` loads a council's own."""
 
 from __future__ import annotations
 
@@ -7,18 +8,16 @@ from pathlib import Path
 import yaml
 from sqlalchemy.orm import Session
 
-from services.enquiry import domain, repository
-from shared.errors import ValidationFailed
+from services.enquiry import operations
 
 SEED_DIR = Path(__file__).parent / "seed"
 
 
-def load_template_file(session: Session, path: Path) -> bool:
-    definition = yaml.safe_load(path.read_text(encoding="utf-8"))
-    problems = domain.check_template(definition)
-    if problems:
-        raise ValidationFailed(problems, f"template {path.name} is invalid")
-    return repository.add_template_if_missing(session, definition)
+def load_template_file(session: Session, path: Path) -> str:
+    """YAML is a superset of JSON, so one parser reads both."""
+    return operations.load_template_definition(
+        session, yaml.safe_load(path.read_text(encoding="utf-8"))
+    )
 
 
 def load_seed(session: Session) -> None:

@@ -7,17 +7,26 @@ from typing import Any
 from nameko.rpc import rpc
 
 from services.enquiry import operations, repository
-from services.enquiry.models import metadata
+from services.enquiry.models import Enquiry, metadata
 from services.enquiry.schemas import (
     ENQUIRY_ARGS,
     TEMPLATE_ARGS,
+    ChangeWorkflowSchema,
     EnquirySchema,
+    PublishTemplateSchema,
+    SaveAnswersSchema,
+    StartEnquirySchema,
     SubmitEnquirySchema,
+    TemplateSummarySchema,
 )
 from services.enquiry.seed import load_seed
-from shared.errors import EXPECTED_ERRORS, NotFound
+from shared.errors import EXPECTED_ERRORS
 from shared.unit_of_work import UnitOfWorkProvider
 from shared.validation import load, load_arguments
+
+
+def _dump(enquiry: Enquiry) -> dict[str, Any]:
+    return EnquirySchema().dump(enquiry)
 
 
 class EnquiryService:
@@ -29,27 +38,62 @@ class EnquiryService:
     def get_template(self, key: str, version: int | None = None) -> dict[str, Any]:
         """The question template (latest published version unless ``version`` is given)."""
         args = load_arguments(TEMPLATE_ARGS, key=key, version=version)
-        key, version = args["key"], args["version"]
         with self.uow.read() as session:
-            template = repository.get_template(session, key, version)
-            if template is None:
-                raise NotFound("question template", key if version is None else f"{key}@{version}")
-            return template.definition
+            return operations.template_of(session, args["key"], args["version"]).definition
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def list_templates(self) -> list[dict[str, Any]]:
+        """Every published version of every template."""
+        with self.uow.read() as session:
+            return TemplateSummarySchema(many=True).dump(repository.list_templates(session))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def publish_template(self, request: dict[str, Any]) -> dict[str, Any]:
+        """``{definition, actor}``: publish the next version of a template after checking it."""
+        args = load(PublishTemplateSchema(), request)
+        with self.uow.transaction() as tx:
+            template = operations.publish_template(tx, args["definition"], args["actor"])
+        return TemplateSummarySchema().dump(template)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def start_enquiry(self, request: dict[str, Any]) -> dict[str, Any]:
+        """``{template_key, template_version?, prefill_from_enquiry?, actor?}``: a new draft."""
+        args = load(StartEnquirySchema(), request)
+        with self.uow.transaction() as tx:
+            enquiry = operations.start_enquiry(tx, args)
+        return self.get_enquiry(enquiry.id)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def save_answers(self, request: dict[str, Any]) -> dict[str, Any]:
+        """``{enquiry_id, answers, actor?}``: merge answers into a draft (save and return)."""
+        args = load(SaveAnswersSchema(), request)
+        with self.uow.transaction() as tx:
+            operations.save_answers(tx, args)
+        return self.get_enquiry(args["enquiry_id"])
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def submit_enquiry(self, enquiry: dict[str, Any]) -> dict[str, Any]:
-        """Submit a completed enquiry: ``{template_key, template_version?, answers, workflow?,
-        workflow_reason?, actor?}``. Returns the stored enquiry with its chosen workflow."""
+        """Submit a draft ``{enquiry_id, answers?}`` or a whole enquiry ``{template_key,
+        template_version?, answers}``; both take ``workflow``/``workflow_reason`` (officer's
+        choice) and ``actor``. Returns the stored enquiry with its workflow."""
         request = load(SubmitEnquirySchema(), enquiry)
         with self.uow.transaction() as tx:
             stored = operations.submit_enquiry(tx, request)
-        return EnquirySchema().dump(stored)
+        return _dump(stored)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def change_workflow(self, request: dict[str, Any]) -> dict[str, Any]:
+        """``{enquiry_id, workflow, reason, actor}``: an officer re-channels a submitted enquiry."""
+        args = load(ChangeWorkflowSchema(), request)
+        with self.uow.transaction() as tx:
+            enquiry = operations.change_workflow(tx, args)
+        return _dump(enquiry)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_enquiry(self, enquiry_id: str) -> dict[str, Any]:
+        """The enquiry, with ``progress``: the questions to show now and the required ones
+        still unanswered (what a front end needs to resume a draft)."""
         load_arguments(ENQUIRY_ARGS, enquiry_id=enquiry_id)
         with self.uow.read() as session:
-            enquiry = repository.get_enquiry(session, enquiry_id)
-            if enquiry is None:
-                raise NotFound("enquiry", enquiry_id)
-            return EnquirySchema().dump(enquiry)
+            enquiry, progress = operations.enquiry_view(session, enquiry_id)
+            return {**_dump(enquiry), "progress": progress}

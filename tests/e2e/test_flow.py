@@ -161,7 +161,19 @@ def test_enquiry_to_case_advice_tasks_pack_and_timeline(suite):
 
 def test_every_published_event_matches_its_documented_schema(suite, recorded):
     rpc = suite
-    case = wait_for_case(rpc, submit_sample_enquiry(rpc))
+    draft = rpc.enquiry.start_enquiry({"template_key": "housing-options-enquiry"})
+    rpc.enquiry.save_answers({"enquiry_id": draft["id"], "answers": sample_answers()})
+    submitted = rpc.enquiry.submit_enquiry({"enquiry_id": draft["id"]})
+    case = wait_for_case(rpc, submitted)
+    rpc.enquiry.change_workflow(
+        {
+            "enquiry_id": submitted["id"],
+            "workflow": "prevention",
+            "actor": "officer:e2e",
+            "reason": "Landlord agreed to talk",
+        }
+    )
+    wait_for(lambda: rpc.cases.get_case(case["id"])["workflow"] == "prevention")
     active = next(t for t in case["tasks"] if t["status"] == "active")
     rpc.tasks.complete_task(
         {"task_id": active["task_id"], "outcome": "done in e2e", "actor": "officer:e2e"}
@@ -169,7 +181,7 @@ def test_every_published_event_matches_its_documented_schema(suite, recorded):
     wait_for(lambda: of_type(recorded, "task.completed"))
     types = {message["type"] for message in recorded}
     documented = {path.name.removesuffix(".v1.json") for path in SCHEMAS.glob("*.v1.json")}
-    assert documented - types == {"task.activated"} or documented == types, (documented, types)
+    assert documented - types <= {"task.activated"}, (documented, types)
     for message in recorded:
         schema = json.loads((SCHEMAS / f"{message['type']}.v1.json").read_text())
         jsonschema.validate(message, schema, format_checker=jsonschema.FormatChecker())

@@ -5,7 +5,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 
 from scripts.demo import TEMPLATE_KEY, sample_answers
 from services.enquiry.service import EnquiryService
-from shared.errors import NotFound, ValidationFailed
+from shared.errors import Conflict, NotFound, ValidationFailed
 from tests.integration.helpers import rows
 from tests.recorder import make_recorder, of_type, wait_for
 
@@ -101,3 +101,137 @@ def test_unknown_template_and_enquiry_are_not_found(enquiry):
     with pytest.raises(NotFound):
         rpc.enquiry.get_enquiry("missing")
     assert rpc.enquiry.get_template(TEMPLATE_KEY)["version"] == 1
+
+
+def test_save_and_return_then_submit_the_draft(enquiry):
+    rpc, config, received = enquiry
+    draft = rpc.enquiry.start_enquiry({"template_key": TEMPLATE_KEY})
+    assert draft["status"] == "draft" and draft["answers"] == {}
+    assert "full_name" in draft["progress"]["missing_required"]
+    assert "notice_type" not in draft["progress"]["visible_questions"]
+
+    first = {"full_name": "Jo Bloggs", "tenure": "private_rented", "has_notice": True}
+    saved = rpc.enquiry.save_answers({"enquiry_id": draft["id"], "answers": first})
+    assert "notice_type" in saved["progress"]["visible_questions"]
+    assert "notice_type" in saved["progress"]["missing_required"]
+
+    # One bad answer: nothing of this save is kept.
+    with pytest.raises(ValidationFailed) as error:
+        rpc.enquiry.save_answers(
+            {"enquiry_id": draft["id"], "answers": {"postcode": "M1 1AE", "tenure": "igloo"}}
+        )
+    assert list(error.value.field_errors) == ["answers.tenure"]
+    resumed = rpc.enquiry.get_enquiry(draft["id"])
+    assert resumed["answers"] == first
+
+    # Submitting what is there reports every missing answer at once.
+    with pytest.raises(ValidationFailed) as error:
+        rpc.enquiry.submit_enquiry({"enquiry_id": draft["id"]})
+    assert {"answers.postcode", "answers.notice_type"} <= set(error.value.field_errors)
+
+    rest = {k: v for k, v in sample_answers().items() if k not in first}
+    rpc.enquiry.save_answers({"enquiry_id": draft["id"], "answers": rest})
+    submitted = rpc.enquiry.submit_enquiry({"enquiry_id": draft["id"]})
+    assert submitted["status"] == "submitted"
+    assert submitted["workflow"] == "private_rented_eviction"
+    with pytest.raises(Conflict):
+        rpc.enquiry.save_answers({"enquiry_id": draft["id"], "answers": {"full_name": "X"}})
+    with pytest.raises(Conflict):
+        rpc.enquiry.submit_enquiry({"enquiry_id": draft["id"]})
+
+    started = wait_for(lambda: of_type(received, "enquiry.started"))
+    assert "answers" not in started[0]["data"]
+    wait_for(lambda: of_type(received, "enquiry.submitted"))
+    actions = [m["data"]["action"] for m in of_type(received, "audit.recorded")]
+    assert actions[:1] == ["enquiry.started"] and "enquiry.answers_saved" in actions
+    assert rows(config["DATABASE_URL"], "SELECT count(*) FROM enquiries") == [(1,)]
+
+
+def test_prefill_from_a_previous_enquiry(enquiry):
+    rpc, _, _ = enquiry
+    earlier = rpc.enquiry.submit_enquiry(
+        {"template_key": TEMPLATE_KEY, "answers": sample_answers()}
+    )
+    draft = rpc.enquiry.start_enquiry(
+        {"template_key": TEMPLATE_KEY, "prefill_from_enquiry": earlier["id"]}
+    )
+    assert draft["prefilled_from"] == earlier["id"]
+    assert draft["answers"] == earlier["answers"]
+    assert draft["progress"]["missing_required"] == []
+    with pytest.raises(NotFound):
+        rpc.enquiry.start_enquiry({"template_key": TEMPLATE_KEY, "prefill_from_enquiry": "nope"})
+
+
+def test_officer_changes_the_workflow_with_a_reason(enquiry):
+    rpc, _, received = enquiry
+    stored = rpc.enquiry.submit_enquiry({"template_key": TEMPLATE_KEY, "answers": sample_answers()})
+    change = {
+        "enquiry_id": stored["id"],
+        "workflow": "prevention",
+        "actor": "officer:7",
+        "reason": "Notice found invalid",
+    }
+    with pytest.raises(ValidationFailed) as error:
+        rpc.enquiry.change_workflow({**change, "reason": "", "actor": None})
+    assert set(error.value.field_errors) == {"reason", "actor"}
+    with pytest.raises(ValidationFailed):
+        rpc.enquiry.change_workflow({**change, "workflow": "moon_base"})
+    changed = rpc.enquiry.change_workflow(change)
+    assert (changed["workflow"], changed["workflow_source"]) == ("prevention", "officer")
+    with pytest.raises(Conflict):
+        rpc.enquiry.change_workflow(change)
+    event = wait_for(lambda: of_type(received, "enquiry.workflow_changed"))[0]["data"]
+    assert event["previous_workflow"] == "private_rented_eviction"
+    assert (event["workflow"], event["changed_by"]) == ("prevention", "officer:7")
+
+
+def test_publishing_template_versions(enquiry):
+    rpc, _, _ = enquiry
+    current = rpc.enquiry.get_template(TEMPLATE_KEY)
+    new = {**current, "version": None, "title": "Housing options enquiry (2027)"}
+    new["sections"] = [
+        *current["sections"],
+        {
+            "key": "extra",
+            "title": "Extra",
+            "questions": [{"key": "pets", "type": "boolean", "label": "Do you have pets?"}],
+        },
+    ]
+    published = rpc.enquiry.publish_template({"definition": new, "actor": "admin:1"})
+    assert (published["version"], published["published_by"]) == (2, "admin:1")
+    # The old version is unchanged, and enquiries can still be made on it.
+    assert rpc.enquiry.get_template(TEMPLATE_KEY, 1) == current
+    old = rpc.enquiry.submit_enquiry(
+        {"template_key": TEMPLATE_KEY, "template_version": 1, "answers": sample_answers()}
+    )
+    assert old["template_version"] == 1
+    with pytest.raises(ValidationFailed) as error:
+        rpc.enquiry.submit_enquiry(
+            {
+                "template_key": TEMPLATE_KEY,
+                "template_version": 1,
+                "answers": {**sample_answers(), "pets": True},
+            }
+        )
+    assert list(error.value.field_errors) == ["answers.pets"]
+    assert [t["version"] for t in rpc.enquiry.list_templates()] == [1, 2]
+
+    broken = {**new, "version": 3}
+    broken["sections"] = [
+        {
+            "key": "s",
+            "title": "S",
+            "questions": [
+                {"key": "a", "type": "boolean"},
+                {"key": "b", "type": "text", "show_if": {"eq": ["a", "maybe"]}},
+                {"key": "b", "type": "text"},
+            ],
+        }
+    ]
+    with pytest.raises(ValidationFailed) as error:
+        rpc.enquiry.publish_template({"definition": broken, "actor": "admin:1"})
+    assert set(error.value.field_errors) >= {"definition.b", "definition.triage[0]"}
+    with pytest.raises(ValidationFailed) as error:
+        rpc.enquiry.publish_template({"definition": {**new, "version": 7}, "actor": "admin:1"})
+    assert list(error.value.field_errors) == ["definition.version"]
+    assert [t["version"] for t in rpc.enquiry.list_templates()] == [1, 2]
