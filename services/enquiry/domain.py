@@ -207,7 +207,26 @@ def _show_if_cycles(by_key: dict[str, dict[str, Any]]) -> list[list[str]]:
 
 
 def visible_questions(template: Template, answers: dict[str, Any], today: date) -> list[dict]:
-    return [q for q in questions(template) if evaluate(q.get("show_if", True), answers, today)]
+    """The questions shown for these answers. A condition sees only the answers to questions
+    that are themselves shown: an answer left behind on a question that a later change hid
+    must not keep its dependants on screen."""
+    by_key = {q["key"]: q for q in questions(template)}
+    shown: dict[str, bool] = {}
+
+    def is_shown(key: str, visiting: frozenset[str]) -> bool:
+        if key not in shown:
+            condition = by_key[key].get("show_if", True)
+            if key in visiting:  # a cycle: rejected at publish time, never shown here
+                return False
+            relevant = {
+                other: answers.get(other)
+                for other in question_keys(condition)
+                if other in by_key and is_shown(other, visiting | {key})
+            }
+            shown[key] = evaluate(condition, relevant, today)
+        return shown[key]
+
+    return [q for q in questions(template) if is_shown(q["key"], frozenset())]
 
 
 def validate_answers(

@@ -170,3 +170,31 @@ def test_template_structure_problems_are_reported_before_anything_else():
     assert set(errors) == {"template"}
     assert "key is required" in errors["template"]
     assert "sections[0].questions[0] needs a key" in errors["template"]
+
+
+def test_an_answer_left_on_a_hidden_question_does_not_show_its_dependants():
+    # has_notice was answered, then tenure changed so that has_notice is no longer asked.
+    answers = {"full_name": "A", "postcode": "M1 1AE", "tenure": "owner", "has_notice": True}
+    shown = [q["key"] for q in domain.visible_questions(TEMPLATE, answers, TODAY)]
+    assert "has_notice" not in shown and "expiry" not in shown
+    cleaned, errors = domain.validate_answers(TEMPLATE, answers, TODAY)
+    assert errors == {} and "has_notice" not in cleaned
+
+
+def test_prefill_keeps_only_answers_that_fit_the_new_template():
+    new = {
+        **TEMPLATE,
+        "sections": [
+            {
+                "key": "s",
+                "title": "S",
+                "questions": [
+                    {"key": "full_name", "type": "text"},
+                    {"key": "adults", "type": "text"},
+                    {"key": "tenure", "type": "single_choice", "options": [{"value": "owner"}]},
+                ],
+            }
+        ],
+    }
+    previous = {"full_name": "Jo", "adults": 2, "tenure": "private_rented", "postcode": "M1 1AE"}
+    assert domain.prefill_answers(new, TEMPLATE, previous) == {"full_name": "Jo"}

@@ -1,0 +1,57 @@
+"""`python -m services.enquiry.load_templates FILE...`: the operator's way to publish forms."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.integration.helpers import rows
+
+pytestmark = pytest.mark.integration
+ROOT = Path(__file__).resolve().parents[2]
+STARTER = yaml.safe_load((ROOT / "services/enquiry/seed/starter_template.yaml").read_text())
+
+
+def load(database_url, *paths):
+    return subprocess.run(
+        [sys.executable, "-m", "services.enquiry.load_templates", *map(str, paths)],
+        cwd=ROOT,
+        env={**os.environ, "ENQUIRY_DATABASE_URL": database_url},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_loads_yaml_and_json_and_refuses_bad_or_changed_files(make_database_url, tmp_path):
+    url = make_database_url("enquiry")
+    form = {**STARTER, "key": "council-form", "title": "Our form"}
+    (tmp_path / "form.json").write_text(json.dumps(form))
+    result = load(url, tmp_path / "form.json")
+    assert result.returncode == 0, result.stderr
+    assert "form.json: published" in result.stdout
+    assert load(url, tmp_path / "form.json").stdout.strip().endswith("unchanged")
+
+    changed = {**form, "title": "Our form, edited"}
+    (tmp_path / "changed.yaml").write_text(yaml.safe_dump(changed))
+    broken = {**form, "version": 2, "default_workflow": "Not A Key"}
+    broken["triage"] = [{"workflow": "relief", "when": {"eq": ["no_such_question", 1]}}]
+    (tmp_path / "broken.yaml").write_text(yaml.safe_dump(broken))
+    (tmp_path / "garbled.yaml").write_text("key: [unclosed")
+    result = load(
+        url,
+        tmp_path / "changed.yaml",
+        tmp_path / "broken.yaml",
+        tmp_path / "garbled.yaml",
+        tmp_path / "missing.yaml",
+    )
+    assert result.returncode == 1
+    assert "changed.yaml: rejected: council-form version 1 is already published" in result.stderr
+    assert "template: default_workflow must be a snake_case workflow key" in result.stderr
+    assert "garbled.yaml: rejected" in result.stderr and "missing.yaml: rejected" in result.stderr
+    stored = rows(url, "SELECT key, version, title FROM question_templates ORDER BY key")
+    assert stored == [("council-form", 1, "Our form")]
