@@ -14,6 +14,7 @@ ask about presence explicitly.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -130,3 +131,178 @@ def check_condition(condition: Condition, path: str = "$") -> None:
         numeric = operator in ("gt", "gte", "lt", "lte", "within_days")
         if numeric and (isinstance(operand[1], bool) or not isinstance(operand[1], int | float)):
             raise InvalidCondition(here, "expects a number")
+
+
+def check_against_questions(
+    condition: Condition, questions: dict[str, dict[str, Any]], path: str = "$"
+) -> list[tuple[str, str]]:
+    """Problems of a well-formed condition against a question template (questions by key):
+    unknown questions, and values or operators a question's answers could never satisfy.
+    Returns (path of the node, message) pairs."""
+    if isinstance(condition, bool):
+        return []
+    ((operator, operand),) = condition.items()
+    here = f"{path}.{operator}"
+    if operator in ("all", "any"):
+        return [
+            p
+            for i, c in enumerate(operand)
+            for p in check_against_questions(c, questions, f"{here}[{i}]")
+        ]
+    if operator == "not":
+        return check_against_questions(operand, questions, here)
+    key = operand if operator in ("answered", "before_today") else operand[0]
+    question = questions.get(key)
+    if question is None:
+        return [(here, f"refers to unknown question {key!r}")]
+    kind = question.get("type")
+    expected = None if operator in ("answered", "before_today") else operand[1]
+    problem = _impossible(operator, kind, expected, question)
+    return [(here, f"on {key!r}: {problem}")] if problem else []
+
+
+def _impossible(operator: str, kind: str, expected: Any, question: dict) -> str | None:
+    options = [o.get("value") for o in question.get("options", []) if isinstance(o, dict)]
+    if operator in ("within_days", "before_today"):
+        return None if kind == "date" else f"{operator} needs a date question, not {kind}"
+    if operator in ("gt", "gte", "lt", "lte"):
+        return None if kind in ("integer", "decimal") else f"{operator} needs a number question"
+    if operator == "contains":
+        if kind != "multiple_choice":
+            return "contains needs a multiple choice question"
+        return None if expected in options else f"{expected!r} is not one of its options"
+    values = expected if operator == "in" else [expected] if operator in ("eq", "ne") else []
+    for value in values:
+        if kind == "boolean" and not isinstance(value, bool):
+            return f"{value!r} is not true or false"
+        if kind == "single_choice" and value not in options:
+            return f"{value!r} is not one of its options"
+        if kind == "multiple_choice":
+            return f"use contains to test a multiple choice answer, not {operator}"
+        if kind == "integer" and (isinstance(value, bool) or not isinstance(value, int)):
+            return f"{value!r} is not a whole number"
+        if kind == "decimal" and (isinstance(value, bool) or not isinstance(value, int | float)):
+            return f"{value!r} is not a number"
+        if kind in ("text", "postcode", "email", "phone", "date") and not isinstance(value, str):
+            return f"{value!r} is not text"
+    return None
+
+
+# --- compiled conditions ------------------------------------------------------------------------
+# A condition is turned into a tree of closures once (per bank version); evaluating it is then
+# plain function calls, with no walking of the JSON and no dictionary dispatch per node.
+
+Predicate = Callable[[Answers, date], bool]
+
+
+def compile_condition(condition: Condition) -> Predicate:
+    """A function equal to ``evaluate(condition, ...)``, built from the tree, never from text."""
+    if condition is True:
+        return lambda answers, today: True
+    if condition is False:
+        return lambda answers, today: False
+    ((operator, operand),) = condition.items()
+    if operator in ("all", "any"):
+        parts = tuple(compile_condition(c) for c in operand)
+        if operator == "all":
+            return lambda answers, today: all(p(answers, today) for p in parts)
+        return lambda answers, today: any(p(answers, today) for p in parts)
+    if operator == "not":
+        inner = compile_condition(operand)
+        return lambda answers, today: not inner(answers, today)
+    if operator == "answered":
+        return lambda answers, today: is_answered(answers.get(operand))
+    if operator == "before_today":
+        return lambda answers, today: _date_answer(answers.get(operand)) < today
+    key, expected = operand
+    if operator == "eq":
+        return lambda answers, today: is_answered(answers.get(key)) and answers[key] == expected
+    if operator == "ne":
+        return lambda answers, today: is_answered(answers.get(key)) and answers[key] != expected
+    if operator == "in":
+        try:
+            allowed = frozenset(expected)
+            return lambda answers, today: _in_set(answers.get(key), allowed, expected)
+        except TypeError:  # unhashable option values: fall back to a list scan
+            return lambda answers, today: is_answered(answers.get(key)) and answers[key] in expected
+    if operator == "contains":
+        return lambda answers, today: (
+            isinstance(answers.get(key), list) and expected in answers[key]
+        )
+    if operator == "within_days":
+        span = timedelta(days=expected)
+
+        def within(answers: Answers, today: date) -> bool:
+            answer = _date_answer(answers.get(key))
+            return answer is not _NEVER and today <= answer <= today + span
+
+        return within
+    compare = COMPARISONS[operator]
+
+    def compared(answers: Answers, today: date) -> bool:
+        answer = answers.get(key)
+        if not is_answered(answer):
+            return False
+        try:
+            return compare(answer, expected)
+        except TypeError:
+            return False
+
+    return compared
+
+
+_NEVER = date.max
+
+
+def _date_answer(value: Any) -> date:
+    """A date answer, or ``date.max`` (never before today, never within a window)."""
+    if not is_answered(value):
+        return _NEVER
+    answer = _as_date(value)
+    return _NEVER if answer is None else answer
+
+
+def _in_set(value: Any, allowed: frozenset, expected: list) -> bool:
+    if not is_answered(value):
+        return False
+    try:
+        return value in allowed
+    except TypeError:
+        return value in expected
+
+
+def explain(condition: Condition, answers: Answers, today: date, path: str = "$") -> dict[str, Any]:
+    """Why a condition holds or not: the tree of operators with, at each leaf, the question,
+    the answer given (or ``None``) and the expected value. For officers and customers, not speed."""
+    held = evaluate(condition, answers, today)
+    if isinstance(condition, bool):
+        return {"path": path, "operator": "always" if condition else "never", "held": held}
+    ((operator, operand),) = condition.items()
+    here = f"{path}.{operator}"
+    node: dict[str, Any] = {"path": here, "operator": operator, "held": held}
+    if operator in ("all", "any"):
+        node["conditions"] = [
+            explain(c, answers, today, f"{here}[{i}]") for i, c in enumerate(operand)
+        ]
+    elif operator == "not":
+        node["conditions"] = [explain(operand, answers, today, here)]
+    else:
+        key = operand if operator in ("answered", "before_today") else operand[0]
+        node["question"] = key
+        node["answer"] = answers.get(key)
+        if operator not in ("answered", "before_today"):
+            node["expected"] = operand[1]
+    return node
+
+
+def required_equalities(condition: Condition) -> list[tuple[str, Any]]:
+    """(question, value) pairs the answers must equal for the condition to hold at all: the
+    ``eq`` nodes reachable through ``all`` alone. Used to index statements."""
+    if isinstance(condition, bool):
+        return []
+    ((operator, operand),) = condition.items()
+    if operator == "eq":
+        return [(operand[0], operand[1])]
+    if operator == "all":
+        return [pair for child in operand for pair in required_equalities(child)]
+    return []

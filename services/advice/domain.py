@@ -1,12 +1,33 @@
-"""Choosing advice: pure functions over the statement bank. No nameko, no database."""
+"""Choosing advice: pure functions over the statement bank. No nameko, no database.
+
+The bank is compiled once per bank version (``CompiledBank``): every statement's condition
+becomes a closure (``shared.rules.compile_condition``), and statements are indexed per workflow by
+their most selective required equality, so a match only evaluates the statements that could
+possibly apply to these answers.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from shared.rules import InvalidCondition, check_condition, evaluate
+from jinja2 import TemplateSyntaxError
+from jinja2.sandbox import SandboxedEnvironment
+
+from shared.rules import (
+    InvalidCondition,
+    Predicate,
+    check_against_questions,
+    check_condition,
+    compile_condition,
+    explain,
+    required_equalities,
+)
+
+# Bodies are rendered by the documents service; here they are only parsed, to refuse broken ones.
+_TEMPLATE_SYNTAX = SandboxedEnvironment()
 
 
 @dataclass(frozen=True)
@@ -19,6 +40,13 @@ class StatementVersion:
     priority: int
     workflows: tuple[str, ...]
     condition: Any
+    effective_from: date | None = None
+    effective_to: date | None = None
+
+    def in_effect(self, on: date) -> bool:
+        return (self.effective_from is None or self.effective_from <= on) and (
+            self.effective_to is None or on <= self.effective_to
+        )
 
 
 @dataclass(frozen=True)
@@ -28,27 +56,134 @@ class WorkflowDefinition:
     sections: tuple[str, ...]
 
 
-def match_statements(
-    statements: list[StatementVersion],
-    workflow: WorkflowDefinition,
-    answers: dict[str, Any],
-    today: date,
-) -> list[StatementVersion]:
-    """The statements of ``workflow`` whose conditions hold, in pack order: the workflow's
-    section order, then priority, then key (so the order never depends on storage order)."""
-    section_rank = {section: rank for rank, section in enumerate(workflow.sections)}
-    chosen = {
-        s.key: s
-        for s in statements
-        if workflow.key in s.workflows
-        and s.section in section_rank
-        and evaluate(s.condition, answers, today)
-    }
-    return sorted(chosen.values(), key=lambda s: (section_rank[s.section], s.priority, s.key))
+@dataclass(frozen=True)
+class _Entry:
+    statement: StatementVersion
+    predicate: Predicate
+    rank: tuple[int, int, str]
 
 
-def check_bank(bank: dict[str, Any]) -> dict[str, list[str]]:
-    """Problems in a statement bank file, keyed by ``statements.<key>`` / ``workflows.<key>``."""
+@dataclass
+class _WorkflowIndex:
+    always: list[_Entry] = field(default_factory=list)
+    by_answer: dict[tuple[str, Any], list[_Entry]] = field(default_factory=dict)
+
+
+class CompiledBank:
+    """The statement bank ready for matching. Build once per bank version; share freely (it is
+    never mutated after construction)."""
+
+    def __init__(
+        self, statements: list[StatementVersion], workflows: list[WorkflowDefinition]
+    ) -> None:
+        self.workflows = {w.key: w for w in workflows}
+        self.statements = {s.key: s for s in statements}
+        # How many statements require each (question, value): the rarer, the more selective.
+        frequency = Counter(pair for s in statements for pair in _hashable(s.condition))
+        self._indexes: dict[str, _WorkflowIndex] = {}
+        for workflow in workflows:
+            rank_of = {section: rank for rank, section in enumerate(workflow.sections)}
+            index = _WorkflowIndex()
+            for statement in statements:
+                if workflow.key not in statement.workflows or statement.section not in rank_of:
+                    continue
+                entry = _Entry(
+                    statement,
+                    compile_condition(statement.condition),
+                    (rank_of[statement.section], statement.priority, statement.key),
+                )
+                pairs = _hashable(statement.condition)
+                if pairs:
+                    index.by_answer.setdefault(min(pairs, key=frequency.__getitem__), []).append(
+                        entry
+                    )
+                else:
+                    index.always.append(entry)
+            self._indexes[workflow.key] = index
+
+    def match(self, workflow: str, answers: dict[str, Any], on: date) -> list[StatementVersion]:
+        """The statements that apply, in pack order (section order of the workflow, then
+        priority, then key), each once."""
+        index = self._indexes.get(workflow)
+        if index is None:
+            raise KeyError(workflow)
+        candidates = list(index.always)
+        for key, value in answers.items():
+            try:
+                candidates.extend(index.by_answer.get((key, value), ()))
+            except TypeError:  # a list answer is never equal to an indexed scalar
+                continue
+        chosen = [e for e in candidates if e.statement.in_effect(on) and e.predicate(answers, on)]
+        chosen.sort(key=lambda e: e.rank)
+        return [e.statement for e in chosen]
+
+    def why(
+        self, statement_key: str, workflow: str, answers: dict[str, Any], on: date
+    ) -> dict[str, Any]:
+        """For officers: is this statement chosen for these answers, and why (not)."""
+        statement = self.statements.get(statement_key)
+        if statement is None:
+            raise KeyError(statement_key)
+        definition = self.workflows.get(workflow)
+        if definition is None:
+            raise KeyError(workflow)
+        checks = {
+            "eligible_for_workflow": workflow in statement.workflows,
+            "section_in_workflow": statement.section in definition.sections,
+            "in_effect": statement.in_effect(on),
+        }
+        reasons = explain(statement.condition, answers, on)
+        chosen = all(checks.values()) and reasons["held"]
+        return {
+            "key": statement.key,
+            "version": statement.version,
+            "chosen": chosen,
+            **checks,
+            "condition": reasons,
+        }
+
+
+def _hashable(condition: Any) -> list[tuple[str, Any]]:
+    pairs = []
+    for pair in required_equalities(condition):
+        try:
+            hash(pair)
+        except TypeError:
+            continue
+        pairs.append(pair)
+    return pairs
+
+
+def reasons_for(statement: StatementVersion, answers: dict[str, Any], on: date) -> list[dict]:
+    """The leaf conditions that held for a chosen statement, each with the answer it used:
+    the short 'why' carried in ``advice.matched``. A statement for every case has none."""
+    held: list[dict] = []
+
+    def collect(node: dict[str, Any]) -> None:
+        if not node["held"]:
+            return
+        if "question" in node:
+            held.append(
+                {
+                    key: node[key]
+                    for key in ("path", "operator", "question", "answer", "expected")
+                    if key in node
+                }
+            )
+        for child in node.get("conditions", []):
+            if node["operator"] != "not":
+                collect(child)
+
+    collect(explain(statement.condition, answers, on))
+    return held
+
+
+def check_bank(
+    bank: dict[str, Any], questions: dict[str, dict[str, Any]] | None = None
+) -> dict[str, list[str]]:
+    """Problems in a statement bank, keyed by ``statements.<key>`` / ``workflows.<key>``. With
+    ``questions`` (the question template, by key) conditions are checked against it too: unknown
+    questions, type mismatches and impossible option values, each with the path of the node."""
     errors: dict[str, list[str]] = {}
     sections = {s["key"] for s in bank.get("sections", [])}
     workflows = {w["key"] for w in bank.get("workflows", [])}
@@ -63,16 +198,45 @@ def check_bank(bank: dict[str, Any]) -> dict[str, list[str]]:
         if key in seen:
             problems.append("duplicate statement key")
         seen.add(key)
-        if statement.get("section") not in sections:
-            problems.append(f"unknown section {statement.get('section')!r}")
-        unknown = [w for w in statement.get("workflows", []) if w not in workflows]
-        if unknown or not statement.get("workflows"):
-            problems.append(f"workflows must be a non-empty list of known workflows: {unknown}")
-        for field in ("title", "body"):
-            if not isinstance(statement.get(field), str) or not statement[field].strip():
-                problems.append(f"{field} is required")
-        try:
-            check_condition(statement.get("when", True))
-        except InvalidCondition as exc:
-            problems.append(f"invalid condition at {exc.path}: {exc.message}")
+        problems.extend(check_statement(statement, sections, workflows, questions))
     return {key: messages for key, messages in errors.items() if messages}
+
+
+def check_statement(
+    statement: dict[str, Any],
+    sections: set[str],
+    workflows: set[str],
+    questions: dict[str, dict[str, Any]] | None,
+) -> list[str]:
+    problems = []
+    if statement.get("section") not in sections:
+        problems.append(f"unknown section {statement.get('section')!r}")
+    unknown = [w for w in statement.get("workflows", []) if w not in workflows]
+    if unknown or not statement.get("workflows"):
+        problems.append(f"workflows must be a non-empty list of known workflows: {unknown}")
+    for name in ("title", "body"):
+        if not isinstance(statement.get(name), str) or not statement[name].strip():
+            problems.append(f"{name} is required")
+    if isinstance(statement.get("body"), str):
+        try:
+            _TEMPLATE_SYNTAX.parse(statement["body"])
+        except TemplateSyntaxError as exc:
+            problems.append(f"body is not a valid template (line {exc.lineno}): {exc.message}")
+    if not isinstance(statement.get("priority", 100), int):
+        problems.append("priority must be a whole number")
+    start, end = statement.get("effective_from"), statement.get("effective_to")
+    for name, value in (("effective_from", start), ("effective_to", end)):
+        if value is not None and not isinstance(value, date):
+            problems.append(f"{name} must be a date (YYYY-MM-DD)")
+    if isinstance(start, date) and isinstance(end, date) and end < start:
+        problems.append("effective_to is before effective_from")
+    condition = statement.get("when", True)
+    try:
+        check_condition(condition)
+    except InvalidCondition as exc:
+        return [*problems, f"invalid condition at {exc.path}: {exc.message}"]
+    if questions is not None:
+        problems += [
+            f"condition at {p}: {m}" for p, m in check_against_questions(condition, questions)
+        ]
+    return problems

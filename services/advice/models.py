@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -45,7 +45,20 @@ class Statement(Base):
     priority: Mapped[int]
     workflows: Mapped[list[str]] = mapped_column(sa.JSON)
     condition: Mapped[Any] = mapped_column(sa.JSON)
+    effective_from: Mapped[date | None] = mapped_column(sa.Date)
+    effective_to: Mapped[date | None] = mapped_column(sa.Date)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    created_by: Mapped[str | None] = mapped_column(sa.String(100))
+
+
+class BankState(Base):
+    """One row: the bank's version, bumped by every change, so each replica knows when to
+    recompile its matcher."""
+
+    __tablename__ = "bank_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    version: Mapped[int]
 
 
 class MatchResult(Base):

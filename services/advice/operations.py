@@ -2,30 +2,72 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from services.advice import domain, events, repository, schemas
-from services.advice.models import MatchResult
+from services.advice import domain, events, repository, schemas, seed
+from services.advice.models import MatchResult, Statement
 from shared.clock import london_today, utcnow
-from shared.envelope import Envelope, load_event_data
+from shared.envelope import Envelope, load_event_data, new_correlation_id
 from shared.errors import NotFound, ValidationFailed
 from shared.unit_of_work import Transaction
 
 
-def match(session: Session, workflow_key: str, answers: dict[str, Any], today: date) -> list[dict]:
-    workflow = repository.get_workflow(session, workflow_key)
-    if workflow is None:
-        raise ValidationFailed({"workflow": [f"unknown workflow {workflow_key!r}"]})
-    chosen = domain.match_statements(
-        [repository.to_domain(s) for s in repository.current_statements(session)],
-        repository.workflow_to_domain(workflow),
-        answers,
-        today,
-    )
-    return schemas.MatchedStatementSchema(many=True).dump(chosen)
+class BankCache:
+    """The compiled bank of this process, rebuilt only when the bank's version moves on."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._version = -1
+        self._bank: domain.CompiledBank | None = None
+
+    def get(self, session: Session) -> domain.CompiledBank:
+        version = repository.bank_version(session)
+        with self._lock:
+            if self._bank is None or version != self._version:
+                self._bank = domain.CompiledBank(
+                    [repository.to_domain(s) for s in repository.current_statements(session)],
+                    [repository.workflow_to_domain(w) for w in repository.all_workflows(session)],
+                )
+                self._version = version
+            return self._bank
+
+
+BANKS = BankCache()
+
+
+def match(session: Session, workflow: str, answers: dict[str, Any], today: date) -> list[dict]:
+    """The statements that apply, in pack order, each with the conditions that held."""
+    bank = BANKS.get(session)
+    try:
+        chosen = bank.match(workflow, answers, today)
+    except KeyError:
+        raise ValidationFailed({"workflow": [f"unknown workflow {workflow!r}"]}) from None
+    return [
+        {
+            **schemas.MatchedStatementSchema().dump(statement),
+            "reasons": domain.reasons_for(statement, answers, today),
+        }
+        for statement in chosen
+    ]
+
+
+def why(session: Session, request: dict[str, Any]) -> dict[str, Any]:
+    """Why a statement was, or was not, chosen for these answers."""
+    bank = BANKS.get(session)
+    try:
+        return bank.why(
+            request["statement_key"],
+            request["workflow"],
+            request["answers"],
+            request["on_date"] or london_today(),
+        )
+    except KeyError as missing:
+        field = "workflow" if missing.args[0] == request["workflow"] else "statement_key"
+        raise NotFound(field.replace("_key", ""), missing.args[0]) from None
 
 
 def pack_outline(session: Session, workflow_key: str) -> tuple[str, list[dict[str, str]]]:
@@ -38,7 +80,7 @@ def pack_outline(session: Session, workflow_key: str) -> tuple[str, list[dict[st
 
 
 def match_submitted_enquiry(tx: Transaction, event: Envelope) -> MatchResult:
-    """Match once per enquiry and announce the ordered statements with their versions."""
+    """Match once per enquiry and announce the ordered statements with versions and reasons."""
     data = load_event_data(event, schemas.EnquirySubmittedData())
     existing = repository.match_for(tx.session, data["enquiry_id"])
     if existing is not None:
@@ -66,3 +108,42 @@ def match_submitted_enquiry(tx: Transaction, event: Envelope) -> MatchResult:
         },
     )
     return result
+
+
+def save_statement(
+    tx: Transaction, request: dict[str, Any], template: dict[str, Any]
+) -> tuple[Statement, bool]:
+    """Add a statement, or a new version of one, after checking it against the bank and the
+    question template. Returns the latest version and whether a new one was made."""
+    item = request["statement"]
+    problems = domain.check_statement(
+        item,
+        repository.all_sections(tx.session),
+        {w.key for w in repository.all_workflows(tx.session)},
+        seed.questions_of(template),
+    )
+    if problems:
+        raise ValidationFailed({f"statement.{item['key']}": problems})
+    created = seed.add_version_if_changed(
+        tx.session, item["key"], seed.statement_fields(item), request["actor"]
+    )
+    if created is None:
+        return repository.latest_version(tx.session, item["key"]), False
+    repository.bump_bank_version(tx.session)
+    tx.audit(
+        actor=request["actor"],
+        action="statement.saved",
+        entity_type="statement",
+        entity_id=f"{created.key}@{created.version}",
+        correlation_id=new_correlation_id(),
+        before={"version": created.version - 1} if created.version > 1 else None,
+        after={"version": created.version, "title": created.title},
+    )
+    return created, True
+
+
+def statement_history(session: Session, key: str) -> list[Statement]:
+    versions = repository.versions_of(session, key)
+    if not versions:
+        raise NotFound("statement", key)
+    return versions

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.advice.domain import StatementVersion, WorkflowDefinition
-from services.advice.models import MatchResult, Section, Statement, Workflow
+from services.advice.models import BankState, MatchResult, Section, Statement, Workflow
 
 
 def current_statements(session: Session) -> list[Statement]:
@@ -58,8 +58,36 @@ def to_domain(statement: Statement) -> StatementVersion:
         priority=statement.priority,
         workflows=tuple(statement.workflows),
         condition=statement.condition,
+        effective_from=statement.effective_from,
+        effective_to=statement.effective_to,
     )
 
 
 def workflow_to_domain(workflow: Workflow) -> WorkflowDefinition:
     return WorkflowDefinition(workflow.key, workflow.title, tuple(workflow.sections))
+
+
+def bank_version(session: Session) -> int:
+    return session.scalar(sa.select(BankState.version).where(BankState.id == 1)) or 0
+
+
+def bump_bank_version(session: Session) -> int:
+    state = session.get(BankState, 1, with_for_update=True)
+    if state is None:
+        state = BankState(id=1, version=0)
+        session.add(state)
+    state.version += 1
+    session.flush()
+    return state.version
+
+
+def versions_of(session: Session, key: str) -> list[Statement]:
+    return list(
+        session.scalars(
+            sa.select(Statement).where(Statement.key == key).order_by(Statement.version)
+        )
+    )
+
+
+def all_sections(session: Session) -> set[str]:
+    return set(session.scalars(sa.select(Section.key)))

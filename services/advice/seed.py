@@ -1,5 +1,8 @@
-"""Load a statement bank file (sections, workflows, statements). Loading an edited file adds a new
-version of each changed statement; unchanged statements are left alone."""
+"""Statement bank files (sections, workflows, statements). Loading an edited file adds a new
+version of each changed statement; unchanged statements are left alone.
+
+The shipped bank is checked against the shipped starter question template, so a statement that
+refers to a question or option the form does not have never reaches a database."""
 
 from __future__ import annotations
 
@@ -15,12 +18,60 @@ from shared.clock import utcnow
 from shared.errors import ValidationFailed
 
 SEED_DIR = Path(__file__).parent / "seed"
-VERSIONED_FIELDS = ("title", "body", "section", "priority", "workflows", "condition")
+STARTER_TEMPLATE = Path(__file__).parent.parent / "enquiry" / "seed" / "starter_template.yaml"
+VERSIONED_FIELDS = (
+    "title",
+    "body",
+    "section",
+    "priority",
+    "workflows",
+    "condition",
+    "effective_from",
+    "effective_to",
+)
 
 
-def load_bank(session: Session, bank: dict[str, Any]) -> int:
+def questions_of(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {q["key"]: q for section in template["sections"] for q in section["questions"]}
+
+
+def statement_fields(item: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "title": item["title"].strip(),
+        "body": item["body"].strip(),
+        "section": item["section"],
+        "priority": int(item.get("priority", 100)),
+        "workflows": list(item["workflows"]),
+        "condition": item.get("when", True),
+        "effective_from": item.get("effective_from"),
+        "effective_to": item.get("effective_to"),
+    }
+
+
+def add_version_if_changed(
+    session: Session, key: str, fields: dict[str, Any], author: str | None
+) -> Statement | None:
+    """A new version when anything differs from the latest one; None when nothing changed."""
+    latest = repository.latest_version(session, key)
+    if latest is not None and all(getattr(latest, f) == fields[f] for f in VERSIONED_FIELDS):
+        return None
+    statement = Statement(
+        key=key,
+        version=1 if latest is None else latest.version + 1,
+        created_at=utcnow(),
+        created_by=author,
+        **fields,
+    )
+    session.add(statement)
+    session.flush()
+    return statement
+
+
+def load_bank(
+    session: Session, bank: dict[str, Any], questions: dict[str, dict[str, Any]] | None = None
+) -> int:
     """Returns the number of statement versions added."""
-    problems = domain.check_bank(bank)
+    problems = domain.check_bank(bank, questions)
     if problems:
         raise ValidationFailed(problems, "statement bank is invalid")
     for section in bank["sections"]:
@@ -29,26 +80,15 @@ def load_bank(session: Session, bank: dict[str, Any]) -> int:
         session.merge(
             Workflow(key=workflow["key"], title=workflow["title"], sections=workflow["sections"])
         )
-    added = 0
-    for item in bank["statements"]:
-        fields = {
-            "title": item["title"].strip(),
-            "body": item["body"].strip(),
-            "section": item["section"],
-            "priority": int(item.get("priority", 100)),
-            "workflows": list(item["workflows"]),
-            "condition": item.get("when", True),
-        }
-        latest = repository.latest_version(session, item["key"])
-        if latest is not None and all(getattr(latest, f) == fields[f] for f in VERSIONED_FIELDS):
-            continue
-        version = 1 if latest is None else latest.version + 1
-        session.add(Statement(key=item["key"], version=version, created_at=utcnow(), **fields))
-        added += 1
-    session.flush()
+    added = sum(
+        add_version_if_changed(session, item["key"], statement_fields(item), "loader") is not None
+        for item in bank["statements"]
+    )
+    repository.bump_bank_version(session)
     return added
 
 
 def load_seed(session: Session) -> None:
+    questions = questions_of(yaml.safe_load(STARTER_TEMPLATE.read_text(encoding="utf-8")))
     for path in sorted(SEED_DIR.glob("*.yaml")):
-        load_bank(session, yaml.safe_load(path.read_text(encoding="utf-8")))
+        load_bank(session, yaml.safe_load(path.read_text(encoding="utf-8")), questions)

@@ -1,26 +1,35 @@
-"""Advice service: nameko entrypoints only (see services/cases/service.py on requeue_on_error)."""
+"""Advice service: nameko entrypoints only (see cases/service.py on requeue_on_error)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from nameko.events import event_handler
-from nameko.rpc import rpc
+from nameko.rpc import RpcProxy, rpc
 
 from services.advice import operations, repository
 from services.advice.models import metadata
-from services.advice.schemas import MatchRequestSchema, WorkflowSchema
+from services.advice.schemas import (
+    LIST_ARGS,
+    STATEMENT_ARGS,
+    MatchRequestSchema,
+    SaveStatementSchema,
+    StatementSchema,
+    WhyRequestSchema,
+    WorkflowSchema,
+)
 from services.advice.seed import load_seed
 from shared.clock import london_today
 from shared.errors import EXPECTED_ERRORS
 from shared.unit_of_work import UnitOfWorkProvider
-from shared.validation import load
+from shared.validation import load, load_arguments
 
 
 class AdviceService:
     name = "advice"
 
     uow = UnitOfWorkProvider(metadata, seed=load_seed)
+    enquiry = RpcProxy("enquiry")
 
     @event_handler("enquiry", "enquiry.submitted", requeue_on_error=True)
     def match_submitted_enquiry(self, message: dict) -> None:
@@ -30,12 +39,47 @@ class AdviceService:
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def match(self, request: dict[str, Any]) -> list[dict[str, Any]]:
-        """``{workflow, answers, on_date?}`` → the statements that apply, in pack order."""
+        """``{workflow, answers, on_date?}`` → the statements that apply, in pack order, each
+        with ``reasons``: the conditions that held and the answers they used."""
         args = load(MatchRequestSchema(), request)
         with self.uow.read() as session:
             return operations.match(
                 session, args["workflow"], args["answers"], args["on_date"] or london_today()
             )
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def explain_statement(self, request: dict[str, Any]) -> dict[str, Any]:
+        """``{statement_key, workflow, answers, on_date?}`` → whether the statement is chosen
+        and why (not): eligibility, dates, and every condition with the answer it saw."""
+        args = load(WhyRequestSchema(), request)
+        with self.uow.read() as session:
+            return operations.why(session, args)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def save_statement(self, request: dict[str, Any]) -> dict[str, Any]:
+        """``{statement, actor, template_key?}``: add a statement or a new version of it,
+        checked against the question template (fetched from the enquiry service)."""
+        args = load(SaveStatementSchema(), request)
+        template = self.enquiry.get_template(args["template_key"])
+        with self.uow.transaction() as tx:
+            statement, created = operations.save_statement(tx, args, template)
+            return {**StatementSchema().dump(statement), "new_version": created}
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def get_statement(self, key: str) -> list[dict[str, Any]]:
+        """Every version of a statement, oldest first."""
+        load_arguments(STATEMENT_ARGS, key=key)
+        with self.uow.read() as session:
+            return StatementSchema(many=True).dump(operations.statement_history(session, key))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def list_statements(self, workflow: str | None = None) -> list[dict[str, Any]]:
+        """The current version of every statement (of one workflow, if given)."""
+        load_arguments(LIST_ARGS, workflow=workflow)
+        with self.uow.read() as session:
+            current = repository.current_statements(session)
+            chosen = [s for s in current if workflow is None or workflow in s.workflows]
+            return StatementSchema(many=True).dump(sorted(chosen, key=lambda s: s.key))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def list_workflows(self) -> list[dict[str, Any]]:

@@ -7,7 +7,14 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from shared.rules import InvalidCondition, check_condition, evaluate, is_answered, question_keys
+from shared.rules import (
+    InvalidCondition,
+    check_against_questions,
+    check_condition,
+    evaluate,
+    is_answered,
+    question_keys,
+)
 
 QUESTION_TYPES = {
     "boolean",
@@ -130,52 +137,10 @@ def _condition_problems(condition: Any, by_key: dict[str, dict[str, Any]]) -> li
         check_condition(condition)
     except InvalidCondition as exc:
         return [f"invalid condition at {exc.path}: {exc.message}"]
-    return [problem for path, problem in _walk_condition(condition, "$", by_key)]
-
-
-def _walk_condition(condition: Any, path: str, by_key: dict[str, dict]) -> list[tuple[str, str]]:
-    """Semantic problems: unknown questions, and values a question could never have."""
-    if isinstance(condition, bool):
-        return []
-    ((operator, operand),) = condition.items()
-    here = f"{path}.{operator}"
-    if operator in ("all", "any"):
-        return [
-            p for i, c in enumerate(operand) for p in _walk_condition(c, f"{here}[{i}]", by_key)
-        ]
-    if operator == "not":
-        return _walk_condition(operand, here, by_key)
-    key = operand if operator in ("answered", "before_today") else operand[0]
-    question = by_key.get(key)
-    if question is None:
-        return [(here, f"condition at {here} refers to unknown question {key!r}")]
-    kind = question.get("type")
-    expected = None if operator in ("answered", "before_today") else operand[1]
-    problem = _impossible(operator, kind, expected, question)
-    return [(here, f"condition at {here} on {key!r}: {problem}")] if problem else []
-
-
-def _impossible(operator: str, kind: str, expected: Any, question: dict) -> str | None:
-    options = [o.get("value") for o in question.get("options", []) if isinstance(o, dict)]
-    if operator in ("within_days", "before_today"):
-        return None if kind == "date" else f"{operator} needs a date question, not {kind}"
-    if operator in ("gt", "gte", "lt", "lte"):
-        return None if kind in ("integer", "decimal", "date") else f"{operator} needs a number"
-    if operator == "contains":
-        if kind != "multiple_choice":
-            return "contains needs a multiple choice question"
-        return None if expected in options else f"{expected!r} is not one of its options"
-    values = expected if operator == "in" else [expected] if operator in ("eq", "ne") else []
-    for value in values:
-        if kind == "boolean" and not isinstance(value, bool):
-            return f"{value!r} is not true or false"
-        if kind == "single_choice" and value not in options:
-            return f"{value!r} is not one of its options"
-        if kind == "multiple_choice":
-            return f"use contains to test a multiple choice answer, not {operator}"
-        if kind == "integer" and (isinstance(value, bool) or not isinstance(value, int)):
-            return f"{value!r} is not a whole number"
-    return None
+    return [
+        f"condition at {path}: {problem}"
+        for path, problem in check_against_questions(condition, by_key)
+    ]
 
 
 def _show_if_cycles(by_key: dict[str, dict[str, Any]]) -> list[list[str]]:
