@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 Condition = Any
@@ -49,8 +50,14 @@ def is_answered(value: Any) -> bool:
 def _as_date(value: Any) -> date | None:
     if isinstance(value, date):
         return value
+    return _parse_date(value) if isinstance(value, str) else _parse_date(str(value))
+
+
+@lru_cache(maxsize=4096)
+def _parse_date(text: str) -> date | None:
+    """Matching meets the same few date answers again and again: parse each once."""
     try:
-        return date.fromisoformat(str(value))
+        return date.fromisoformat(text)
     except ValueError:
         return None
 
@@ -203,10 +210,7 @@ def compile_condition(condition: Condition) -> Predicate:
         return lambda answers, today: False
     ((operator, operand),) = condition.items()
     if operator in ("all", "any"):
-        parts = tuple(compile_condition(c) for c in operand)
-        if operator == "all":
-            return lambda answers, today: all(p(answers, today) for p in parts)
-        return lambda answers, today: any(p(answers, today) for p in parts)
+        return _combine(operator, [compile_condition(c) for c in operand])
     if operator == "not":
         inner = compile_condition(operand)
         return lambda answers, today: not inner(answers, today)
@@ -216,6 +220,9 @@ def compile_condition(condition: Condition) -> Predicate:
         return lambda answers, today: _date_answer(answers.get(operand)) < today
     key, expected = operand
     if operator == "eq":
+        if is_answered(expected):
+            # An answer equal to an answered value is itself answered: one lookup suffices.
+            return lambda answers, today: answers.get(key) == expected
         return lambda answers, today: is_answered(answers.get(key)) and answers[key] == expected
     if operator == "ne":
         return lambda answers, today: is_answered(answers.get(key)) and answers[key] != expected
@@ -252,6 +259,47 @@ def compile_condition(condition: Condition) -> Predicate:
 
 
 _NEVER = date.max
+
+
+def _combine(operator: str, parts: list[Predicate]) -> Predicate:
+    """``all``/``any`` of compiled parts; the common small arities avoid a generator per call."""
+    if not parts:
+        return (lambda answers, today: True) if operator == "all" else (lambda a, t: False)
+    if len(parts) == 1:
+        return parts[0]
+    if len(parts) == 2:
+        first, second = parts
+        if operator == "all":
+            return lambda answers, today: first(answers, today) and second(answers, today)
+        return lambda answers, today: first(answers, today) or second(answers, today)
+    if len(parts) == 3:
+        first, second, third = parts
+        if operator == "all":
+            return lambda answers, today: (
+                first(answers, today) and second(answers, today) and third(answers, today)
+            )
+        return lambda answers, today: (
+            first(answers, today) or second(answers, today) or third(answers, today)
+        )
+    joined = tuple(parts)
+    if operator == "all":
+        return lambda answers, today: all(p(answers, today) for p in joined)
+    return lambda answers, today: any(p(answers, today) for p in joined)
+
+
+def without_equalities(condition: Condition, pairs: set[tuple[str, Any]]) -> Condition:
+    """The condition with the top-level ``all``'s ``eq`` nodes on ``pairs`` removed: what is
+    left to check once an index lookup has already established those answers."""
+    if not isinstance(condition, dict) or "all" not in condition:
+        return condition
+    remaining, dropped = [], set()
+    for child in condition["all"]:
+        pair = tuple(child["eq"]) if isinstance(child, dict) and "eq" in child else None
+        if pair is not None and pair in pairs and pair not in dropped and is_answered(pair[1]):
+            dropped.add(pair)
+            continue
+        remaining.append(child)
+    return {"all": remaining}
 
 
 def _date_answer(value: Any) -> date:
@@ -295,9 +343,35 @@ def explain(condition: Condition, answers: Answers, today: date, path: str = "$"
     return node
 
 
+def index_alternatives(
+    condition: Condition, cost: Callable[[tuple[str, Any]], int] = lambda pair: 1
+) -> list[tuple[str, Any]] | None:
+    """(question, value) pairs such that the condition can only hold when the answers equal at
+    least one of them; None when there is no such set. Of the choices an ``all`` offers, the
+    cheapest by ``cost`` (e.g. how many statements share the pair) is taken. Used to index
+    statements so a match evaluates only those that could apply."""
+    if isinstance(condition, bool):
+        return None
+    ((operator, operand),) = condition.items()
+    if operator == "eq":
+        return [(operand[0], operand[1])]
+    if operator == "in":
+        return [(operand[0], value) for value in operand[1]] or None
+    if operator == "all":
+        options = [index_alternatives(child, cost) for child in operand]
+        options = [o for o in options if o is not None]
+        return min(options, key=lambda pairs: sum(map(cost, pairs))) if options else None
+    if operator == "any":
+        options = [index_alternatives(child, cost) for child in operand]
+        if not options or any(o is None for o in options):
+            return None
+        return [pair for pairs in options for pair in pairs]
+    return None
+
+
 def required_equalities(condition: Condition) -> list[tuple[str, Any]]:
-    """(question, value) pairs the answers must equal for the condition to hold at all: the
-    ``eq`` nodes reachable through ``all`` alone. Used to index statements."""
+    """(question, value) pairs the answers must all equal for the condition to hold: the ``eq``
+    nodes reachable through ``all`` alone."""
     if isinstance(condition, bool):
         return []
     ((operator, operand),) = condition.items()
@@ -305,4 +379,20 @@ def required_equalities(condition: Condition) -> list[tuple[str, Any]]:
         return [(operand[0], operand[1])]
     if operator == "all":
         return [pair for child in operand for pair in required_equalities(child)]
+    return []
+
+
+def equality_pairs(condition: Condition) -> list[tuple[str, Any]]:
+    """Every (question, value) an ``eq`` or ``in`` anywhere in the condition names."""
+    if isinstance(condition, bool):
+        return []
+    ((operator, operand),) = condition.items()
+    if operator in ("all", "any"):
+        return [pair for child in operand for pair in equality_pairs(child)]
+    if operator == "not":
+        return equality_pairs(operand)
+    if operator == "eq":
+        return [(operand[0], operand[1])]
+    if operator == "in":
+        return [(operand[0], value) for value in operand[1]]
     return []

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
+from operator import attrgetter
 from typing import Any
 
 from jinja2 import TemplateSyntaxError
@@ -22,8 +23,11 @@ from shared.rules import (
     check_against_questions,
     check_condition,
     compile_condition,
+    equality_pairs,
     explain,
+    index_alternatives,
     required_equalities,
+    without_equalities,
 )
 
 # Bodies are rendered by the documents service; here they are only parsed, to refuse broken ones.
@@ -56,17 +60,75 @@ class WorkflowDefinition:
     sections: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Entry:
     statement: StatementVersion
     predicate: Predicate
     rank: tuple[int, int, str]
+    order: int = 0  # position in pack order among the workflow's statements
+
+
+_ORDER = attrgetter("order")
+
+
+Candidate = tuple[Predicate, "_Entry"]
+
+
+@dataclass
+class _Bucket:
+    """Statements reachable from one (question, value) answer: those that need only it; those
+    that need it or another answer (an any or in over several questions, which a match may
+    reach twice); and, by a second required answer, those that need it together with another."""
+
+    single: list[Candidate] = field(default_factory=list)
+    shared: list[Candidate] = field(default_factory=list)
+    then: dict[str, dict[Any, list[Candidate]]] = field(default_factory=dict)
 
 
 @dataclass
 class _WorkflowIndex:
-    always: list[_Entry] = field(default_factory=list)
-    by_answer: dict[tuple[str, Any], list[_Entry]] = field(default_factory=dict)
+    always: list[Candidate] = field(default_factory=list)
+    by_answer: dict[tuple[str, Any], _Bucket] = field(default_factory=dict)
+    entries: list[_Entry] = field(default_factory=list)
+
+    def finish(self) -> None:
+        for order, entry in enumerate(sorted(self.entries, key=lambda e: e.rank)):
+            entry.order = order
+
+    def add(self, statement: StatementVersion, rank: tuple, frequency: Counter) -> None:
+        condition = statement.condition
+        rarest: dict[str, tuple[str, Any]] = {}
+        for pair in sorted(_hashable(required_equalities(condition)), key=frequency.__getitem__):
+            rarest.setdefault(pair[0], pair)
+        required = sorted(rarest.values(), key=frequency.__getitem__)
+        if len(required) >= 2:
+            first, (key, value) = required[0], required[1]
+            # Reached only through both answers, so only the rest of the condition is checked.
+            candidate = self._candidate(
+                statement, rank, without_equalities(condition, {first, (key, value)})
+            )
+            bucket = self.by_answer.setdefault(first, _Bucket())
+            bucket.then.setdefault(key, {}).setdefault(value, []).append(candidate)
+            return
+        candidate = self._candidate(statement, rank, condition)
+        pairs = index_alternatives(condition, frequency.__getitem__)
+        if pairs is None or len(_hashable(pairs)) != len(pairs):
+            self.always.append(candidate)
+            return
+        distinct = set(pairs)
+        several_questions = len({question for question, _ in distinct}) > 1
+        for pair in distinct:
+            bucket = self.by_answer.setdefault(pair, _Bucket())
+            (bucket.shared if several_questions else bucket.single).append(candidate)
+
+    def _candidate(self, statement: StatementVersion, rank: tuple, condition: Any) -> Candidate:
+        entry = _Entry(statement, compile_condition(condition), rank)
+        self.entries.append(entry)
+        check = entry.predicate
+        if statement.effective_from is not None or statement.effective_to is not None:
+            in_effect = statement.in_effect
+            check = lambda answers, on: in_effect(on) and entry.predicate(answers, on)  # noqa: E731
+        return check, entry
 
 
 class CompiledBank:
@@ -78,8 +140,10 @@ class CompiledBank:
     ) -> None:
         self.workflows = {w.key: w for w in workflows}
         self.statements = {s.key: s for s in statements}
-        # How many statements require each (question, value): the rarer, the more selective.
-        frequency = Counter(pair for s in statements for pair in _hashable(s.condition))
+        # How many statements name each (question, value): the rarer, the more selective.
+        frequency = Counter(
+            pair for s in statements for pair in _hashable(equality_pairs(s.condition))
+        )
         self._indexes: dict[str, _WorkflowIndex] = {}
         for workflow in workflows:
             rank_of = {section: rank for rank, section in enumerate(workflow.sections)}
@@ -87,18 +151,9 @@ class CompiledBank:
             for statement in statements:
                 if workflow.key not in statement.workflows or statement.section not in rank_of:
                     continue
-                entry = _Entry(
-                    statement,
-                    compile_condition(statement.condition),
-                    (rank_of[statement.section], statement.priority, statement.key),
-                )
-                pairs = _hashable(statement.condition)
-                if pairs:
-                    index.by_answer.setdefault(min(pairs, key=frequency.__getitem__), []).append(
-                        entry
-                    )
-                else:
-                    index.always.append(entry)
+                rank = (rank_of[statement.section], statement.priority, statement.key)
+                index.add(statement, rank, frequency)
+            index.finish()
             self._indexes[workflow.key] = index
 
     def match(self, workflow: str, answers: dict[str, Any], on: date) -> list[StatementVersion]:
@@ -108,14 +163,29 @@ class CompiledBank:
         if index is None:
             raise KeyError(workflow)
         candidates = list(index.always)
-        for key, value in answers.items():
+        shared: list[Candidate] = []
+        by_answer = index.by_answer
+        for pair in answers.items():
             try:
-                candidates.extend(index.by_answer.get((key, value), ()))
+                bucket = by_answer.get(pair)
             except TypeError:  # a list answer is never equal to an indexed scalar
                 continue
-        chosen = [e for e in candidates if e.statement.in_effect(on) and e.predicate(answers, on)]
-        chosen.sort(key=lambda e: e.rank)
-        return [e.statement for e in chosen]
+            if bucket is None:
+                continue
+            candidates += bucket.single
+            shared += bucket.shared
+            for key, by_value in bucket.then.items():
+                try:
+                    found = by_value.get(answers.get(key))
+                except TypeError:
+                    continue
+                if found:
+                    candidates += found
+        if shared:
+            candidates += {id(candidate[1]): candidate for candidate in shared}.values()
+        chosen = [entry for check, entry in candidates if check(answers, on)]
+        chosen.sort(key=_ORDER)
+        return [entry.statement for entry in chosen]
 
     def why(
         self, statement_key: str, workflow: str, answers: dict[str, Any], on: date
@@ -143,15 +213,16 @@ class CompiledBank:
         }
 
 
-def _hashable(condition: Any) -> list[tuple[str, Any]]:
-    pairs = []
-    for pair in required_equalities(condition):
+def _hashable(pairs: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """The pairs usable as dictionary keys (an option value could in theory be a list)."""
+    usable = []
+    for pair in pairs:
         try:
             hash(pair)
         except TypeError:
             continue
-        pairs.append(pair)
-    return pairs
+        usable.append(pair)
+    return usable
 
 
 def reasons_for(statement: StatementVersion, answers: dict[str, Any], on: date) -> list[dict]:

@@ -62,7 +62,7 @@ def test_demo_answers_are_valid_for_the_starter_template():
 
 
 def test_statement_bank_is_valid_and_covers_every_workflow():
-    assert check_bank(BANK) == {}
+    assert check_bank(BANK, QUESTIONS) == {}
     assert len(BANK["statements"]) >= 40
     assert {w["key"] for w in BANK["workflows"]} == WORKFLOWS
     for statement in BANK["statements"]:
