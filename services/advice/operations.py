@@ -66,8 +66,11 @@ def why(session: Session, request: dict[str, Any]) -> dict[str, Any]:
             request["on_date"] or london_today(),
         )
     except KeyError as missing:
-        field = "workflow" if missing.args[0] == request["workflow"] else "statement_key"
-        raise NotFound(field.replace("_key", ""), missing.args[0]) from None
+        if missing.args[0] == request["workflow"]:
+            raise ValidationFailed(
+                {"workflow": [f"unknown workflow {missing.args[0]!r}"]}
+            ) from None
+        raise NotFound("statement", missing.args[0]) from None
 
 
 def pack_outline(session: Session, workflow_key: str) -> tuple[str, list[dict[str, str]]]:
@@ -123,7 +126,7 @@ def save_statement(
         seed.questions_of(template),
     )
     if problems:
-        raise ValidationFailed({f"statement.{item['key']}": problems})
+        raise ValidationFailed({f"statement[{item['key']}]": problems})
     created = seed.add_version_if_changed(
         tx.session, item["key"], seed.statement_fields(item), request["actor"]
     )

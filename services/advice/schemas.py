@@ -40,7 +40,9 @@ class StatementInputSchema(_Request):
 
 class SaveStatementSchema(_Request):
     statement = fields.Nested(StatementInputSchema, required=True)
-    template_key = fields.String(load_default="housing-options-enquiry")
+    template_key = fields.String(
+        load_default="housing-options-enquiry", validate=validate.Length(min=1, max=100)
+    )
     actor = fields.String(required=True, validate=validate.Length(min=1, max=100))
 
 

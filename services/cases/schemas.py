@@ -131,6 +131,9 @@ class AuditEntrySchema(Schema):
 CASE_ARGS = arguments_schema(
     reference=fields.String(required=True, validate=validate.Length(min=1, max=36))
 )
+CASE_ID_ARGS = arguments_schema(
+    case_id=fields.String(required=True, validate=validate.Length(min=1, max=36))
+)
 ENQUIRY_ARGS = arguments_schema(
     enquiry_id=fields.String(required=True, validate=validate.Length(min=1, max=36))
 )

@@ -14,7 +14,7 @@ from nameko.rpc import rpc
 
 from services.cases import operations
 from services.cases.models import metadata
-from services.cases.schemas import CASE_ARGS, ENQUIRY_ARGS
+from services.cases.schemas import CASE_ARGS, CASE_ID_ARGS, ENQUIRY_ARGS
 from shared.errors import EXPECTED_ERRORS
 from shared.unit_of_work import UnitOfWorkProvider
 from shared.validation import load_arguments
@@ -92,6 +92,6 @@ class CasesService:
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_timeline(self, case_id: str) -> list[dict[str, Any]]:
         """Every audit entry of the case (by id or reference), oldest first."""
-        load_arguments(CASE_ARGS, reference=case_id)
+        load_arguments(CASE_ID_ARGS, case_id=case_id)
         with self.uow.read() as session:
             return operations.case_timeline(session, case_id)

@@ -14,7 +14,7 @@ from services.documents.file_store import FileStore
 from services.documents.models import Document, PackRequest
 from shared.clock import london_today, utcnow
 from shared.envelope import Envelope, load_event_data
-from shared.errors import NotFound
+from shared.errors import NotFound, ValidationFailed
 from shared.unit_of_work import Transaction
 
 INFORMATION_PACK = "information_pack"
@@ -78,8 +78,12 @@ def render_pack_when_complete(
     request = repository.claim_complete_pack(tx.session, enquiry_id)
     if request is None:
         return None
-    html = rendering.pack_html(pack_content(request), renderer.branding)
-    pdf = rendering.html_to_pdf(html)
+    try:
+        pdf = rendering.html_to_pdf(rendering.pack_html(pack_content(request), renderer.branding))
+    except rendering.RenderFailed as failure:
+        # Content that cannot be rendered will not render on a retry either: park the event
+        # with the reason (rejected_events) rather than redeliver it for ever.
+        raise ValidationFailed({"pack": [str(failure)]}) from failure
     document_id = str(uuid.uuid4())
     path, sha256 = renderer.store.write(f"{request.case_id}/{document_id}.pdf", pdf)
     document = Document(

@@ -73,6 +73,7 @@ def check_template(template: Template) -> FieldErrors:
 
 
 WORKFLOW_KEY = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
+QUESTION_KEY_TEXT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
 QUESTION_KEY = re.compile(r"^[a-z][a-z0-9_]{0,99}$")
 
 
@@ -80,10 +81,11 @@ def _check_structure(template: Any) -> FieldErrors:
     problems: list[str] = []
     if not isinstance(template, dict):
         return {"template": ["must be an object"]}
-    if not isinstance(template.get("key"), str) or not template["key"].strip():
-        problems.append("key is required")
-    if not isinstance(template.get("title"), str) or not template["title"].strip():
-        problems.append("title is required")
+    if not isinstance(template.get("key"), str) or not QUESTION_KEY_TEXT.match(template["key"]):
+        problems.append("key is required: letters, digits, - and _, at most 100 characters")
+    title = template.get("title")
+    if not isinstance(title, str) or not title.strip() or len(title) > 200:
+        problems.append("title is required, at most 200 characters")
     if not isinstance(template.get("default_workflow"), str) or not WORKFLOW_KEY.match(
         template["default_workflow"]
     ):

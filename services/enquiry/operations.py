@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.enquiry import domain, events, repository
@@ -34,7 +35,16 @@ def publish_template(tx: Transaction, definition: Any, actor: str) -> QuestionTe
         raise ValidationFailed(
             {"definition.version": [f"the next version of {definition['key']} is {next_version}"]}
         )
-    template = repository.add_template(tx.session, {**definition, "version": next_version}, actor)
+    try:
+        with tx.session.begin_nested():
+            template = repository.add_template(
+                tx.session, {**definition, "version": next_version}, actor
+            )
+    except IntegrityError:
+        raise Conflict(
+            f"version {next_version} of {definition['key']} was published at the same moment: "
+            "fetch the template and try again"
+        ) from None
     tx.audit(
         actor=actor,
         action="template.published",

@@ -54,6 +54,8 @@ def create_tasks_for_case(tx: Transaction, event: Envelope) -> list[Task]:
         tx.emit(events.task_event(events.TASK_CREATED, task, causation_id=event.id))
         _audit(tx, task, "task.created", SYSTEM, None, {"status": task.status}, event.id)
     tx.session.flush()
+    # A start-to-start successor of a task active from the outset can be scheduled now.
+    schedule_dependents(tx, data["case_id"], now)
     return created
 
 

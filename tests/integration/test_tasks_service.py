@@ -1,7 +1,7 @@
 """The tasks service: instantiation from case.opened, chaining with lags, replica-safe timers."""
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -35,6 +35,13 @@ FRAMEWORK = {
                 "name": "Follow up",
                 "customer_facing": True,
                 "depends_on": [{"task": "assess", "type": "finish_to_start"}],
+            },
+            {
+                "key": "chase",
+                "name": "Chase",
+                "depends_on": [
+                    {"task": "call", "type": "start_to_start", "lag": {"amount": 1, "unit": "days"}}
+                ],
             },
             {
                 "key": "review",
@@ -94,21 +101,16 @@ def test_tasks_created_once_and_dependents_scheduled_with_lag(tasks):
             "assess": "active",
             "call": "active",
             "follow_up": "pending",
+            "chase": "pending",
             "review": "pending",
         }
         assert listed["assess"]["owner"] == "team:triage" and listed["call"]["owner"] is None
         assert listed["review"]["activate_at"] is None
-        assert (
-            len(
-                wait_for(
-                    lambda: (
-                        len(of_type(received, "task.created")) == 4
-                        and of_type(received, "task.created")
-                    )
-                )
-            )
-            == 4
-        )
+        # Start-to-start on a task active from the outset: scheduled at once, a day later.
+        chase_at = datetime.fromisoformat(listed["chase"]["activate_at"].replace("Z", "+00:00"))
+        call_at = datetime.fromisoformat(listed["call"]["activated_at"].replace("Z", "+00:00"))
+        assert chase_at - call_at == timedelta(days=1)
+        wait_for(lambda: len(of_type(received, "task.created")) == 5)
 
         with pytest.raises(Conflict):
             rpc.tasks.complete_task(
@@ -150,8 +152,8 @@ def test_two_replicas_racing_activate_each_task_exactly_once(container_factory, 
     for _ in range(10):
         publish(config, case_opened())
     # Either replica may take each event from the shared queue.
-    wait_for(lambda: rows(config["DATABASE_URL"], "SELECT count(*) FROM tasks") == [(40,)])
-    # Make every pending task due now, as if the service had been down past their lag.
+    wait_for(lambda: rows(config["DATABASE_URL"], "SELECT count(*) FROM tasks") == [(50,)])
+    # Make every pending task (3 per case) due now, as if the service had been down past its lag.
     engine = create_engine_for(config["DATABASE_URL"])
     with engine.begin() as connection:
         connection.execute(
@@ -167,8 +169,8 @@ def test_two_replicas_racing_activate_each_task_exactly_once(container_factory, 
     )
     activated = wait_for(
         lambda: (
-            len(of_type(received, "task.activated")) >= 20 and of_type(received, "task.activated")
+            len(of_type(received, "task.activated")) >= 30 and of_type(received, "task.activated")
         )
     )
     ids = [m["data"]["task"]["task_id"] for m in activated]
-    assert len(ids) == 20 and len(set(ids)) == 20
+    assert len(ids) == 30 and len(set(ids)) == 30
