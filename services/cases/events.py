@@ -27,3 +27,32 @@ def case_opened(case: Case, causation_id: str | None) -> Envelope:
             "opened_at": isoformat(case.opened_at),
         },
     )
+
+
+def case_event(
+    event_type: str, case: Case, data: dict, causation_id: str | None = None
+) -> Envelope:
+    """Every case event carries the case's id, reference, stage and status, then its own fields.
+    No personal data: subscribers get names and answers, if they need them, by RPC."""
+    return Envelope(
+        type=event_type,
+        version=1,
+        source=SOURCE,
+        correlation_id=case.correlation_id,
+        causation_id=causation_id,
+        data={
+            "case_id": case.id,
+            "reference": case.reference,
+            "stage": case.stage,
+            "status": case.status,
+            **data,
+        },
+    )
+
+
+CASE_STAGE_CHANGED = "case.stage_changed"
+CASE_ASSIGNED = "case.assigned"
+CASE_CLOSED = "case.closed"
+CASE_REOPENED = "case.reopened"
+CASE_CLOCK_WARNING = "case.clock_warning"
+CASE_CLOCK_EXPIRED = "case.clock_expired"

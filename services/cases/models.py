@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,9 +23,55 @@ class Case(Base):
     enquiry_id: Mapped[str] = mapped_column(sa.String(36), unique=True)
     correlation_id: Mapped[str] = mapped_column(sa.String(64), index=True)
     workflow: Mapped[str] = mapped_column(sa.String(50))
-    status: Mapped[str] = mapped_column(sa.String(30))
+    status: Mapped[str] = mapped_column(sa.String(30), index=True)
+    stage: Mapped[str] = mapped_column(sa.String(30), index=True, default="triage")
+    owner: Mapped[str | None] = mapped_column(sa.String(100), index=True)
     applicant_name: Mapped[str | None] = mapped_column(sa.String(200))
+    # The threat comes from a section 21 notice: the prevention clock has no 56-day end.
+    s21_threat: Mapped[bool] = mapped_column(default=False)
+    closed_from: Mapped[str | None] = mapped_column(sa.String(30))
+    outcome: Mapped[str | None] = mapped_column(sa.String(50))
+    outcome_reason: Mapped[str | None] = mapped_column(sa.Text)
     opened_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class CaseClock(Base):
+    """A statutory clock of a case. Warned and expired are each recorded once, by whichever
+    replica's scan claims them first."""
+
+    __tablename__ = "case_clocks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[str] = mapped_column(sa.String(36), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(60))
+    starts_on: Mapped[date]
+    due_on: Mapped[date | None] = mapped_column(index=True)
+    warn_on: Mapped[date | None] = mapped_column(index=True)
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    warned_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    expired_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    stopped_on: Mapped[date | None]
+
+
+class CaseNote(Base):
+    __tablename__ = "case_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[str] = mapped_column(sa.String(36), index=True)
+    text: Mapped[str] = mapped_column(sa.Text)
+    author: Mapped[str] = mapped_column(sa.String(100))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class AuditChain(Base):
+    """The head of one case's hash chain (keyed by the correlation id every entry carries)."""
+
+    __tablename__ = "audit_chains"
+
+    correlation_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    last_sequence: Mapped[int]
+    last_hash: Mapped[str] = mapped_column(sa.String(64))
 
 
 class ReferenceCounter(Base):
@@ -40,8 +86,14 @@ class AuditEntry(Base):
 
     __tablename__ = "audit_entries"
 
+    __table_args__ = (sa.UniqueConstraint("correlation_id", "sequence"),)
+
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # Position in the case's hash chain, and the chain: hash = sha256(prev_hash + entry).
+    sequence: Mapped[int] = mapped_column(default=0)
+    prev_hash: Mapped[str] = mapped_column(sa.String(64), default="")
+    hash: Mapped[str] = mapped_column(sa.String(64), default="")
     case_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
     correlation_id: Mapped[str] = mapped_column(sa.String(64), index=True)
     source: Mapped[str] = mapped_column(sa.String(50))

@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from services.cases import domain, events, repository, schemas
+from services.cases import audit_chain, case_work, domain, events, lifecycle, repository, schemas
 from services.cases.models import Case, CaseAdvice, CaseDocument
-from shared.clock import utcnow
+from shared.clock import london_today, utcnow
 from shared.envelope import Envelope, load_event_data
 from shared.errors import NotFound
 from shared.unit_of_work import Transaction
@@ -30,6 +30,8 @@ def open_case_for_enquiry(tx: Transaction, event: Envelope) -> Case:
         correlation_id=event.correlation_id,
         workflow=data["workflow"],
         status=domain.OPEN,
+        stage=lifecycle.TRIAGE,
+        s21_threat=domain.threatened_by_section_21(data["answers"]),
         applicant_name=domain.applicant_name(data["answers"]),
         opened_at=now,
     )
@@ -44,7 +46,7 @@ def open_case_for_enquiry(tx: Transaction, event: Envelope) -> Case:
         case_id=case.id,
         correlation_id=case.correlation_id,
         causation_id=event.id,
-        after={"reference": case.reference, "workflow": case.workflow, "status": case.status},
+        after={"reference": case.reference, "workflow": case.workflow, "stage": case.stage},
     )
     return case
 
@@ -109,7 +111,7 @@ def record_audit_event(tx: Transaction, event: Envelope) -> None:
 def store_audit_entry(session: Session, event: Envelope) -> None:
     """Also the audit sink for this service's own changes, written in the same transaction."""
     data = load_event_data(event, schemas.AuditData())
-    repository.add_audit_entry(
+    repository.append_audit_entry(
         session,
         {
             "event_id": event.id,
@@ -137,8 +139,11 @@ def case_view_for_enquiry(session: Session, enquiry_id: str) -> dict[str, Any]:
 
 def _view(session: Session, case: Case) -> dict[str, Any]:
     advice = repository.advice_for(session, case.enquiry_id)
+    today = london_today()
     return {
         **schemas.CaseSchema().dump(case),
+        "clocks": [case_work.clock_view(c, today) for c in case_work.clocks_of(session, case.id)],
+        "notes": schemas.NoteSchema(many=True).dump(case_work.notes_of(session, case.id)),
         "advice": schemas.AdviceSummarySchema().dump(advice) if advice else None,
         "tasks": schemas.TaskSummarySchema(many=True).dump(repository.tasks_for(session, case.id)),
         "documents": schemas.DocumentSummarySchema(many=True).dump(
@@ -152,3 +157,20 @@ def case_timeline(session: Session, reference: str) -> list[dict[str, Any]]:
     if case is None:
         raise NotFound("case", reference)
     return schemas.AuditEntrySchema(many=True).dump(repository.timeline(session, case))
+
+
+def verify_timeline(session: Session, reference: str) -> dict[str, Any]:
+    """Recompute the case's hash chain: any edit, deletion or reordering is reported."""
+    case = repository.find_case(session, reference)
+    if case is None:
+        raise NotFound("case", reference)
+    entries, head = repository.chain_of(session, case.correlation_id)
+    verdict = audit_chain.verify(
+        (
+            {name: getattr(e, name) for name in (*audit_chain.CHAINED_FIELDS, "prev_hash", "hash")}
+            for e in entries
+        ),
+        head.last_sequence if head else None,
+        head.last_hash if head else None,
+    )
+    return {"case_id": case.id, "reference": case.reference, **vars(verdict)}

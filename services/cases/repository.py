@@ -7,7 +7,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from services.cases import audit_chain
 from services.cases.models import (
+    AuditChain,
     AuditEntry,
     Case,
     CaseAdvice,
@@ -40,8 +42,38 @@ def find_case(session: Session, reference_or_id: str) -> Case | None:
     )
 
 
-def add_audit_entry(session: Session, values: dict[str, Any]) -> bool:
-    return insert_ignoring_conflict(session, AuditEntry.__table__, values)
+def append_audit_entry(session: Session, values: dict[str, Any]) -> bool:
+    """Append to the case's hash chain; False if this event is already recorded. The chain
+    head row is locked, so concurrent writers for one case take their turn."""
+    exists = sa.select(AuditEntry.id).where(AuditEntry.event_id == values["event_id"])
+    if session.scalar(exists) is not None:
+        return False
+    correlation_id = values["correlation_id"]
+    insert_ignoring_conflict(
+        session,
+        AuditChain.__table__,
+        {"correlation_id": correlation_id, "last_sequence": 0, "last_hash": audit_chain.GENESIS},
+    )
+    head = session.scalar(
+        sa.select(AuditChain).where(AuditChain.correlation_id == correlation_id).with_for_update()
+    )
+    if session.scalar(exists) is not None:  # recorded by a writer we waited for
+        return False
+    entry = {**values, "sequence": head.last_sequence + 1, "prev_hash": head.last_hash}
+    entry["hash"] = audit_chain.link(head.last_hash, entry)
+    session.add(AuditEntry(**entry))
+    head.last_sequence, head.last_hash = entry["sequence"], entry["hash"]
+    session.flush()
+    return True
+
+
+def chain_of(session: Session, correlation_id: str) -> tuple[list[AuditEntry], AuditChain | None]:
+    entries = session.scalars(
+        sa.select(AuditEntry)
+        .where(AuditEntry.correlation_id == correlation_id)
+        .order_by(AuditEntry.sequence)
+    )
+    return list(entries), session.get(AuditChain, correlation_id)
 
 
 def timeline(session: Session, case: Case) -> list[AuditEntry]:

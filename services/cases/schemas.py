@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 
+from services.cases import lifecycle
 from shared.validation import arguments_schema
 
 
@@ -85,8 +86,20 @@ class CaseSchema(Schema):
     correlation_id = fields.String()
     workflow = fields.String()
     status = fields.String()
+    stage = fields.String()
+    owner = fields.String()
     applicant_name = fields.String()
+    outcome = fields.String()
+    outcome_reason = fields.String()
     opened_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
+
+
+class NoteSchema(Schema):
+    id = fields.Integer()
+    text = fields.String()
+    author = fields.String()
+    created_at = fields.AwareDateTime()
 
 
 class AdviceSummarySchema(Schema):
@@ -136,4 +149,64 @@ CASE_ID_ARGS = arguments_schema(
 )
 ENQUIRY_ARGS = arguments_schema(
     enquiry_id=fields.String(required=True, validate=validate.Length(min=1, max=36))
+)
+
+
+class _Request(Schema):
+    class Meta:
+        unknown = RAISE
+
+    case = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    actor = fields.String(required=True, validate=validate.Length(min=1, max=100))
+
+
+class ChangeStageSchema(_Request):
+    stage = fields.String(required=True, validate=validate.OneOf(lifecycle.STAGES))
+    decision_notified_on = fields.Date(load_default=None, allow_none=True)
+    review_type = fields.String(
+        load_default=None, allow_none=True, validate=validate.OneOf(lifecycle.REVIEW_PERIODS)
+    )
+
+
+class CloseCaseSchema(_Request):
+    outcome = fields.String(required=True, validate=validate.OneOf(lifecycle.OUTCOMES))
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=2000))
+
+
+class ReopenCaseSchema(_Request):
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=2000))
+
+
+class AssignCaseSchema(_Request):
+    owner = fields.String(
+        required=True,
+        validate=validate.Regexp(
+            r"^(officer|team):[A-Za-z0-9_.-]{1,90}$", error="officer:<id> or team:<name>"
+        ),
+    )
+
+
+class AddNoteSchema(_Request):
+    text = fields.String(required=True, validate=validate.Length(min=1, max=10_000))
+
+
+class SearchCasesSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    owner = fields.String(load_default=None, validate=validate.Length(max=100))
+    status = fields.String(load_default=None, validate=validate.OneOf(["open", "closed"]))
+    stage = fields.String(load_default=None, validate=validate.OneOf(lifecycle.STAGES))
+    reference = fields.String(load_default=None, validate=validate.Length(max=20))
+    name = fields.String(load_default=None, validate=validate.Length(min=2, max=200))
+    clock_due_by = fields.Date(load_default=None)
+    page = fields.Integer(load_default=1, strict=True, validate=validate.Range(min=1))
+    page_size = fields.Integer(
+        load_default=20, strict=True, validate=validate.Range(min=1, max=100)
+    )
+
+
+VIEW_ARGS = arguments_schema(
+    reference=fields.String(required=True, validate=validate.Length(min=1, max=36)),
+    actor=fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100)),
 )

@@ -11,13 +11,29 @@ from typing import Any
 
 from nameko.events import event_handler
 from nameko.rpc import rpc
+from nameko.timer import timer
 
-from services.cases import operations
+from services.cases import case_work, clock_watch, operations
 from services.cases.models import metadata
-from services.cases.schemas import CASE_ARGS, CASE_ID_ARGS, ENQUIRY_ARGS
+from services.cases.schemas import (
+    CASE_ID_ARGS,
+    ENQUIRY_ARGS,
+    VIEW_ARGS,
+    AddNoteSchema,
+    AssignCaseSchema,
+    CaseSchema,
+    ChangeStageSchema,
+    CloseCaseSchema,
+    NoteSchema,
+    ReopenCaseSchema,
+    SearchCasesSchema,
+)
+from shared.clock import london_today
 from shared.errors import EXPECTED_ERRORS
 from shared.unit_of_work import UnitOfWorkProvider
-from shared.validation import load_arguments
+from shared.validation import load, load_arguments
+
+CLOCK_SCAN_SECONDS = 60
 
 
 def handles(source: str, event_type: str) -> Any:
@@ -74,13 +90,90 @@ class CasesService:
     def record_documents_audit(self, message: dict) -> None:
         self.uow.handle_event(message, "record_documents_audit", operations.record_audit_event)
 
+    @timer(interval=CLOCK_SCAN_SECONDS)
+    def raise_clock_alerts(self) -> None:
+        """Runs in every replica; each alert is claimed once (see clock_watch)."""
+        with self.uow.transaction() as tx:
+            clock_watch.raise_clock_alerts(tx, london_today())
+
     @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def get_case(self, reference: str) -> dict[str, Any]:
-        """The case (by reference such as ``HO-2026-000001``, or by id) with its advice, tasks and
-        documents."""
-        load_arguments(CASE_ARGS, reference=reference)
+    def get_case(self, reference: str, actor: str | None = None) -> dict[str, Any]:
+        """The case (by reference such as ``HO-2026-000001``, or by id) with its stage, clocks,
+        notes, advice, tasks and documents. Reading a case is audited: pass ``actor``."""
+        load_arguments(VIEW_ARGS, reference=reference, actor=actor)
+        with self.uow.transaction() as tx:
+            view = operations.case_view(tx.session, reference)
+            tx.audit(
+                actor=actor or "unknown",
+                action="case.viewed",
+                entity_type="case",
+                entity_id=view["id"],
+                case_id=view["id"],
+                correlation_id=view["correlation_id"],
+            )
+        return view
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def change_stage(self, request: dict[str, Any]) -> dict[str, Any]:
+        """``{case, stage, actor, decision_notified_on?, review_type?}``: move the case on;
+        starts and stops the statutory clocks. Illegal moves are a ``Conflict``."""
+        args = load(ChangeStageSchema(), request)
+        with self.uow.transaction() as tx:
+            case = case_work.change_stage(tx, args)
+        return self._summary(case)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def close_case(self, request: dict[str, Any]) -> dict[str, Any]:
+        """``{case, outcome, reason, actor}``."""
+        args = load(CloseCaseSchema(), request)
+        with self.uow.transaction() as tx:
+            case = case_work.close_case(tx, args)
+        return self._summary(case)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def reopen_case(self, request: dict[str, Any]) -> dict[str, Any]:
+        """``{case, reason, actor}``: back to the stage it was closed from."""
+        args = load(ReopenCaseSchema(), request)
+        with self.uow.transaction() as tx:
+            case = case_work.reopen_case(tx, args)
+        return self._summary(case)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def assign_case(self, request: dict[str, Any]) -> dict[str, Any]:
+        """``{case, owner, actor}``; owner is ``officer:<id>`` or ``team:<name>``."""
+        args = load(AssignCaseSchema(), request)
+        with self.uow.transaction() as tx:
+            case = case_work.assign_case(tx, args)
+        return self._summary(case)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def add_note(self, request: dict[str, Any]) -> dict[str, Any]:
+        """``{case, text, actor}``."""
+        args = load(AddNoteSchema(), request)
+        with self.uow.transaction() as tx:
+            note = case_work.add_note(tx, args)
+            return NoteSchema().dump(note)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def list_cases(self, query: dict[str, Any] | None = None) -> dict[str, Any]:
+        """``{owner?, status?, stage?, reference?, name?, clock_due_by?, page?, page_size?}``:
+        ``{items, total, page, page_size}``, newest first."""
+        args = load(SearchCasesSchema(), query or {})
         with self.uow.read() as session:
-            return operations.case_view(session, reference)
+            found = case_work.search(session, args)
+            return {**found, "items": CaseSchema(many=True).dump(found["items"])}
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def verify_timeline(self, case_id: str) -> dict[str, Any]:
+        """Recompute the case's audit hash chain: ``{valid, entries, first_invalid_sequence,
+        problem}``."""
+        load_arguments(CASE_ID_ARGS, case_id=case_id)
+        with self.uow.read() as session:
+            return operations.verify_timeline(session, case_id)
+
+    @staticmethod
+    def _summary(case: Any) -> dict[str, Any]:
+        return CaseSchema().dump(case)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_case_for_enquiry(self, enquiry_id: str) -> dict[str, Any]:

@@ -85,7 +85,11 @@ def test_get_case_and_timeline_over_rpc(cases):
         case = rpc.cases.get_case(case_id)
         assert case["applicant_name"] == "Jo Bloggs" and case["status"] == "open"
         timeline = rpc.cases.get_timeline(case["reference"])
-        assert [entry["action"] for entry in timeline] == ["case.opened", "enquiry.submitted"]
+        assert [entry["action"] for entry in timeline] == [
+            "case.opened",
+            "enquiry.submitted",
+            "case.viewed",
+        ]
         assert {entry["source"] for entry in timeline} == {"cases", "enquiry"}
         with pytest.raises(NotFound):
             rpc.cases.get_case("HO-1999-000001")

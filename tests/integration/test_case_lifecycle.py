@@ -1,0 +1,296 @@
+"""Case lifecycle over real RPC: stages, clocks and their alerts, ownership, notes, search, the
+hash-chained audit trail, several replicas, and a non-nameko subscriber."""
+
+import json
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from nameko.standalone.rpc import ClusterRpcProxy
+from nameko.testing.services import entrypoint_hook, entrypoint_waiter
+
+from services.cases.service import CasesService
+from shared.db import create_engine_for
+from shared.errors import Conflict, NotFound, ValidationFailed
+from tests.integration.helpers import enquiry_submitted, publish, rows
+from tests.recorder import make_recorder, of_type, wait_for
+
+pytestmark = pytest.mark.integration
+ROOT = Path(__file__).resolve().parents[2]
+OFFICER = "officer:42"
+
+
+@pytest.fixture
+def cases(container_factory, service_config):
+    config = service_config("cases")
+    container = container_factory(CasesService, config)
+    recorder_cls, received = make_recorder()
+    container_factory(recorder_cls, config).start()
+    container.start()
+    with ClusterRpcProxy(config) as rpc:
+        yield container, config, received, rpc
+
+
+def open_case(container, config, received, answers=None):
+    event = enquiry_submitted("prevention", answers or {"full_name": "Jo Bloggs"})
+    with entrypoint_waiter(container, "open_case_for_enquiry"):
+        publish(config, event)
+    return wait_for(
+        lambda: [
+            m
+            for m in received
+            if m["type"] == "case.opened" and m["data"]["enquiry_id"] == event.data["enquiry_id"]
+        ]
+    )[0]["data"]
+
+
+def execute(config, statement, **params):
+    engine = create_engine_for(config["DATABASE_URL"])
+    with engine.begin() as connection:
+        connection.execute(sa.text(statement), params)
+    engine.dispose()
+
+
+def test_stages_clocks_close_and_reopen(cases):
+    container, config, received, rpc = cases
+    case = open_case(container, config, received)
+    ref = case["reference"]
+    assert rpc.cases.get_case(ref, OFFICER)["stage"] == "triage"
+
+    with pytest.raises(Conflict) as error:
+        rpc.cases.change_stage({"case": ref, "stage": "review", "actor": OFFICER})
+    assert "cannot move to review" in str(error.value)
+    with pytest.raises(ValidationFailed) as error:
+        rpc.cases.change_stage({"case": ref, "stage": "limbo", "actor": ""})
+    assert set(error.value.field_errors) == {"stage", "actor"}
+
+    moved = rpc.cases.change_stage({"case": ref, "stage": "prevention", "actor": OFFICER})
+    assert moved["stage"] == "prevention"
+    (clock,) = rpc.cases.get_case(ref, OFFICER)["clocks"]
+    start = date.fromisoformat(clock["starts_on"])
+    assert clock["kind"] == "prevention_duty" and clock["state"] == "running"
+    assert date.fromisoformat(clock["due_on"]) == start + timedelta(days=56)
+
+    rpc.cases.change_stage({"case": ref, "stage": "relief", "actor": OFFICER})
+    clocks = rpc.cases.get_case(ref, OFFICER)["clocks"]
+    assert [(c["kind"], c["state"]) for c in clocks] == [
+        ("prevention_duty", "stopped"),
+        ("relief_duty", "running"),
+    ]
+
+    with pytest.raises(ValidationFailed) as error:
+        rpc.cases.close_case({"case": ref, "outcome": "vanished", "reason": "", "actor": OFFICER})
+    assert set(error.value.field_errors) == {"outcome", "reason"}
+    closed = rpc.cases.close_case(
+        {
+            "case": ref,
+            "outcome": "homelessness_relieved",
+            "reason": "Tenancy secured",
+            "actor": OFFICER,
+        }
+    )
+    assert (closed["stage"], closed["status"], closed["outcome"]) == (
+        "closed",
+        "closed",
+        "homelessness_relieved",
+    )
+    with pytest.raises(Conflict):
+        rpc.cases.close_case({"case": ref, "outcome": "other", "reason": "again", "actor": OFFICER})
+    reopened = rpc.cases.reopen_case(
+        {"case": ref, "reason": "Tenancy fell through", "actor": OFFICER}
+    )
+    assert (reopened["stage"], reopened["status"], reopened["outcome"]) == ("relief", "open", None)
+
+    published = [m["type"] for m in received if m["type"].startswith("case.")]
+    wait_for(lambda: len([m for m in received if m["type"] == "case.reopened"]) == 1)
+    published = [m["type"] for m in received if m["type"].startswith("case.")]
+    assert published == [
+        "case.opened",
+        "case.stage_changed",
+        "case.stage_changed",
+        "case.closed",
+        "case.reopened",
+    ]
+
+
+def test_decision_and_review_clocks(cases):
+    container, config, received, rpc = cases
+    ref = open_case(container, config, received)["reference"]
+    rpc.cases.change_stage({"case": ref, "stage": "assessment", "actor": OFFICER})
+    rpc.cases.change_stage(
+        {
+            "case": ref,
+            "stage": "main_duty_decision",
+            "actor": OFFICER,
+            "decision_notified_on": "2026-11-27",
+        }
+    )
+    with pytest.raises(ValidationFailed) as error:
+        rpc.cases.change_stage({"case": ref, "stage": "review", "actor": OFFICER})
+    assert list(error.value.field_errors) == ["review_type"]
+    rpc.cases.change_stage(
+        {"case": ref, "stage": "review", "actor": OFFICER, "review_type": "joint_local_connection"}
+    )
+    clocks = {c["kind"]: c for c in rpc.cases.get_case(ref, OFFICER)["clocks"]}
+    assert clocks["review_request_window"]["due_on"] == "2026-12-18"
+    review = clocks["review_decision_joint_local_connection"]
+    assert (
+        date.fromisoformat(review["due_on"]) - date.fromisoformat(review["starts_on"])
+    ).days == 70
+
+
+def test_section_21_threat_keeps_prevention_open_ended(cases):
+    container, config, received, rpc = cases
+    ref = open_case(
+        container,
+        config,
+        received,
+        {"full_name": "A", "has_notice": True, "notice_type": "section_21"},
+    )["reference"]
+    rpc.cases.change_stage({"case": ref, "stage": "prevention", "actor": OFFICER})
+    (clock,) = rpc.cases.get_case(ref, OFFICER)["clocks"]
+    assert clock["due_on"] is None and "section 21" in clock["note"]
+
+
+def test_clock_alerts_are_raised_once_each_even_after_downtime(cases):
+    container, config, received, rpc = cases
+    ref = open_case(container, config, received)["reference"]
+    rpc.cases.change_stage({"case": ref, "stage": "relief", "actor": OFFICER})
+    # As if the service had been down for two months: both alerts are overdue.
+    execute(
+        config,
+        "UPDATE case_clocks SET warn_on = :w, due_on = :d",
+        w=date.today() - timedelta(days=20),
+        d=date.today() - timedelta(days=13),
+    )
+    for _ in range(3):
+        with entrypoint_hook(container, "raise_clock_alerts") as scan:
+            scan()
+    warnings = of_type(received, "case.clock_warning")
+    expired = wait_for(lambda: of_type(received, "case.clock_expired"))
+    assert len(warnings) == 1 and len(expired) == 1
+    assert expired[0]["data"]["clock"]["kind"] == "relief_duty"
+    assert expired[0]["data"]["clock"]["days_left"] == -13
+    clock = rpc.cases.get_case(ref, OFFICER)["clocks"][0]
+    assert clock["state"] == "expired"
+    due = rpc.cases.list_cases({"clock_due_by": date.today().isoformat()})
+    assert [c["reference"] for c in due["items"]] == [ref]
+
+
+def test_ownership_notes_and_search(cases):
+    container, config, received, rpc = cases
+    first = open_case(container, config, received, {"full_name": "Siobhán Kowalski"})
+    second = open_case(container, config, received, {"full_name": "Ade Okafor"})
+    rpc.cases.assign_case(
+        {"case": first["reference"], "owner": "team:prevention", "actor": OFFICER}
+    )
+    with pytest.raises(Conflict):
+        rpc.cases.assign_case(
+            {"case": first["reference"], "owner": "team:prevention", "actor": OFFICER}
+        )
+    with pytest.raises(ValidationFailed) as error:
+        rpc.cases.assign_case({"case": first["reference"], "owner": "bob", "actor": OFFICER})
+    assert list(error.value.field_errors) == ["owner"]
+    note = rpc.cases.add_note(
+        {"case": first["reference"], "text": "Called landlord.", "actor": OFFICER}
+    )
+    assert note["author"] == OFFICER
+    view = rpc.cases.get_case(first["reference"], OFFICER)
+    assert view["owner"] == "team:prevention" and view["notes"][0]["text"] == "Called landlord."
+
+    assert rpc.cases.list_cases({"owner": "team:prevention"})["total"] == 1
+    assert rpc.cases.list_cases({"name": "kowal"})["items"][0]["reference"] == first["reference"]
+    assert rpc.cases.list_cases({"name": "100%_"})["total"] == 0
+    page = rpc.cases.list_cases({"page": 2, "page_size": 1})
+    assert (page["total"], len(page["items"]), page["items"][0]["reference"]) == (
+        2,
+        1,
+        first["reference"],
+    )
+    assert rpc.cases.list_cases({"reference": second["reference"]})["total"] == 1
+    with pytest.raises(ValidationFailed) as error:
+        rpc.cases.list_cases({"page": 0, "page_size": 1000, "stage": "x", "colour": "red"})
+    assert set(error.value.field_errors) == {"page", "page_size", "stage", "colour"}
+    with pytest.raises(NotFound):
+        rpc.cases.assign_case({"case": "HO-1999-000001", "owner": "team:x", "actor": OFFICER})
+    assigned = wait_for(lambda: of_type(received, "case.assigned"))[0]["data"]
+    assert (assigned["owner"], assigned["previous_owner"]) == ("team:prevention", None)
+    # The audit records that a note was written and who read the case, not the note itself.
+    timeline = rpc.cases.get_timeline(first["case_id"])
+    actions = [e["action"] for e in timeline]
+    assert {"case.assigned", "case.note_added", "case.viewed"} <= set(actions)
+    assert "Called landlord" not in json.dumps(timeline)
+
+
+def test_hash_chain_catches_edits_and_deletions(cases):
+    container, config, received, rpc = cases
+    case = open_case(container, config, received)
+    ref = case["reference"]
+    for stage in ("assessment", "prevention"):
+        rpc.cases.change_stage({"case": ref, "stage": stage, "actor": OFFICER})
+    verdict = rpc.cases.verify_timeline(ref)
+    assert verdict["valid"] is True and verdict["entries"] >= 3
+
+    execute(config, "UPDATE audit_entries SET actor = 'officer:99' WHERE sequence = 2")
+    verdict = rpc.cases.verify_timeline(ref)
+    assert (verdict["valid"], verdict["first_invalid_sequence"]) == (False, 2)
+    assert "changed" in verdict["problem"]
+    execute(config, "UPDATE audit_entries SET actor = :a WHERE sequence = 2", a=OFFICER)
+    assert rpc.cases.verify_timeline(ref)["valid"] is True
+
+    execute(config, "DELETE FROM audit_entries WHERE sequence = 2")
+    assert rpc.cases.verify_timeline(ref)["first_invalid_sequence"] == 2
+    last = rows(config["DATABASE_URL"], "SELECT max(sequence) FROM audit_entries")[0][0]
+    execute(config, "DELETE FROM audit_entries WHERE sequence >= 2")
+    verdict = rpc.cases.verify_timeline(ref)
+    assert verdict["valid"] is False and "removed" in verdict["problem"] and last > 2
+
+
+def test_references_stay_unique_with_two_replicas(container_factory, service_config):
+    config = service_config("cases")
+    for _ in range(2):
+        container_factory(CasesService, config).start()
+    for _ in range(20):
+        publish(config, enquiry_submitted())
+    wait_for(lambda: rows(config["DATABASE_URL"], "SELECT count(*) FROM cases") == [(20,)])
+    numbers = sorted(
+        int(r[0][-6:]) for r in rows(config["DATABASE_URL"], "SELECT reference FROM cases")
+    )
+    assert numbers == list(range(1, 21))
+
+
+def test_a_plain_kombu_subscriber_receives_case_events(cases, rabbit_config):
+    container, config, received, rpc = cases
+    subscriber = subprocess.Popen(
+        [
+            sys.executable,
+            str(ROOT / "examples/case_events_subscriber.py"),
+            "--amqp-uri",
+            rabbit_config["AMQP_URI"],
+            "--limit",
+            "3",
+            "--idle-timeout",
+            "30",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while '"ready"' not in subscriber.stderr.readline():
+            assert time.monotonic() < deadline, "subscriber did not start"
+        case = open_case(container, config, received)
+        rpc.cases.assign_case({"case": case["reference"], "owner": "team:x", "actor": OFFICER})
+        rpc.cases.change_stage({"case": case["reference"], "stage": "relief", "actor": OFFICER})
+        output, _ = subscriber.communicate(timeout=30)
+    finally:
+        subscriber.kill()
+    events = [json.loads(line) for line in output.splitlines()]
+    assert [e["type"] for e in events] == ["case.opened", "case.assigned", "case.stage_changed"]
+    assert {e["data"]["reference"] for e in events} == {case["reference"]}
+    assert "Jo Bloggs" not in output  # case events carry no personal data
