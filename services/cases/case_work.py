@@ -48,7 +48,7 @@ def change_stage(tx: Transaction, request: dict[str, Any]) -> Case:
         decision_notified_on=request.get("decision_notified_on"),
         review_type=request.get("review_type"),
     )
-    data = {"previous_stage": previous, "reason": None, "clocks": [clock_view(c) for c in clocks]}
+    data = {"previous_stage": previous, "clocks": [clock_view(c) for c in clocks]}
     tx.emit(events.case_event(events.CASE_STAGE_CHANGED, case, data))
     _audit(
         tx,

@@ -128,7 +128,8 @@ class DocumentSummarySchema(Schema):
 
 
 class AuditEntrySchema(Schema):
-    sequence = fields.Integer(attribute="id")
+    sequence = fields.Integer()
+    hash = fields.String()
     event_id = fields.String()
     source = fields.String()
     actor = fields.String()

@@ -179,9 +179,18 @@ def test_every_published_event_matches_its_documented_schema(suite, recorded):
         {"task_id": active["task_id"], "outcome": "done in e2e", "actor": "officer:e2e"}
     )
     wait_for(lambda: of_type(recorded, "task.completed"))
+    officer = {"case": case["reference"], "actor": "officer:e2e"}
+    rpc.cases.assign_case({**officer, "owner": "team:e2e"})
+    rpc.cases.change_stage({**officer, "stage": "prevention"})
+    rpc.cases.close_case({**officer, "outcome": "advice_given", "reason": "End to end"})
+    rpc.cases.reopen_case({**officer, "reason": "End to end"})
+    wait_for(lambda: of_type(recorded, "case.reopened"))
     types = {message["type"] for message in recorded}
     documented = {path.name.removesuffix(".v1.json") for path in SCHEMAS.glob("*.v1.json")}
-    assert documented - types <= {"task.activated"}, (documented, types)
+    # Clock alerts need weeks to pass; the integration tests cover them.
+    assert documented - types <= {"task.activated", "case.clock_warning", "case.clock_expired"}, (
+        documented - types
+    )
     for message in recorded:
         schema = json.loads((SCHEMAS / f"{message['type']}.v1.json").read_text())
         jsonschema.validate(message, schema, format_checker=jsonschema.FormatChecker())

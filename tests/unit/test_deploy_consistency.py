@@ -52,3 +52,15 @@ def test_containers_run_the_same_command_as_make_run_and_the_e2e_tests():
 def test_management_ui_and_postgres_are_exposed_for_operators():
     assert "15672:15672" in COMPOSE["services"]["rabbitmq"]["ports"]
     assert COMPOSE["services"]["rabbitmq"]["image"].endswith("-management")
+
+
+def test_asyncapi_document_lists_every_documented_event():
+    asyncapi = yaml.safe_load((ROOT / "docs" / "asyncapi.yaml").read_text())
+    schemas = {p.name for p in (ROOT / "docs" / "schemas").glob("*.v1.json")}
+    referenced = {
+        m["payload"]["$ref"].split("/")[-1] for m in asyncapi["components"]["messages"].values()
+    }
+    assert referenced == schemas
+    for channel in asyncapi["channels"].values():
+        ref = channel["subscribe"]["message"]["$ref"].split("/")[-1]
+        assert ref in asyncapi["components"]["messages"]
