@@ -22,6 +22,19 @@ PUBLISHED = [
     ("tasks", "task.created"),
     ("tasks", "task.activated"),
     ("tasks", "task.completed"),
+    *[
+        ("tasks", f"task.{name}")
+        for name in (
+            "started",
+            "on_hold",
+            "released",
+            "reassigned",
+            "cancelled",
+            "warning",
+            "overdue",
+            "escalated",
+        )
+    ],
     ("documents", "document.generated"),
     *[
         (source, "audit.recorded")

@@ -69,6 +69,38 @@ class CasesService:
     def record_task_completed(self, message: dict) -> None:
         self.uow.handle_event(message, "record_task_completed", operations.record_task)
 
+    @handles("tasks", "task.started")
+    def record_task_started(self, message: dict) -> None:
+        self.uow.handle_event(message, "record_task_started", operations.record_task)
+
+    @handles("tasks", "task.on_hold")
+    def record_task_on_hold(self, message: dict) -> None:
+        self.uow.handle_event(message, "record_task_on_hold", operations.record_task)
+
+    @handles("tasks", "task.released")
+    def record_task_released(self, message: dict) -> None:
+        self.uow.handle_event(message, "record_task_released", operations.record_task)
+
+    @handles("tasks", "task.reassigned")
+    def record_task_reassigned(self, message: dict) -> None:
+        self.uow.handle_event(message, "record_task_reassigned", operations.record_task)
+
+    @handles("tasks", "task.cancelled")
+    def record_task_cancelled(self, message: dict) -> None:
+        self.uow.handle_event(message, "record_task_cancelled", operations.record_task)
+
+    @handles("tasks", "task.warning")
+    def record_task_warning(self, message: dict) -> None:
+        self.uow.handle_event(message, "record_task_warning", operations.record_task)
+
+    @handles("tasks", "task.overdue")
+    def record_task_overdue(self, message: dict) -> None:
+        self.uow.handle_event(message, "record_task_overdue", operations.record_task)
+
+    @handles("tasks", "task.escalated")
+    def record_task_escalated(self, message: dict) -> None:
+        self.uow.handle_event(message, "record_task_escalated", operations.record_task)
+
     @handles("documents", "document.generated")
     def record_document(self, message: dict) -> None:
         self.uow.handle_event(message, "record_document", operations.record_document)

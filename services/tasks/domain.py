@@ -2,22 +2,28 @@
 
 Times are stored in UTC; calendar arithmetic (days, working days, months) happens on the
 Europe/London wall clock so "14 working days after" lands on the same local time of day.
-Working days skip Saturdays and Sundays; bank holidays are not yet excluded.
+Working days skip weekends, the bank holidays of the council's nation and its own closure days
+(``WorkingCalendar``).
 """
 
 from __future__ import annotations
 
-import calendar
+from calendar import monthrange
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from services.tasks.calendar import WorkingCalendar
+
 LONDON = ZoneInfo("Europe/London")
+_DEFAULT_CALENDAR = WorkingCalendar()
 UNITS = ("minutes", "hours", "days", "working_days", "weeks", "months")
 LINK_TYPES = ("finish_to_start", "start_to_start")
 
-PENDING, ACTIVE, COMPLETED = "pending", "active", "completed"
+PENDING, ACTIVE, IN_PROGRESS, ON_HOLD = "pending", "active", "in_progress", "on_hold"
+COMPLETED, CANCELLED = "completed", "cancelled"
+OPEN_STATUSES = (ACTIVE, IN_PROGRESS)  # the statuses whose due, warning and escalation run
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,8 @@ class TaskTemplate:
     customer_facing: bool
     due_in: Lag
     depends_on: tuple[Dependency, ...]
+    warn_before: Lag | None = None
+    escalate_after: Lag | None = None
 
     @classmethod
     def parse(cls, raw: dict[str, Any]) -> TaskTemplate:
@@ -56,6 +64,8 @@ class TaskTemplate:
             mandatory=bool(raw.get("mandatory", False)),
             customer_facing=bool(raw.get("customer_facing", False)),
             due_in=Lag.parse(raw.get("due_in")),
+            warn_before=Lag.parse(raw["warn_before"]) if raw.get("warn_before") else None,
+            escalate_after=Lag.parse(raw["escalate_after"]) if raw.get("escalate_after") else None,
             depends_on=tuple(
                 Dependency(d["task"], d.get("type", "finish_to_start"), Lag.parse(d.get("lag")))
                 for d in raw.get("depends_on", [])
@@ -63,8 +73,9 @@ class TaskTemplate:
         )
 
 
-def add_lag(moment: datetime, lag: Lag) -> datetime:
-    """``moment`` (aware) plus ``lag``; returns UTC."""
+def add_lag(moment: datetime, lag: Lag, working: WorkingCalendar | None = None) -> datetime:
+    """``moment`` (aware) plus ``lag``; returns UTC. Working days follow ``working`` (England
+    and Wales bank holidays when none is given)."""
     if lag.unit == "minutes":
         return (moment + timedelta(minutes=lag.amount)).astimezone(UTC)
     if lag.unit == "hours":
@@ -77,13 +88,14 @@ def add_lag(moment: datetime, lag: Lag) -> datetime:
     elif lag.unit == "months":
         month_index = local.month - 1 + lag.amount
         year, month = local.year + month_index // 12, month_index % 12 + 1
-        day = min(local.day, calendar.monthrange(year, month)[1])
+        day = min(local.day, monthrange(year, month)[1])
         local = local.replace(year=year, month=month, day=day)
     elif lag.unit == "working_days":
+        working = working or _DEFAULT_CALENDAR
         remaining = lag.amount
         while remaining > 0:
             local = local + timedelta(days=1)
-            if local.weekday() < 5:
+            if working.is_working_day(local.date()):
                 remaining -= 1
     else:
         raise ValueError(f"unknown lag unit {lag.unit!r}")
@@ -103,6 +115,7 @@ def check_framework(raw_tasks: list[dict[str, Any]]) -> list[str]:
         return [*problems, f"malformed task: {exc}"]
     for template in templates:
         lags = [template.due_in] + [d.lag for d in template.depends_on]
+        lags += [lag for lag in (template.warn_before, template.escalate_after) if lag]
         problems += [
             f"{template.key}: unknown unit {lag.unit!r}" for lag in lags if lag.unit not in UNITS
         ]
@@ -152,7 +165,9 @@ class TaskState:
     completed_at: datetime | None
 
 
-def activation_time(template: TaskTemplate, tasks: dict[str, TaskState]) -> datetime | None:
+def activation_time(
+    template: TaskTemplate, tasks: dict[str, TaskState], working: WorkingCalendar | None = None
+) -> datetime | None:
     """When a dependent task becomes active: the latest of its predecessors' finish (or start,
     for start-to-start) plus lag; None while any predecessor has not reached that point."""
     moments = []
@@ -167,7 +182,7 @@ def activation_time(template: TaskTemplate, tasks: dict[str, TaskState]) -> date
         )
         if anchor is None:
             return None
-        moments.append(add_lag(anchor, dependency.lag))
+        moments.append(add_lag(anchor, dependency.lag, working))
     return max(moments) if moments else None
 
 
@@ -175,3 +190,34 @@ def initial_owner(owner_rule: str) -> str | None:
     """``team:x`` and ``role:x`` name an owner now; ``case_owner`` follows the case's owner,
     which a case does not have until it is assigned."""
     return None if owner_rule == "case_owner" else owner_rule
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    due_at: datetime
+    warn_at: datetime | None
+    escalate_at: datetime | None
+
+
+def subtract_lag(moment: datetime, lag: Lag, working: WorkingCalendar | None = None) -> datetime:
+    """``moment`` minus ``lag`` (for warnings before a due time)."""
+    if lag.unit == "working_days":
+        working = working or _DEFAULT_CALENDAR
+        local, remaining = moment.astimezone(LONDON), lag.amount
+        while remaining > 0:
+            local = local - timedelta(days=1)
+            if working.is_working_day(local.date()):
+                remaining -= 1
+        return local.replace(tzinfo=None).replace(tzinfo=LONDON).astimezone(UTC)
+    return add_lag(moment, Lag(-lag.amount, lag.unit), working)
+
+
+def deadlines(
+    template: TaskTemplate, active_from: datetime, working: WorkingCalendar | None = None
+) -> Deadlines:
+    """Due from activation plus the duration; the warning that long before it; escalation that
+    long after it."""
+    due = add_lag(active_from, template.due_in, working)
+    warn = subtract_lag(due, template.warn_before, working) if template.warn_before else None
+    escalate = add_lag(due, template.escalate_after, working) if template.escalate_after else None
+    return Deadlines(due, warn, escalate)

@@ -12,6 +12,14 @@ SOURCE = "tasks"
 TASK_CREATED = "task.created"
 TASK_ACTIVATED = "task.activated"
 TASK_COMPLETED = "task.completed"
+TASK_STARTED = "task.started"
+TASK_ON_HOLD = "task.on_hold"
+TASK_RELEASED = "task.released"
+TASK_REASSIGNED = "task.reassigned"
+TASK_CANCELLED = "task.cancelled"
+TASK_WARNING = "task.warning"
+TASK_OVERDUE = "task.overdue"
+TASK_ESCALATED = "task.escalated"
 
 
 def task_summary(task: Task) -> dict[str, Any]:
@@ -29,9 +37,16 @@ def task_summary(task: Task) -> dict[str, Any]:
         "customer_facing": task.customer_facing,
         "activate_at": iso(task.activate_at),
         "activated_at": iso(task.activated_at),
+        "started_at": iso(task.started_at),
         "due_at": iso(task.due_at),
+        "warn_at": iso(task.warn_at),
+        "escalate_at": iso(task.escalate_at),
+        "held_at": iso(task.held_at),
         "completed_at": iso(task.completed_at),
         "outcome": task.outcome,
+        "cancel_reason": task.cancel_reason,
+        "kind": task.kind,
+        "mandatory": task.mandatory,
         "revision": task.revision,
     }
 

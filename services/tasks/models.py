@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -38,6 +38,10 @@ class Task(Base):
     correlation_id: Mapped[str] = mapped_column(sa.String(64))
     workflow: Mapped[str] = mapped_column(sa.String(50))
     template_key: Mapped[str] = mapped_column(sa.String(100))
+    # Order within the case: the framework's order, then ad-hoc tasks as they are added.
+    position: Mapped[int] = mapped_column(default=0)
+    kind: Mapped[str] = mapped_column(sa.String(20), default="framework")
+    mandatory: Mapped[bool] = mapped_column(default=False)
     definition: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     name: Mapped[str] = mapped_column(sa.String(300))
     owner: Mapped[str | None] = mapped_column(sa.String(100))
@@ -45,11 +49,30 @@ class Task(Base):
     customer_facing: Mapped[bool]
     activate_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     activated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
+    warn_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
+    escalate_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
+    # When each alert was raised: set once, by whichever replica claims it.
+    warned_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    overdue_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    escalated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    held_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    hold_reason: Mapped[str | None] = mapped_column(sa.Text)
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     outcome: Mapped[str | None] = mapped_column(sa.Text)
+    cancel_reason: Mapped[str | None] = mapped_column(sa.Text)
     revision: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ClosureDay(Base):
+    """A day the council is closed (beyond weekends and bank holidays): not a working day."""
+
+    __tablename__ = "closure_days"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    reason: Mapped[str] = mapped_column(sa.String(200))
 
 
 add_infrastructure_tables(Base.metadata)

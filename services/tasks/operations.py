@@ -6,8 +6,20 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from services.tasks import domain, events, repository, schemas
-from services.tasks.domain import ACTIVE, COMPLETED, PENDING, TaskTemplate
+from services.tasks.calendar import WorkingCalendar
+from services.tasks.domain import (
+    ACTIVE,
+    CANCELLED,
+    COMPLETED,
+    IN_PROGRESS,
+    ON_HOLD,
+    OPEN_STATUSES,
+    PENDING,
+    TaskTemplate,
+)
 from services.tasks.models import Task
 from shared.clock import utcnow
 from shared.envelope import Envelope, load_event_data
@@ -17,7 +29,11 @@ from shared.unit_of_work import Transaction
 SYSTEM = "system:tasks"
 
 
-def create_tasks_for_case(tx: Transaction, event: Envelope) -> list[Task]:
+def working_calendar(session: Session, nation: str) -> WorkingCalendar:
+    return WorkingCalendar(nation, repository.closure_days(session))
+
+
+def create_tasks_for_case(tx: Transaction, event: Envelope, working: WorkingCalendar) -> list[Task]:
     """Instantiate the workflow's framework: independent tasks active now, dependent ones pending
     with no activation time until their predecessors get there."""
     data = load_event_data(event, schemas.CaseOpenedData())
@@ -28,9 +44,8 @@ def create_tasks_for_case(tx: Transaction, event: Envelope) -> list[Task]:
         return []
     now = utcnow()
     created = []
-    for raw in framework.tasks:
+    for position, raw in enumerate(framework.tasks):
         template = TaskTemplate.parse(raw)
-        independent = not template.depends_on
         task = Task(
             id=str(uuid.uuid4()),
             case_id=data["case_id"],
@@ -38,50 +53,137 @@ def create_tasks_for_case(tx: Transaction, event: Envelope) -> list[Task]:
             correlation_id=event.correlation_id,
             workflow=data["workflow"],
             template_key=template.key,
+            position=position,
+            kind="framework",
+            mandatory=template.mandatory,
             definition=raw,
             name=template.name,
             owner=domain.initial_owner(template.owner),
-            status=ACTIVE if independent else PENDING,
+            status=PENDING,
             customer_facing=template.customer_facing,
-            activate_at=now if independent else None,
-            activated_at=now if independent else None,
-            due_at=domain.add_lag(now, template.due_in) if independent else None,
             revision=1,
             created_at=now,
         )
+        if not template.depends_on:
+            _make_active(task, now, working)
         tx.session.add(task)
         created.append(task)
         tx.emit(events.task_event(events.TASK_CREATED, task, causation_id=event.id))
         _audit(tx, task, "task.created", SYSTEM, None, {"status": task.status}, event.id)
     tx.session.flush()
     # A start-to-start successor of a task active from the outset can be scheduled now.
-    schedule_dependents(tx, data["case_id"], now)
+    schedule_dependents(tx, data["case_id"], now, working)
     return created
 
 
-def complete_task(tx: Transaction, task_id: str, outcome: str, actor: str) -> Task:
-    task = repository.get_task(tx.session, task_id, lock=True)
-    if task is None:
-        raise NotFound("task", task_id)
-    if task.status != ACTIVE:
-        raise Conflict(f"task {task_id} is {task.status}; only an active task can be completed")
-    now = utcnow()
-    task.status, task.completed_at, task.outcome = COMPLETED, now, outcome
-    task.revision += 1
-    tx.emit(events.task_event(events.TASK_COMPLETED, task))
-    _audit(
-        tx,
-        task,
-        "task.completed",
-        actor,
-        {"status": ACTIVE},
-        {"status": COMPLETED, "outcome": outcome},
+def add_task(tx: Transaction, request: dict[str, Any], working: WorkingCalendar) -> Task:
+    """An ad-hoc task on a case this service already works on, active at once."""
+    siblings = repository.tasks_of_case(tx.session, request["case_id"])
+    if not siblings:
+        raise NotFound("case with tasks", request["case_id"])
+    now, first = utcnow(), siblings[0]
+    key = f"adhoc-{uuid.uuid4().hex[:8]}"
+    definition = {
+        "key": key,
+        "name": request["name"],
+        "owner": request["owner"],
+        "due_in": request["due_in"],
+        "customer_facing": request["customer_facing"],
+    }
+    task = Task(
+        id=str(uuid.uuid4()),
+        case_id=first.case_id,
+        case_reference=first.case_reference,
+        correlation_id=first.correlation_id,
+        workflow=first.workflow,
+        template_key=key,
+        position=max(t.position for t in siblings) + 1,
+        kind="adhoc",
+        mandatory=False,
+        definition=definition,
+        name=request["name"],
+        owner=request["owner"],
+        status=PENDING,
+        customer_facing=request["customer_facing"],
+        revision=1,
+        created_at=now,
     )
-    schedule_dependents(tx, task.case_id, now)
+    _make_active(task, now, working)
+    tx.session.add(task)
+    tx.session.flush()
+    tx.emit(events.task_event(events.TASK_CREATED, task))
+    _audit(tx, task, "task.created", request["actor"], None, {"status": ACTIVE, "kind": "adhoc"})
     return task
 
 
-def schedule_dependents(tx: Transaction, case_id: str, now: datetime) -> None:
+def start_task(tx: Transaction, request: dict[str, Any]) -> Task:
+    task = _task(tx, request["task_id"], (ACTIVE,), "started")
+    task.status, task.started_at = IN_PROGRESS, utcnow()
+    return _changed(tx, task, events.TASK_STARTED, request["actor"], {"status": ACTIVE})
+
+
+def complete_task(tx: Transaction, request: dict[str, Any], working: WorkingCalendar) -> Task:
+    task = _task(tx, request["task_id"], OPEN_STATUSES, "completed")
+    before = {"status": task.status}
+    now = utcnow()
+    task.status, task.completed_at, task.outcome = COMPLETED, now, request["outcome"]
+    _changed(tx, task, events.TASK_COMPLETED, request["actor"], before, outcome=task.outcome)
+    schedule_dependents(tx, task.case_id, now, working)
+    return task
+
+
+def hold_task(tx: Transaction, request: dict[str, Any]) -> Task:
+    """Stop the task's clock: while on hold it cannot become due, warned or escalated."""
+    task = _task(tx, request["task_id"], OPEN_STATUSES, "put on hold")
+    before = {"status": task.status}
+    task.status, task.held_at, task.hold_reason = ON_HOLD, utcnow(), request["reason"]
+    return _changed(
+        tx, task, events.TASK_ON_HOLD, request["actor"], before, reason=request["reason"]
+    )
+
+
+def release_task(tx: Transaction, request: dict[str, Any]) -> Task:
+    """Back to work; every deadline moves later by the time spent on hold."""
+    task = _task(tx, request["task_id"], (ON_HOLD,), "released")
+    held_for = utcnow() - task.held_at
+    task.status = IN_PROGRESS if task.started_at else ACTIVE
+    task.due_at, task.warn_at, task.escalate_at = (
+        moment + held_for if moment else None
+        for moment in (task.due_at, task.warn_at, task.escalate_at)
+    )
+    task.held_at, task.hold_reason = None, None
+    return _changed(
+        tx,
+        task,
+        events.TASK_RELEASED,
+        request["actor"],
+        {"status": ON_HOLD},
+        held_for_minutes=int(held_for.total_seconds() // 60),
+    )
+
+
+def reassign_task(tx: Transaction, request: dict[str, Any]) -> Task:
+    task = _task(tx, request["task_id"], (PENDING, ACTIVE, IN_PROGRESS, ON_HOLD), "reassigned")
+    if task.owner == request["owner"]:
+        raise Conflict(f"task {task.id} is already owned by {task.owner}")
+    before = {"owner": task.owner}
+    task.owner = request["owner"]
+    return _changed(tx, task, events.TASK_REASSIGNED, request["actor"], before, owner=task.owner)
+
+
+def cancel_task(tx: Transaction, request: dict[str, Any], working: WorkingCalendar) -> Task:
+    """Cancelling a task releases the tasks that waited for it, as finishing it would."""
+    task = _task(tx, request["task_id"], (PENDING, ACTIVE, IN_PROGRESS, ON_HOLD), "cancelled")
+    before, now = {"status": task.status}, utcnow()
+    task.status, task.completed_at, task.cancel_reason = CANCELLED, now, request["reason"]
+    _changed(tx, task, events.TASK_CANCELLED, request["actor"], before, reason=request["reason"])
+    schedule_dependents(tx, task.case_id, now, working)
+    return task
+
+
+def schedule_dependents(
+    tx: Transaction, case_id: str, now: datetime, working: WorkingCalendar
+) -> None:
     """Give every waiting task whose predecessors are now all far enough along its activation
     time; activate at once those already due."""
     tasks = repository.tasks_of_case(tx.session, case_id)
@@ -92,35 +194,86 @@ def schedule_dependents(tx: Transaction, case_id: str, now: datetime) -> None:
     for task in tasks:
         if task.status != PENDING or task.activate_at is not None:
             continue
-        when = domain.activation_time(TaskTemplate.parse(task.definition), states)
+        when = domain.activation_time(TaskTemplate.parse(task.definition), states, working)
         if when is None:
             continue
         task.activate_at = when
         tx.session.flush()
         _audit(tx, task, "task.scheduled", SYSTEM, None, {"activate_at": when.isoformat()})
         if when <= now:
-            activate(tx, task.id, now)
+            activate(tx, task.id, now, working)
 
 
-def activate(tx: Transaction, task_id: str, now: datetime) -> bool:
+def activate(tx: Transaction, task_id: str, now: datetime, working: WorkingCalendar) -> bool:
     if not repository.claim_activation(tx.session, task_id, now):
         return False
     task = repository.get_task(tx.session, task_id)
     tx.session.refresh(task)
-    task.due_at = domain.add_lag(now, TaskTemplate.parse(task.definition).due_in)
+    _set_deadlines(task, now, working)
     tx.emit(events.task_event(events.TASK_ACTIVATED, task))
     _audit(tx, task, "task.activated", SYSTEM, {"status": PENDING}, {"status": ACTIVE})
     # A start-to-start successor may be waiting for exactly this.
-    schedule_dependents(tx, task.case_id, now)
+    schedule_dependents(tx, task.case_id, now, working)
     return True
 
 
-def activate_due_tasks(tx: Transaction, now: datetime, limit: int = 500) -> int:
+def activate_due_tasks(
+    tx: Transaction, now: datetime, working: WorkingCalendar, limit: int = 500
+) -> int:
     """One scan: activate every pending task that is due. Safe with several replicas."""
-    return sum(
-        activate(tx, task_id, now)
-        for task_id in repository.due_pending_task_ids(tx.session, now, limit)
-    )
+    due = repository.due_pending_task_ids(tx.session, now, limit)
+    return sum(activate(tx, task_id, now, working) for task_id in due)
+
+
+ALERTS = (
+    ("warn_at", "warned_at", events.TASK_WARNING),
+    ("due_at", "overdue_at", events.TASK_OVERDUE),
+    ("escalate_at", "escalated_at", events.TASK_ESCALATED),
+)
+
+
+def raise_task_alerts(tx: Transaction, now: datetime, limit: int = 500) -> int:
+    """Warning, overdue and escalated: each raised once per task (a conditional update claims
+    it), for open tasks only (not on hold), catching up after downtime."""
+    raised = 0
+    for when, flag, event_type in ALERTS:
+        for task_id in repository.tasks_needing_alert(tx.session, when, flag, now, limit):
+            if repository.claim_alert(tx.session, task_id, flag, now):
+                task = repository.get_task(tx.session, task_id)
+                tx.session.refresh(task)
+                tx.emit(events.task_event(event_type, task))
+                _audit(tx, task, event_type, SYSTEM, None, {when: getattr(task, when).isoformat()})
+                raised += 1
+    return raised
+
+
+def _make_active(task: Task, now: datetime, working: WorkingCalendar) -> None:
+    task.status, task.activate_at, task.activated_at = ACTIVE, now, now
+    _set_deadlines(task, now, working)
+
+
+def _set_deadlines(task: Task, active_from: datetime, working: WorkingCalendar) -> None:
+    found = domain.deadlines(TaskTemplate.parse(task.definition), active_from, working)
+    task.due_at, task.warn_at, task.escalate_at = found.due_at, found.warn_at, found.escalate_at
+
+
+def _task(tx: Transaction, task_id: str, allowed: tuple[str, ...], action: str) -> Task:
+    task = repository.get_task(tx.session, task_id, lock=True)
+    if task is None:
+        raise NotFound("task", task_id)
+    if task.status not in allowed:
+        raise Conflict(f"task {task_id} is {task.status}: it cannot be {action}")
+    return task
+
+
+def _changed(
+    tx: Transaction, task: Task, event_type: str, actor: str, before: dict, **after: Any
+) -> Task:
+    task.revision += 1
+    tx.session.flush()
+    tx.emit(events.task_event(event_type, task))
+    _audit(tx, task, event_type, actor, before, {"status": task.status, **after})
+    return task
 
 
 def _audit(

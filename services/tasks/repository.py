@@ -7,8 +7,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.tasks.domain import ACTIVE, PENDING
-from services.tasks.models import Task, TaskFramework
+from services.tasks.domain import ACTIVE, OPEN_STATUSES, PENDING
+from services.tasks.models import ClosureDay, Task, TaskFramework
 
 
 def framework_for(session: Session, workflow: str) -> TaskFramework | None:
@@ -17,7 +17,9 @@ def framework_for(session: Session, workflow: str) -> TaskFramework | None:
 
 def tasks_of_case(session: Session, case_id: str) -> list[Task]:
     return list(
-        session.scalars(sa.select(Task).where(Task.case_id == case_id).order_by(Task.created_at))
+        session.scalars(
+            sa.select(Task).where(Task.case_id == case_id).order_by(Task.position, Task.id)
+        )
     )
 
 
@@ -48,3 +50,55 @@ def claim_activation(session: Session, task_id: str, now: datetime) -> bool:
         .values(status=ACTIVE, activated_at=now, revision=Task.revision + 1)
     )
     return result.rowcount == 1
+
+
+def tasks_needing_alert(
+    session: Session, when: str, flag: str, now: datetime, limit: int
+) -> list[str]:
+    moment, raised = getattr(Task, when), getattr(Task, flag)
+    return list(
+        session.scalars(
+            sa.select(Task.id)
+            .where(Task.status.in_(OPEN_STATUSES), raised.is_(None), moment <= now)
+            .order_by(moment)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    )
+
+
+def claim_alert(session: Session, task_id: str, flag: str, now: datetime) -> bool:
+    raised = getattr(Task, flag)
+    result = session.execute(
+        sa.update(Task)
+        .where(Task.id == task_id, raised.is_(None), Task.status.in_(OPEN_STATUSES))
+        .values({flag: now, "revision": Task.revision + 1})
+    )
+    return result.rowcount == 1
+
+
+def closure_days(session: Session) -> list:
+    return list(session.scalars(sa.select(ClosureDay.day)))
+
+
+def find_tasks(session: Session, filters: dict, now: datetime, end_of_today: datetime) -> dict:
+    """Officers' lists: by owner, status, due today, overdue; soonest due first; paginated."""
+    query = sa.select(Task)
+    if filters.get("owner"):
+        query = query.where(Task.owner == filters["owner"])
+    if filters.get("status"):
+        query = query.where(Task.status == filters["status"])
+    if filters.get("due_today"):
+        query = query.where(
+            Task.status.in_(OPEN_STATUSES), Task.due_at <= end_of_today, Task.due_at > now
+        )
+    if filters.get("overdue"):
+        query = query.where(Task.status.in_(OPEN_STATUSES), Task.due_at <= now)
+    total = session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    page, size = filters["page"], filters["page_size"]
+    rows = session.scalars(
+        query.order_by(Task.due_at.is_(None), Task.due_at, Task.id)
+        .offset((page - 1) * size)
+        .limit(size)
+    )
+    return {"items": list(rows), "total": total, "page": page, "page_size": size}

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 
+from services.tasks.domain import (
+    ACTIVE,
+    CANCELLED,
+    COMPLETED,
+    IN_PROGRESS,
+    ON_HOLD,
+    PENDING,
+    UNITS,
+)
 from shared.validation import arguments_schema
+
+STATUSES = (PENDING, ACTIVE, IN_PROGRESS, ON_HOLD, COMPLETED, CANCELLED)
 
 
 class CaseOpenedData(Schema):
@@ -28,3 +39,71 @@ class CompleteTaskSchema(Schema):
 CASE_ARGS = arguments_schema(
     case_id=fields.String(required=True, validate=validate.Length(min=1, max=36))
 )
+
+
+class _Action(Schema):
+    class Meta:
+        unknown = RAISE
+
+    task_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    actor = fields.String(required=True, validate=validate.Length(min=1, max=100))
+
+
+class TaskActionSchema(_Action):
+    pass
+
+
+class ReasonedActionSchema(_Action):
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=2000))
+
+
+OWNER = validate.Regexp(
+    r"^(officer|team|role):[A-Za-z0-9_.-]{1,90}$", error="officer:<id>, team:<name> or role:<name>"
+)
+
+
+class ReassignTaskSchema(_Action):
+    owner = fields.String(required=True, validate=OWNER)
+
+
+class LagSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    amount = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=10_000))
+    unit = fields.String(required=True, validate=validate.OneOf(UNITS))
+
+
+class AddTaskSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    case_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    owner = fields.String(required=True, validate=OWNER)
+    due_in = fields.Nested(LagSchema, required=True)
+    customer_facing = fields.Boolean(load_default=False)
+    actor = fields.String(required=True, validate=validate.Length(min=1, max=100))
+
+
+class FindTasksSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    owner = fields.String(load_default=None, validate=validate.Length(max=100))
+    status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
+    due_today = fields.Boolean(load_default=False)
+    overdue = fields.Boolean(load_default=False)
+    page = fields.Integer(load_default=1, strict=True, validate=validate.Range(min=1))
+    page_size = fields.Integer(
+        load_default=20, strict=True, validate=validate.Range(min=1, max=100)
+    )
+
+
+class ClosureDaySchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    day = fields.Date(required=True)
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    actor = fields.String(required=True, validate=validate.Length(min=1, max=100))

@@ -64,3 +64,11 @@ def test_asyncapi_document_lists_every_documented_event():
     for channel in asyncapi["channels"].values():
         ref = channel["subscribe"]["message"]["$ref"].split("/")[-1]
         assert ref in asyncapi["components"]["messages"]
+
+
+def test_asyncapi_document_is_up_to_date():
+    from scripts.make_asyncapi import render
+
+    assert (ROOT / "docs" / "asyncapi.yaml").read_text() == render(), (
+        "run: python -m scripts.make_asyncapi"
+    )
