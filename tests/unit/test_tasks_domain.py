@@ -84,3 +84,56 @@ def test_activation_waits_for_every_predecessor():
     assert activation_time(template, waiting) is None
     done = {**waiting, "assess": TaskState("assess", "completed", utc(2026, 11, 20), assess_done)}
     assert activation_time(template, done) == utc(2026, 12, 14, 10)
+
+
+from datetime import date  # noqa: E402
+
+from services.tasks.calendar import WorkingCalendar  # noqa: E402
+from services.tasks.domain import deadlines, subtract_lag  # noqa: E402
+
+
+def test_working_days_skip_bank_holidays_of_the_council_nation():
+    england = WorkingCalendar("england_wales")
+    # Christmas 2026: Friday 25th and Monday 28th (Boxing Day's substitute) are holidays.
+    assert add_lag(utc(2026, 12, 24, 10), Lag(1, "working_days"), england) == utc(2026, 12, 29, 10)
+    scotland = WorkingCalendar("scotland")
+    # 2 January is a holiday in Scotland only.
+    assert add_lag(utc(2026, 12, 31, 10), Lag(1, "working_days"), england) == utc(2027, 1, 4, 10)
+    assert add_lag(utc(2026, 12, 31, 10), Lag(1, "working_days"), scotland) == utc(2027, 1, 5, 10)
+    # St Patrick's Day is a holiday in Northern Ireland only.
+    northern_ireland = WorkingCalendar("northern_ireland")
+    assert not northern_ireland.is_working_day(date(2027, 3, 17))
+    assert england.is_working_day(date(2027, 3, 17))
+
+
+def test_local_closure_days_are_not_working_days():
+    closed = WorkingCalendar("england_wales", [date(2026, 11, 25)])
+    assert add_lag(utc(2026, 11, 24, 10), Lag(1, "working_days"), closed) == utc(2026, 11, 26, 10)
+    with pytest.raises(ValueError):
+        WorkingCalendar("wessex")
+
+
+def test_working_days_across_the_autumn_clock_change_keep_the_local_time():
+    # Friday 23 October 2026 09:00 BST (08:00 UTC) + 1 working day = Monday 09:00 GMT.
+    assert add_lag(utc(2026, 10, 23, 8), Lag(1, "working_days")) == utc(2026, 10, 26, 9)
+    # Hours are elapsed time across the change.
+    assert add_lag(utc(2026, 10, 24, 23), Lag(3, "hours")) == utc(2026, 10, 25, 2)
+
+
+def test_deadlines_with_warning_and_escalation():
+    template = TaskTemplate.parse(
+        {
+            "key": "assess",
+            "name": "Assess",
+            "due_in": {"amount": 10, "unit": "working_days"},
+            "warn_before": {"amount": 2, "unit": "working_days"},
+            "escalate_after": {"amount": 1, "unit": "days"},
+        }
+    )
+    found = deadlines(template, utc(2026, 12, 14, 10))
+    assert found.due_at == utc(2026, 12, 30, 10)  # skips 25 and 28 December
+    assert found.warn_at == utc(2026, 12, 24, 10)
+    assert found.escalate_at == utc(2026, 12, 31, 10)
+    assert subtract_lag(utc(2026, 3, 31, 12), Lag(1, "months")) == utc(2026, 2, 28, 13)
+    bad = check_framework([{"key": "a", "name": "A", "warn_before": {"amount": 1, "unit": "eons"}}])
+    assert any("eons" in problem for problem in bad)

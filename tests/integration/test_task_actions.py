@@ -1,0 +1,191 @@
+"""Task actions, alerts and officer queries over real RPC."""
+
+from datetime import datetime, timedelta
+
+import pytest
+import time_machine
+from nameko.standalone.rpc import ClusterRpcProxy
+from nameko.testing.services import entrypoint_hook, entrypoint_waiter
+from sqlalchemy.orm import Session
+
+from services.tasks.seed import load_frameworks
+from services.tasks.service import TasksService
+from shared.clock import utcnow
+from shared.db import create_engine_for
+from shared.errors import Conflict, NotFound, ValidationFailed
+from tests.integration.helpers import publish
+from tests.integration.test_tasks_service import case_opened
+from tests.recorder import make_recorder, of_type, wait_for
+
+pytestmark = pytest.mark.integration
+OFFICER = "officer:7"
+FRAMEWORK = {
+    "frameworks": {
+        "test_flow": [
+            {
+                "key": "assess",
+                "name": "Assess",
+                "owner": "team:triage",
+                "due_in": {"amount": 2, "unit": "days"},
+                "warn_before": {"amount": 1, "unit": "days"},
+                "escalate_after": {"amount": 3, "unit": "days"},
+            },
+            {
+                "key": "call",
+                "name": "Call",
+                "owner": "officer:7",
+                "due_in": {"amount": 5, "unit": "days"},
+            },
+            {
+                "key": "follow_up",
+                "name": "Follow up",
+                "depends_on": [{"task": "assess", "lag": {"amount": 2, "unit": "hours"}}],
+            },
+        ]
+    }
+}
+
+
+@pytest.fixture
+def tasks(container_factory, service_config):
+    config = service_config("tasks")
+    container = container_factory(TasksService, config)
+    recorder_cls, received = make_recorder()
+    container_factory(recorder_cls, config).start()
+    container.start()
+    engine = create_engine_for(config["DATABASE_URL"])
+    with Session(engine) as session, session.begin():
+        load_frameworks(session, FRAMEWORK)
+    engine.dispose()
+    event = case_opened()
+    with entrypoint_waiter(container, "create_tasks_for_case"):
+        publish(config, event)
+    with ClusterRpcProxy(config) as rpc:
+        listed = {t["key"]: t for t in rpc.tasks.list_tasks(event.data["case_id"])}
+        yield container, rpc, received, event.data["case_id"], listed
+
+
+def moment(text):
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def test_start_hold_release_reassign_and_cancel(tasks):
+    _, rpc, received, case_id, listed = tasks
+    assess = {"task_id": listed["assess"]["task_id"], "actor": OFFICER}
+    assert rpc.tasks.start_task(assess)["status"] == "in_progress"
+    with pytest.raises(Conflict):
+        rpc.tasks.start_task(assess)
+    held = rpc.tasks.hold_task({**assess, "reason": "Awaiting medical evidence"})
+    assert held["status"] == "on_hold"
+    with pytest.raises(Conflict):
+        rpc.tasks.complete_task({**assess, "outcome": "done"})
+    with time_machine.travel(utcnow() + timedelta(hours=5), tick=False):
+        released = rpc.tasks.release_task(assess)
+    assert released["status"] == "in_progress"
+    shift = moment(released["due_at"]) - moment(listed["assess"]["due_at"])
+    assert timedelta(hours=5) <= shift < timedelta(hours=5, minutes=1)
+    assert moment(released["warn_at"]) - moment(listed["assess"]["warn_at"]) == shift
+
+    with pytest.raises(ValidationFailed) as error:
+        rpc.tasks.reassign_task({**assess, "owner": "bob"})
+    assert list(error.value.field_errors) == ["owner"]
+    assert rpc.tasks.reassign_task({**assess, "owner": "officer:9"})["owner"] == "officer:9"
+
+    # Cancelling the predecessor releases its successor (after its 2-hour lag).
+    cancelled = rpc.tasks.cancel_task({**assess, "reason": "Assessed by another council"})
+    assert cancelled["status"] == "cancelled"
+    follow_up = {t["key"]: t for t in rpc.tasks.list_tasks(case_id)}["follow_up"]
+    assert moment(follow_up["activate_at"]) - moment(cancelled["completed_at"]) == timedelta(
+        hours=2
+    )
+    with pytest.raises(Conflict):
+        rpc.tasks.cancel_task({**assess, "reason": "again"})
+    with pytest.raises(NotFound):
+        rpc.tasks.start_task({"task_id": "missing", "actor": OFFICER})
+
+    names = [m["type"] for m in received if m["type"].startswith("task.")]
+    wait_for(lambda: of_type(received, "task.cancelled"))
+    names = [m["type"] for m in received if m["type"].startswith("task.")]
+    assert names[3:] == [
+        "task.started",
+        "task.on_hold",
+        "task.released",
+        "task.reassigned",
+        "task.cancelled",
+    ]
+
+
+def test_ad_hoc_tasks_and_closure_days(tasks):
+    _, rpc, _, case_id, _ = tasks
+    added = rpc.tasks.add_task(
+        {
+            "case_id": case_id,
+            "name": "Chase the landlord",
+            "owner": OFFICER,
+            "due_in": {"amount": 1, "unit": "working_days"},
+            "actor": OFFICER,
+        }
+    )
+    assert (added["kind"], added["status"]) == ("adhoc", "active")
+    assert rpc.tasks.list_tasks(case_id)[-1]["task_id"] == added["task_id"]
+    with pytest.raises(ValidationFailed) as error:
+        rpc.tasks.add_task(
+            {
+                "case_id": case_id,
+                "name": "",
+                "owner": OFFICER,
+                "due_in": {"amount": -1, "unit": "fortnights"},
+                "actor": OFFICER,
+            }
+        )
+    assert set(error.value.field_errors) == {"name", "due_in.amount", "due_in.unit"}
+    with pytest.raises(NotFound):
+        rpc.tasks.add_task(
+            {
+                "case_id": "unknown",
+                "name": "x",
+                "owner": OFFICER,
+                "due_in": {"amount": 1, "unit": "days"},
+                "actor": OFFICER,
+            }
+        )
+    assert rpc.tasks.add_closure_day(
+        {"day": "2026-12-24", "reason": "Council closed", "actor": "admin:1"}
+    ) == {"day": "2026-12-24", "reason": "Council closed"}
+    with pytest.raises(Conflict):
+        rpc.tasks.add_closure_day({"day": "2026-12-24", "reason": "x", "actor": "admin:1"})
+    assert rpc.tasks.list_closure_days() == [{"day": "2026-12-24", "reason": "Council closed"}]
+
+
+def test_alerts_raised_once_each_catching_up_and_not_while_on_hold(tasks):
+    container, rpc, received, case_id, listed = tasks
+    rpc.tasks.hold_task(
+        {"task_id": listed["call"]["task_id"], "actor": OFFICER, "reason": "Applicant in hospital"}
+    )
+    # Ten days pass with the service down; then the scheduler runs (twice, as two replicas would).
+    with time_machine.travel(utcnow() + timedelta(days=10), tick=False):
+        for _ in range(2):
+            with entrypoint_hook(container, "run_scheduler") as run:
+                run()
+    for event_type in ("task.warning", "task.overdue", "task.escalated"):
+        alerts = wait_for(lambda t=event_type: of_type(received, t))
+        assert [a["data"]["task"]["key"] for a in alerts] == ["assess"], event_type
+
+    with time_machine.travel(utcnow() + timedelta(days=10), tick=False):
+        found = rpc.tasks.find_tasks({"overdue": True})
+    assert [t["key"] for t in found["items"]] == ["assess"]
+    mine = rpc.tasks.find_tasks({"owner": "officer:7"})
+    assert [t["key"] for t in mine["items"]] == ["call"]
+    team = rpc.tasks.find_tasks({"owner": "team:triage", "page": 1, "page_size": 1})
+    assert (team["total"], len(team["items"])) == (1, 1)
+    with pytest.raises(ValidationFailed) as error:
+        rpc.tasks.find_tasks({"status": "sleeping", "page_size": 0, "mine": True})
+    assert set(error.value.field_errors) == {"status", "page_size", "mine"}
+
+
+def test_due_today(tasks):
+    _, rpc, _, _, listed = tasks
+    due = moment(listed["assess"]["due_at"])
+    with time_machine.travel(due - timedelta(minutes=30), tick=False):
+        keys = [t["key"] for t in rpc.tasks.find_tasks({"due_today": True})["items"]]
+    assert "assess" in keys and "call" not in keys
