@@ -76,6 +76,73 @@ def create_tasks_for_case(tx: Transaction, event: Envelope, working: WorkingCale
     return created
 
 
+def follow_workflow_change(
+    tx: Transaction, event: Envelope, working: WorkingCalendar
+) -> list[Task]:
+    """The enquiry moved to another workflow: the old framework's unfinished tasks are cancelled
+    (ad-hoc tasks stay) and the new workflow's framework is instantiated."""
+    data = load_event_data(event, schemas.WorkflowChangedData())
+    tasks = repository.tasks_of_correlation(tx.session, event.correlation_id)
+    if not tasks:
+        raise CaseNotKnownYet(data["enquiry_id"])
+    first, now = tasks[0], utcnow()
+    if first.workflow == data["workflow"]:
+        return []
+    reason = f"workflow changed to {data['workflow']}"
+    for task in tasks:
+        task.workflow = data["workflow"]
+        if task.kind == "framework" and task.status not in (COMPLETED, CANCELLED):
+            before = {"status": task.status}
+            task.status, task.completed_at, task.cancel_reason = CANCELLED, now, reason
+            _changed(tx, task, events.TASK_CANCELLED, SYSTEM, before, reason=reason)
+    framework = repository.framework_for(tx.session, data["workflow"])
+    created = []
+    offset = max(t.position for t in tasks) + 1
+    # The new framework's keys (and its links) get the workflow as a suffix, so they never
+    # resolve to the cancelled tasks of the old one.
+    suffix = f"@{data['workflow']}"
+    for position, raw in enumerate(framework.tasks if framework else [], start=offset):
+        definition = {
+            **raw,
+            "key": raw["key"] + suffix,
+            "depends_on": [
+                {**link, "task": link["task"] + suffix} for link in raw.get("depends_on", [])
+            ],
+        }
+        template = TaskTemplate.parse(definition)
+        task = Task(
+            id=str(uuid.uuid4()),
+            case_id=first.case_id,
+            case_reference=first.case_reference,
+            correlation_id=first.correlation_id,
+            workflow=data["workflow"],
+            template_key=template.key,
+            position=position,
+            kind="framework",
+            mandatory=template.mandatory,
+            definition=definition,
+            name=template.name,
+            owner=domain.initial_owner(template.owner),
+            status=PENDING,
+            customer_facing=template.customer_facing,
+            revision=1,
+            created_at=now,
+        )
+        if not template.depends_on:
+            _make_active(task, now, working)
+        tx.session.add(task)
+        created.append(task)
+        tx.emit(events.task_event(events.TASK_CREATED, task, causation_id=event.id))
+        _audit(tx, task, "task.created", SYSTEM, None, {"status": task.status}, event.id)
+    tx.session.flush()
+    schedule_dependents(tx, first.case_id, now, working)
+    return created
+
+
+class CaseNotKnownYet(Exception):
+    """Retryable: the workflow change overtook case.opened; the event is redelivered."""
+
+
 def add_task(tx: Transaction, request: dict[str, Any], working: WorkingCalendar) -> Task:
     """An ad-hoc task on a case this service already works on, active at once."""
     siblings = repository.tasks_of_case(tx.session, request["case_id"])

@@ -23,6 +23,17 @@ def tasks_of_case(session: Session, case_id: str) -> list[Task]:
     )
 
 
+def tasks_of_correlation(session: Session, correlation_id: str) -> list[Task]:
+    return list(
+        session.scalars(
+            sa.select(Task)
+            .where(Task.correlation_id == correlation_id)
+            .order_by(Task.position, Task.id)
+            .with_for_update()
+        )
+    )
+
+
 def get_task(session: Session, task_id: str, lock: bool = False) -> Task | None:
     query = sa.select(Task).where(Task.id == task_id)
     return session.scalar(query.with_for_update() if lock else query)

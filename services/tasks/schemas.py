@@ -27,6 +27,14 @@ class CaseOpenedData(Schema):
     workflow = fields.String(required=True, validate=validate.Length(min=1, max=50))
 
 
+class WorkflowChangedData(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    enquiry_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    workflow = fields.String(required=True, validate=validate.Length(min=1, max=50))
+
+
 class CompleteTaskSchema(Schema):
     class Meta:
         unknown = RAISE

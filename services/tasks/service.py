@@ -68,6 +68,16 @@ class TasksService:
             partial(operations.create_tasks_for_case, working=working),
         )
 
+    @event_handler("enquiry", "enquiry.workflow_changed", requeue_on_error=True)
+    def follow_workflow_change(self, message: dict) -> None:
+        with self.uow.read() as session:
+            working = self._calendar(session)
+        self.uow.handle_event(
+            message,
+            "follow_workflow_change",
+            partial(operations.follow_workflow_change, working=working),
+        )
+
     @timer(interval=SCAN_SECONDS)
     def run_scheduler(self) -> None:
         """Activate due tasks, then raise due warnings, overdue and escalation alerts."""

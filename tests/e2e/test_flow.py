@@ -174,7 +174,15 @@ def test_every_published_event_matches_its_documented_schema(suite, recorded):
         }
     )
     wait_for(lambda: rpc.cases.get_case(case["id"])["workflow"] == "prevention")
-    active = next(t for t in case["tasks"] if t["status"] == "active")
+    # The tasks service follows the change: the old framework's tasks are cancelled and the
+    # prevention framework's created.
+    wait_for(
+        lambda: any(
+            t["key"].endswith("@prevention") and t["status"] == "active"
+            for t in rpc.tasks.list_tasks(case["id"])
+        )
+    )
+    active = next(t for t in rpc.tasks.list_tasks(case["id"]) if t["status"] == "active")
     rpc.tasks.complete_task(
         {"task_id": active["task_id"], "outcome": "done in e2e", "actor": "officer:e2e"}
     )

@@ -12,6 +12,7 @@ from services.tasks.seed import load_frameworks
 from services.tasks.service import TasksService
 from shared.clock import utcnow
 from shared.db import create_engine_for
+from shared.envelope import Envelope
 from shared.errors import Conflict, NotFound, ValidationFailed
 from tests.integration.helpers import publish
 from tests.integration.test_tasks_service import case_opened
@@ -189,3 +190,58 @@ def test_due_today(tasks):
     with time_machine.travel(due - timedelta(minutes=30), tick=False):
         keys = [t["key"] for t in rpc.tasks.find_tasks({"due_today": True})["items"]]
     assert "assess" in keys and "call" not in keys
+
+
+def test_workflow_change_replaces_the_framework_tasks(tasks):
+    container, rpc, received, case_id, listed = tasks
+    engine = create_engine_for(container.config["DATABASE_URL"])
+    with Session(engine) as session, session.begin():
+        load_frameworks(
+            session,
+            {
+                "frameworks": {
+                    **FRAMEWORK["frameworks"],
+                    "other_flow": [
+                        {"key": "assess", "name": "Assess again"},
+                        {"key": "then", "name": "Then", "depends_on": [{"task": "assess"}]},
+                    ],
+                }
+            },
+        )
+    engine.dispose()
+    adhoc = rpc.tasks.add_task(
+        {
+            "case_id": case_id,
+            "name": "Keep me",
+            "owner": OFFICER,
+            "due_in": {"amount": 1, "unit": "days"},
+            "actor": OFFICER,
+        }
+    )
+    correlation = received[0]["correlation_id"]
+    changed = Envelope(
+        type="enquiry.workflow_changed",
+        version=1,
+        source="enquiry",
+        correlation_id=correlation,
+        data={
+            "enquiry_id": "e-1",
+            "previous_workflow": "test_flow",
+            "workflow": "other_flow",
+            "reason": "r",
+            "changed_by": OFFICER,
+            "changed_at": "2026-11-24T10:00:00Z",
+        },
+    )
+    with entrypoint_waiter(container, "follow_workflow_change"):
+        publish(container.config, changed)
+    after = {t["key"]: t for t in rpc.tasks.list_tasks(case_id)}
+    assert {k: t["status"] for k, t in after.items() if t["kind"] == "framework"} == {
+        "assess": "cancelled",
+        "call": "cancelled",
+        "follow_up": "cancelled",
+        "assess@other_flow": "active",
+        "then@other_flow": "pending",
+    }
+    assert after[adhoc["key"]]["status"] == "active"
+    assert after["then@other_flow"]["activate_at"] is None
