@@ -30,6 +30,21 @@ class Task(Base):
         sa.UniqueConstraint("case_id", "template_key"),
         # The activation scan reads only pending tasks that are due: keep that index narrow.
         sa.Index("ix_tasks_pending_activation", "status", "activate_at"),
+        # The alert scans read open tasks whose alert is not raised yet: partial indexes keep
+        # their work proportional to the tasks due, not to every task ever warned.
+        *(
+            sa.Index(
+                f"ix_tasks_{flag}_pending",
+                moment,
+                postgresql_where=sa.text(f"{flag} IS NULL AND status IN ('active', 'in_progress')"),
+                sqlite_where=sa.text(f"{flag} IS NULL AND status IN ('active', 'in_progress')"),
+            )
+            for moment, flag in (
+                ("warn_at", "warned_at"),
+                ("due_at", "overdue_at"),
+                ("escalate_at", "escalated_at"),
+            )
+        ),
     )
 
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
@@ -51,8 +66,8 @@ class Task(Base):
     activated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     started_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     due_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
-    warn_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
-    escalate_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
+    warn_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    escalate_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     # When each alert was raised: set once, by whichever replica claims it.
     warned_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     overdue_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
