@@ -58,7 +58,14 @@ def create_engine_for(url: str) -> Engine:
         return engine
     if url.startswith("postgresql"):
         _make_postgres_cooperative()
-        return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+        # Batched executemany: a scan updating many rows makes one round trip per page, not per row.
+        return sa.create_engine(
+            url,
+            pool_pre_ping=True,
+            pool_size=10,
+            max_overflow=10,
+            executemany_mode="values_plus_batch",
+        )
     raise ValueError(f"unsupported database URL scheme in {url.split(':', 1)[0]!r}")
 
 

@@ -287,9 +287,20 @@ def activate(tx: Transaction, task_id: str, now: datetime, working: WorkingCalen
 def activate_due_tasks(
     tx: Transaction, now: datetime, working: WorkingCalendar, limit: int = 500
 ) -> int:
-    """One scan: activate every pending task that is due. Safe with several replicas."""
+    """One scan: activate every pending task that is due, claiming them in one statement. Safe
+    with several replicas: rows another replica holds are skipped, and a row is claimed only
+    while still pending."""
     due = repository.due_pending_task_ids(tx.session, now, limit)
-    return sum(activate(tx, task_id, now, working) for task_id in due)
+    claimed = repository.claim_activations(tx.session, due, now)
+    for task in claimed:
+        _set_deadlines(task, now, working)
+        tx.emit(events.task_event(events.TASK_ACTIVATED, task))
+        _audit(tx, task, "task.activated", SYSTEM, {"status": PENDING}, {"status": ACTIVE})
+    tx.session.flush()
+    # Start-to-start successors of the tasks just activated may now be scheduled.
+    for case_id in repository.cases_waiting_for_schedule(tx.session, {t.case_id for t in claimed}):
+        schedule_dependents(tx, case_id, now, working)
+    return len(claimed)
 
 
 ALERTS = (
@@ -304,13 +315,11 @@ def raise_task_alerts(tx: Transaction, now: datetime, limit: int = 500) -> int:
     it), for open tasks only (not on hold), catching up after downtime."""
     raised = 0
     for when, flag, event_type in ALERTS:
-        for task_id in repository.tasks_needing_alert(tx.session, when, flag, now, limit):
-            if repository.claim_alert(tx.session, task_id, flag, now):
-                task = repository.get_task(tx.session, task_id)
-                tx.session.refresh(task)
-                tx.emit(events.task_event(event_type, task))
-                _audit(tx, task, event_type, SYSTEM, None, {when: getattr(task, when).isoformat()})
-                raised += 1
+        due = repository.tasks_needing_alert(tx.session, when, flag, now, limit)
+        for task in repository.claim_alerts(tx.session, due, flag, now):
+            tx.emit(events.task_event(event_type, task))
+            _audit(tx, task, event_type, SYSTEM, None, {when: getattr(task, when).isoformat()})
+            raised += 1
     return raised
 
 

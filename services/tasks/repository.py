@@ -78,14 +78,47 @@ def tasks_needing_alert(
     )
 
 
-def claim_alert(session: Session, task_id: str, flag: str, now: datetime) -> bool:
+def claim_alerts(session: Session, task_ids: list[str], flag: str, now: datetime) -> list[Task]:
+    """Mark the alert raised on those still without it, in one statement; returns those claimed
+    (a concurrent replica's claims are not returned twice)."""
+    if not task_ids:
+        return []
     raised = getattr(Task, flag)
-    result = session.execute(
-        sa.update(Task)
-        .where(Task.id == task_id, raised.is_(None), Task.status.in_(OPEN_STATUSES))
-        .values({flag: now, "revision": Task.revision + 1})
+    return list(
+        session.scalars(
+            sa.update(Task)
+            .where(Task.id.in_(task_ids), raised.is_(None), Task.status.in_(OPEN_STATUSES))
+            .values({flag: now, "revision": Task.revision + 1})
+            .returning(Task),
+            execution_options={"populate_existing": True},
+        )
     )
-    return result.rowcount == 1
+
+
+def claim_activations(session: Session, task_ids: list[str], now: datetime) -> list[Task]:
+    """Pending → active for those still pending, in one statement; returns those claimed."""
+    if not task_ids:
+        return []
+    return list(
+        session.scalars(
+            sa.update(Task)
+            .where(Task.id.in_(task_ids), Task.status == PENDING)
+            .values(status=ACTIVE, activated_at=now, revision=Task.revision + 1)
+            .returning(Task),
+            execution_options={"populate_existing": True},
+        )
+    )
+
+
+def cases_waiting_for_schedule(session: Session, case_ids: set[str]) -> list[str]:
+    """Of these cases, those with a pending task that has no activation time yet."""
+    return list(
+        session.scalars(
+            sa.select(Task.case_id)
+            .where(Task.case_id.in_(case_ids), Task.status == PENDING, Task.activate_at.is_(None))
+            .distinct()
+        )
+    )
 
 
 def closure_days(session: Session) -> list:
