@@ -33,6 +33,7 @@ test-postgres: install
 
 bench: install  ## performance figures (see benchmarks/)
 	$(BIN)/python benchmarks/advice_match.py
+	$(BIN)/python benchmarks/task_scan.py
 
 lint: install
 	$(BIN)/ruff check .
