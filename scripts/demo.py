@@ -58,10 +58,16 @@ def wait_for_case(rpc: Any, enquiry: dict[str, Any], timeout: float = 60.0) -> d
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         case = find_case(rpc, enquiry["id"])
-        if case and case["advice"] and case["tasks"] and case["documents"]:
+        if case and case["advice"] and case["tasks"] and pack_of(case):
             return case
         time.sleep(0.2)
     raise TimeoutError(f"no complete case for enquiry {enquiry['id']} within {timeout}s")
+
+
+def pack_of(case: dict[str, Any]) -> dict[str, Any] | None:
+    """The latest information pack of the case, if it has one yet."""
+    packs = [d for d in case["documents"] if d["kind"] == "information_pack"]
+    return packs[-1] if packs else None
 
 
 def find_case(rpc: Any, enquiry_id: str) -> dict[str, Any] | None:
@@ -86,9 +92,13 @@ def main() -> None:
         print("\ntasks:")
         for task in case["tasks"]:
             print(f"  - {task['name']}: {task['status']}, due {task['due_at'] or '-'}")
-        document = rpc.documents.get_document(case["documents"][-1]["document_id"])
+        document = rpc.documents.get_document(pack_of(case)["document_id"])
         print(f"\ninformation pack: {document['path']}")
         print(f"  sha256 {document['sha256']}, {document['size']} bytes")
+        web = rpc.documents.get_document(document["id"], "html")
+        print(f"  accessible HTML edition: {web['path']}")
+        for letter in (d for d in case["documents"] if d["kind"] != "information_pack"):
+            print(f"{letter['kind']} letter: v{letter['version']}, sha256 {letter['sha256']}")
         timeline = rpc.cases.get_timeline(case["id"])
         print(f"\ntimeline: {len(timeline)} audit entries")
         for entry in timeline:

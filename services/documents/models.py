@@ -34,6 +34,7 @@ class PackRequest(Base):
     case_received_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     advice_received_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     rendered: Mapped[bool] = mapped_column(default=False)
+    acknowledged: Mapped[bool] = mapped_column(default=False)
 
 
 class Document(Base):
@@ -50,6 +51,10 @@ class Document(Base):
     path: Mapped[str] = mapped_column(sa.String(500))
     sha256: Mapped[str] = mapped_column(sa.String(64))
     size: Mapped[int]
+    # The accessible web edition of the same document (xhtml2pdf cannot tag a PDF).
+    html_path: Mapped[str | None] = mapped_column(sa.String(500))
+    html_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    created_by: Mapped[str | None] = mapped_column(sa.String(100))
     template_version: Mapped[str] = mapped_column(sa.String(50))
     statement_versions: Mapped[list[str]] = mapped_column(sa.JSON)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())

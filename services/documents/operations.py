@@ -14,10 +14,12 @@ from services.documents.file_store import FileStore
 from services.documents.models import Document, PackRequest
 from shared.clock import london_today, utcnow
 from shared.envelope import Envelope, load_event_data
-from shared.errors import NotFound, ValidationFailed
+from shared.errors import Conflict, NotFound, ValidationFailed
 from shared.unit_of_work import Transaction
 
 INFORMATION_PACK = "information_pack"
+ACKNOWLEDGEMENT = "acknowledgement"
+SYSTEM = "system:documents"
 
 
 @dataclass(frozen=True)
@@ -75,37 +77,124 @@ def record_advice(tx: Transaction, event: Envelope, renderer: Renderer) -> Docum
 def render_pack_when_complete(
     tx: Transaction, enquiry_id: str, causation_id: str, renderer: Renderer
 ) -> Document | None:
+    """Render the acknowledgement letter as soon as the answers and the case are in, and the
+    pack once the advice is in too; each exactly once, whatever order the events came in."""
+    acknowledge = repository.claim_acknowledgement(tx.session, enquiry_id)
+    if acknowledge is not None:
+        render_letter_for(tx, acknowledge, ACKNOWLEDGEMENT, renderer, SYSTEM, causation_id)
     request = repository.claim_complete_pack(tx.session, enquiry_id)
     if request is None:
         return None
+    return render_pack_for(tx, request, renderer, SYSTEM, causation_id)
+
+
+def render_pack_for(
+    tx: Transaction, request: PackRequest, renderer: Renderer, actor: str, causation_id: str | None
+) -> Document:
+    content = pack_content(request)
+    return _store(
+        tx,
+        request,
+        INFORMATION_PACK,
+        lambda medium: rendering.pack_html(content, renderer.branding, medium),
+        rendering.PACK_TEMPLATE_VERSION,
+        [f"{s['key']}@{s['version']}" for s in request.statements],
+        renderer,
+        actor,
+        causation_id,
+    )
+
+
+def render_letter_for(
+    tx: Transaction,
+    request: PackRequest,
+    letter: str,
+    renderer: Renderer,
+    actor: str,
+    causation_id: str | None,
+) -> Document:
+    content = {
+        "case_reference": request.case_reference,
+        "applicant_name": (request.answers or {}).get("full_name"),
+        "generated_on": london_today(),
+        "answers": request.answers or {},
+    }
+    return _store(
+        tx,
+        request,
+        letter,
+        lambda medium: rendering.letter_html(letter, content, renderer.branding, medium),
+        f"letter-{letter}-1",
+        [],
+        renderer,
+        actor,
+        causation_id,
+    )
+
+
+def regenerate(tx: Transaction, request: dict[str, Any], renderer: Renderer) -> Document:
+    """A new version of a case's document from what is known now; older versions stay."""
+    pack = repository.pack_request_for_case(tx.session, request["case_id"])
+    if pack is None:
+        raise NotFound("case", request["case_id"])
+    kind = request["kind"]
+    if kind == INFORMATION_PACK:
+        if pack.advice_received_at is None or pack.answers_received_at is None:
+            raise Conflict(f"the pack for case {request['case_id']} cannot be made yet")
+        return render_pack_for(tx, pack, renderer, request["actor"], None)
+    if kind not in rendering.letter_types():
+        raise ValidationFailed(
+            {"kind": [f"one of {[INFORMATION_PACK, *rendering.letter_types()]}"]}
+        )
+    return render_letter_for(tx, pack, kind, renderer, request["actor"], None)
+
+
+def _store(
+    tx: Transaction,
+    request: PackRequest,
+    kind: str,
+    html_for: Any,
+    template_version: str,
+    statement_versions: list[str],
+    renderer: Renderer,
+    actor: str,
+    causation_id: str | None,
+) -> Document:
     try:
-        pdf = rendering.html_to_pdf(rendering.pack_html(pack_content(request), renderer.branding))
+        pdf = rendering.html_to_pdf(html_for("pdf"))
+        web = html_for("html").encode("utf-8")
     except rendering.RenderFailed as failure:
         # Content that cannot be rendered will not render on a retry either: park the event
         # with the reason (rejected_events) rather than redeliver it for ever.
-        raise ValidationFailed({"pack": [str(failure)]}) from failure
+        raise ValidationFailed({kind: [str(failure)]}) from failure
     document_id = str(uuid.uuid4())
+    # Files are written before the commit; a rollback leaves an unreferenced file, never a
+    # document row without its file.
     path, sha256 = renderer.store.write(f"{request.case_id}/{document_id}.pdf", pdf)
+    html_path, html_sha256 = renderer.store.write(f"{request.case_id}/{document_id}.html", web)
     document = Document(
         id=document_id,
         case_id=request.case_id,
         case_reference=request.case_reference,
         correlation_id=request.correlation_id,
-        kind=INFORMATION_PACK,
-        version=repository.next_version(tx.session, request.case_id, INFORMATION_PACK),
+        kind=kind,
+        version=repository.next_version(tx.session, request.case_id, kind),
         media_type="application/pdf",
         path=path,
         sha256=sha256,
         size=len(pdf),
-        template_version=rendering.PACK_TEMPLATE_VERSION,
-        statement_versions=[f"{s['key']}@{s['version']}" for s in request.statements],
+        html_path=html_path,
+        html_sha256=html_sha256,
+        template_version=template_version,
+        statement_versions=statement_versions,
         created_at=utcnow(),
+        created_by=actor,
     )
     tx.session.add(document)
     tx.session.flush()
     tx.emit(events.document_generated(document, causation_id))
     tx.audit(
-        actor="system:documents",
+        actor=actor,
         action="document.generated",
         entity_type="document",
         entity_id=document.id,
@@ -136,13 +225,26 @@ def pack_content(request: PackRequest) -> dict[str, Any]:
     }
 
 
-def document_view(session: Session, store: FileStore, document_id: str) -> dict[str, Any]:
+def document_view(
+    session: Session, store: FileStore, document_id: str, edition: str = "pdf"
+) -> dict[str, Any]:
+    """The document with its content: the PDF (base64) or the accessible HTML edition (text)."""
     document = repository.get_document(session, document_id)
     if document is None:
         raise NotFound("document", document_id)
+    view = schemas.DocumentSchema().dump(document)
+    if edition == "html":
+        if document.html_path is None:
+            raise NotFound("HTML edition of document", document_id)
+        return {
+            **view,
+            "path": str(store.absolute(document.html_path)),
+            "media_type": "text/html",
+            "html": store.read(document.html_path).decode("utf-8"),
+        }
     content = store.read(document.path)
     return {
-        **schemas.DocumentSchema().dump(document),
+        **view,
         "path": str(store.absolute(document.path)),
         "content_base64": base64.b64encode(content).decode("ascii"),
     }

@@ -12,7 +12,7 @@ import io
 import logging
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
@@ -21,7 +21,7 @@ from xhtml2pdf import pisa
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 ASSETS_DIR = (Path(__file__).parent / "assets").resolve()
-PACK_TEMPLATE_VERSION = "pack-1"
+PACK_TEMPLATE_VERSION = "pack-2"
 
 
 class RenderFailed(Exception):
@@ -59,9 +59,10 @@ def render_statement_body(body: str, answers: dict[str, Any]) -> Markup:
     )
 
 
-def pack_html(content: dict[str, Any], branding: dict[str, Any]) -> str:
+def pack_html(content: dict[str, Any], branding: dict[str, Any], medium: str = "pdf") -> str:
     """``content``: case_reference, applicant_name, workflow_title, generated_on, answers and
-    sections [{key, title, statements: [{title, body}]}]."""
+    sections [{key, title, statements: [{title, body}]}]. ``medium`` is ``pdf`` (the input to
+    the PDF renderer) or ``html`` (the accessible web edition)."""
     sections = [
         {
             **section,
@@ -74,7 +75,7 @@ def pack_html(content: dict[str, Any], branding: dict[str, Any]) -> str:
     ]
     try:
         return _pages.get_template("pack.html").render(
-            **{**content, "sections": sections}, council=branding
+            **{**content, "sections": sections}, council=branding, medium=medium
         )
     except jinja2.TemplateError as exc:
         raise RenderFailed(f"pack template: {exc}") from exc
@@ -89,9 +90,67 @@ def _local_assets_only(uri: str, _rel: str) -> str:
     return ""
 
 
+class PdfRenderer(Protocol):
+    """What turns a document's HTML into PDF. xhtml2pdf cannot produce tagged (accessible) PDF,
+    which is why every document also has an HTML edition; a renderer that can would implement
+    this and replace ``XhtmlPdfRenderer`` in ``RENDERER``."""
+
+    name: str
+
+    def render(self, html: str) -> bytes: ...
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage()[:300])
+
+
+class XhtmlPdfRenderer:
+    name = "xhtml2pdf"
+
+    def render(self, html: str) -> bytes:
+        """A conversion that warns (a missing font or image, a blocked resource, markup it
+        did not understand) fails loudly instead of producing a quietly wrong document."""
+        collected = _Collect()
+        watched = [logging.getLogger("xhtml2pdf"), logging.getLogger(__name__)]
+        for logger in watched:
+            logger.addHandler(collected)
+        try:
+            buffer = io.BytesIO()
+            status = pisa.CreatePDF(
+                html, dest=buffer, encoding="utf-8", link_callback=_local_assets_only
+            )
+        finally:
+            for logger in watched:
+                logger.removeHandler(collected)
+        if status.err or collected.messages:
+            problems = "; ".join(collected.messages) or f"{status.err} error(s)"
+            raise RenderFailed(f"PDF conversion failed: {problems}")
+        return buffer.getvalue()
+
+
+RENDERER: PdfRenderer = XhtmlPdfRenderer()
+
+
 def html_to_pdf(html: str) -> bytes:
-    buffer = io.BytesIO()
-    status = pisa.CreatePDF(html, dest=buffer, encoding="utf-8", link_callback=_local_assets_only)
-    if status.err:
-        raise RenderFailed(f"PDF conversion reported {status.err} error(s)")
-    return buffer.getvalue()
+    return RENDERER.render(html)
+
+
+def letter_html(letter: str, content: dict[str, Any], branding: dict[str, Any], medium: str) -> str:
+    """Any letter under templates/letters/: adding a letter type is adding a template file."""
+    if letter not in letter_types():
+        raise RenderFailed(f"no letter template {letter!r}")
+    try:
+        return _pages.get_template(f"letters/{letter}.html").render(
+            **content, council=branding, medium=medium
+        )
+    except jinja2.TemplateError as exc:
+        raise RenderFailed(f"letter template {letter}: {exc}") from exc
+
+
+def letter_types() -> list[str]:
+    return sorted(path.stem for path in (TEMPLATES_DIR / "letters").glob("*.html"))

@@ -39,6 +39,29 @@ def claim_complete_pack(session: Session, enquiry_id: str) -> PackRequest | None
     return request
 
 
+def claim_acknowledgement(session: Session, enquiry_id: str) -> PackRequest | None:
+    """The request, once, when the answers and the case are both in: time to acknowledge."""
+    claimed = session.execute(
+        sa.update(PackRequest)
+        .where(
+            PackRequest.enquiry_id == enquiry_id,
+            PackRequest.acknowledged.is_(False),
+            PackRequest.answers_received_at.is_not(None),
+            PackRequest.case_received_at.is_not(None),
+        )
+        .values(acknowledged=True)
+    ).rowcount
+    if claimed != 1:
+        return None
+    request = session.get(PackRequest, enquiry_id)
+    session.refresh(request)
+    return request
+
+
+def pack_request_for_case(session: Session, case_id: str) -> PackRequest | None:
+    return session.scalar(sa.select(PackRequest).where(PackRequest.case_id == case_id))
+
+
 def next_version(session: Session, case_id: str, kind: str) -> int:
     latest = session.scalar(
         sa.select(sa.func.max(Document.version)).where(

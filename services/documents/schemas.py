@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 
 from shared.validation import arguments_schema
 
@@ -56,12 +56,26 @@ class DocumentSchema(Schema):
     size = fields.Integer()
     template_version = fields.String()
     statement_versions = fields.List(fields.String())
+    html_sha256 = fields.String()
     created_at = fields.AwareDateTime()
+    created_by = fields.String()
 
 
 DOCUMENT_ARGS = arguments_schema(
-    document_id=fields.String(required=True, validate=validate.Length(min=1, max=36))
+    document_id=fields.String(required=True, validate=validate.Length(min=1, max=36)),
+    edition=fields.String(load_default="pdf", validate=validate.OneOf(["pdf", "html"])),
 )
+
+
+class RegenerateSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    case_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    kind = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    actor = fields.String(required=True, validate=validate.Length(min=1, max=100))
+
+
 CASE_ARGS = arguments_schema(
     case_id=fields.String(required=True, validate=validate.Length(min=1, max=36))
 )

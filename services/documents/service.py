@@ -9,13 +9,18 @@ from nameko.dependency_providers import Config
 from nameko.events import event_handler
 from nameko.rpc import rpc
 
-from services.documents import operations, repository
+from services.documents import operations, rendering, repository
 from services.documents.file_store import FileStore
 from services.documents.models import metadata
-from services.documents.schemas import CASE_ARGS, DOCUMENT_ARGS, DocumentSchema
+from services.documents.schemas import (
+    CASE_ARGS,
+    DOCUMENT_ARGS,
+    DocumentSchema,
+    RegenerateSchema,
+)
 from shared.errors import EXPECTED_ERRORS
 from shared.unit_of_work import UnitOfWorkProvider
-from shared.validation import load_arguments
+from shared.validation import load, load_arguments
 
 
 class DocumentsService:
@@ -46,11 +51,25 @@ class DocumentsService:
         self._handle(message, "collect_advice", operations.record_advice)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def get_document(self, document_id: str) -> dict[str, Any]:
-        """A document's metadata, its file path in the store and its content (base64)."""
-        load_arguments(DOCUMENT_ARGS, document_id=document_id)
+    def get_document(self, document_id: str, edition: str = "pdf") -> dict[str, Any]:
+        """A document's metadata, its file path in the store and its content: the PDF as
+        ``content_base64``, or with ``edition="html"`` the accessible HTML edition as ``html``."""
+        args = load_arguments(DOCUMENT_ARGS, document_id=document_id, edition=edition)
         with self.uow.read() as session:
-            return operations.document_view(session, self._store(), document_id)
+            return operations.document_view(session, self._store(), document_id, args["edition"])
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def regenerate(self, request: dict[str, Any]) -> dict[str, Any]:
+        """``{case_id, kind, actor}``: a new version of the case's ``information_pack`` or of a
+        letter (``acknowledgement``, or any letter template); older versions stay retrievable."""
+        args = load(RegenerateSchema(), request)
+        with self.uow.transaction() as tx:
+            document = operations.regenerate(tx, args, self._renderer())
+            return DocumentSchema().dump(document)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def list_letter_types(self) -> list[str]:
+        return rendering.letter_types()
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def list_documents(self, case_id: str) -> list[dict[str, Any]]:

@@ -18,7 +18,7 @@ import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 from pypdf import PdfReader
 
-from scripts.demo import sample_answers, submit_sample_enquiry, wait_for_case
+from scripts.demo import pack_of, sample_answers, submit_sample_enquiry, wait_for_case
 from shared.config import SERVICES
 from shared.errors import NotFound, ValidationFailed
 from tests.recorder import make_recorder, of_type, wait_for
@@ -126,9 +126,10 @@ def test_enquiry_to_case_advice_tasks_pack_and_timeline(suite):
     assert len(titles) == len(set(titles))
     assert {t["status"] for t in case["tasks"]} >= {"active", "pending"}
 
-    document = rpc.documents.get_document(case["documents"][0]["document_id"])
+    pack = pack_of(case)
+    document = rpc.documents.get_document(pack["document_id"])
     pdf = base64.b64decode(document["content_base64"])
-    assert hashlib.sha256(pdf).hexdigest() == document["sha256"] == case["documents"][0]["sha256"]
+    assert hashlib.sha256(pdf).hexdigest() == document["sha256"] == pack["sha256"]
     assert Path(document["path"]).read_bytes() == pdf
     text = " ".join(
         " ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf)).pages

@@ -92,12 +92,22 @@ def test_pack_rendered_exactly_once_in_any_arrival_order(documents, order):
     generated = wait_for(lambda: of_type(received, "document.generated"))
     case_id = events[1].data["case_id"]
     with ClusterRpcProxy(config) as rpc:
-        wait_for(lambda: rpc.documents.list_documents(case_id))
-        listed = rpc.documents.list_documents(case_id)
-        assert len(listed) == 1 and listed[0]["version"] == 1
-        assert listed[0]["statement_versions"] == ["rights@2", "stay@1"]
-        document = rpc.documents.get_document(listed[0]["id"])
-    assert generated[0]["data"]["sha256"] == document["sha256"]
+        wait_for(lambda: len(rpc.documents.list_documents(case_id)) == 2)
+        listed = {d["kind"]: d for d in rpc.documents.list_documents(case_id)}
+        assert {k: d["version"] for k, d in listed.items()} == {
+            "acknowledgement": 1,
+            "information_pack": 1,
+        }
+        pack = listed["information_pack"]
+        assert pack["statement_versions"] == ["rights@2", "stay@1"]
+        document = rpc.documents.get_document(pack["id"])
+    generated = wait_for(
+        lambda: (
+            len(of_type(received, "document.generated")) == 2
+            and of_type(received, "document.generated")
+        )
+    )
+    assert document["sha256"] in {g["data"]["sha256"] for g in generated}
     text = " ".join(
         PdfReader(io.BytesIO(base64.b64decode(document["content_base64"])))
         .pages[0]
@@ -108,7 +118,7 @@ def test_pack_rendered_exactly_once_in_any_arrival_order(documents, order):
     # Sections follow the workflow's order, not the order statements arrived in.
     assert text.index("Do not leave yet") < text.index("Check your notice")
     assert "Your notice ends on 5 January 2027." in text
-    assert rows(config["DATABASE_URL"], "SELECT count(*) FROM documents") == [(1,)]
+    assert rows(config["DATABASE_URL"], "SELECT count(*) FROM documents") == [(2,)]
 
 
 def test_document_rpcs_reject_bad_arguments(documents):
