@@ -34,6 +34,7 @@ test-postgres: install
 bench: install  ## performance figures (see benchmarks/)
 	$(BIN)/python benchmarks/advice_match.py
 	$(BIN)/python benchmarks/task_scan.py
+	$(BIN)/python benchmarks/pack_render.py
 
 lint: install
 	$(BIN)/ruff check .

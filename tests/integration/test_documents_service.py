@@ -129,3 +129,66 @@ def test_document_rpcs_reject_bad_arguments(documents):
         with pytest.raises(ValidationFailed) as error:
             rpc.documents.list_documents(None)
         assert "case_id" in error.value.field_errors
+
+
+def test_regenerate_makes_new_versions_and_keeps_old_ones(documents):
+    config, received = documents
+    events = pack_inputs()
+    for event in events:
+        publish(config, event)
+    case_id = events[1].data["case_id"]
+    with ClusterRpcProxy(config) as rpc:
+        wait_for(lambda: len(rpc.documents.list_documents(case_id)) == 2)
+        second = rpc.documents.regenerate(
+            {"case_id": case_id, "kind": "information_pack", "actor": "officer:3"}
+        )
+        assert (second["version"], second["created_by"]) == (2, "officer:3")
+        letter = rpc.documents.regenerate(
+            {"case_id": case_id, "kind": "acknowledgement", "actor": "officer:3"}
+        )
+        assert letter["version"] == 2
+        versions = sorted((d["kind"], d["version"]) for d in rpc.documents.list_documents(case_id))
+        assert versions == [
+            ("acknowledgement", 1),
+            ("acknowledgement", 2),
+            ("information_pack", 1),
+            ("information_pack", 2),
+        ]
+        first = next(
+            d
+            for d in rpc.documents.list_documents(case_id)
+            if d["kind"] == "information_pack" and d["version"] == 1
+        )
+        assert rpc.documents.get_document(first["id"])["sha256"] == first["sha256"]
+        web = rpc.documents.get_document(second["id"], "html")
+        assert web["media_type"] == "text/html" and '<html lang="en-GB">' in web["html"]
+        assert "HO-2026-000123" in web["html"]
+        with pytest.raises(ValidationFailed) as error:
+            rpc.documents.regenerate({"case_id": case_id, "kind": "poem", "actor": "officer:3"})
+        assert list(error.value.field_errors) == ["kind"]
+        with pytest.raises(NotFound):
+            rpc.documents.regenerate(
+                {"case_id": "nope", "kind": "acknowledgement", "actor": "officer:3"}
+            )
+        with pytest.raises(ValidationFailed) as error:
+            rpc.documents.get_document(second["id"], "docx")
+        assert list(error.value.field_errors) == ["edition"]
+
+
+def test_two_packs_render_at_once_in_one_service(documents):
+    config, received = documents
+    first, second = pack_inputs(), pack_inputs()
+    second[1].data["reference"] = "HO-2026-000124"
+    for pair in zip(first, second, strict=True):
+        for event in pair:
+            publish(config, event)
+    with ClusterRpcProxy(config) as rpc:
+        for inputs, reference in ((first, "HO-2026-000123"), (second, "HO-2026-000124")):
+            case_id = inputs[1].data["case_id"]
+            wait_for(lambda c=case_id: len(rpc.documents.list_documents(c)) == 2)
+            pack = next(
+                d for d in rpc.documents.list_documents(case_id) if d["kind"] == "information_pack"
+            )
+            pdf = base64.b64decode(rpc.documents.get_document(pack["id"])["content_base64"])
+            text = " ".join(PdfReader(io.BytesIO(pdf)).pages[0].extract_text().split())
+            assert reference in text and "Siobhán O'Brien" in text

@@ -1,4 +1,5 @@
 import io
+import re
 
 from pypdf import PdfReader
 
@@ -80,3 +81,105 @@ def test_file_store_refuses_paths_outside_its_root(tmp_path):
         assert "escapes" in str(error)
     else:
         raise AssertionError("escaping write was allowed")
+
+
+from html.parser import HTMLParser  # noqa: E402
+
+import pytest  # noqa: E402
+
+UNICODE_NAME = "Siobhán Łódź-Nguyễn"
+
+
+def pdf_text_and_fonts(pdf: bytes) -> tuple[str, set[str]]:
+    """The text, and the fonts that actually show text (reportlab names Helvetica as every
+    canvas's initial font even when nothing is written in it)."""
+    reader = PdfReader(io.BytesIO(pdf))
+    fonts = set()
+    for page in reader.pages:
+        names = {
+            k: str(v.get_object()["/BaseFont"]) for k, v in page["/Resources"]["/Font"].items()
+        }
+        stream = page.get_contents().get_data().decode("latin-1")
+        runs = re.split(r"(/\S+)\s+[\d.]+\s+Tf", stream)
+        for name, run in zip(runs[1::2], runs[2::2], strict=True):
+            if re.search(r"\)\s*Tj|\]\s*TJ|>\s*Tj", run):
+                fonts.add(names[name])
+    return "\n".join(page.extract_text() for page in reader.pages), fonts
+
+
+def many_statements(count):
+    return [{"title": f"Statement {n:02d}", "body": "Some advice. " * 40} for n in range(count)]
+
+
+def test_unicode_names_print_with_the_embedded_font():
+    page = content([{"title": "Hello", "body": "For {{ answers.full_name }}."}])
+    page["applicant_name"] = UNICODE_NAME
+    page["answers"]["full_name"] = UNICODE_NAME
+    text, fonts = pdf_text_and_fonts(rendering.html_to_pdf(rendering.pack_html(page, BRANDING)))
+    assert UNICODE_NAME in text and f"For {UNICODE_NAME}." in text
+    assert fonts and all("DejaVu" in font for font in fonts), fonts
+
+
+def test_long_packs_are_paginated_in_order():
+    pdf = rendering.html_to_pdf(rendering.pack_html(content(many_statements(60)), BRANDING))
+    reader = PdfReader(io.BytesIO(pdf))
+    pages = len(reader.pages)
+    assert pages > 5
+    text = " ".join(page.extract_text() for page in reader.pages)
+    assert f"Page {pages} of {pages}" in text
+    positions = [text.index(f"Statement {n:02d}") for n in range(60)]
+    assert positions == sorted(positions)
+
+
+def test_a_render_that_warns_fails_loudly():
+    html = rendering.pack_html(content([]), BRANDING).replace(
+        "<main>", '<main><img src="assets/missing-logo.png" alt="">'
+    )
+    with pytest.raises(rendering.RenderFailed) as error:
+        rendering.html_to_pdf(html)
+    assert "missing-logo.png" in str(error.value)
+
+
+class Outline(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags, self.headings, self.lang, self.nav_labels = [], [], None, []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        self.tags.append(tag)
+        if tag == "html":
+            self.lang = attributes.get("lang")
+        if tag in ("h1", "h2", "h3", "h4"):
+            self.headings.append(int(tag[1]))
+        if tag == "nav":
+            self.nav_labels.append(attributes.get("aria-label"))
+
+
+def test_html_edition_is_accessible_structure():
+    html = rendering.pack_html(content(many_statements(3)), BRANDING, medium="html")
+    outline = Outline()
+    outline.feed(html)
+    assert outline.lang == "en-GB"
+    assert {"header", "main", "nav", "footer", "section", "article"} <= set(outline.tags)
+    assert outline.nav_labels == ["Contents"]
+    assert outline.headings.count(1) == 1 and outline.headings[0] == 1
+    assert all(b - a <= 1 for a, b in zip(outline.headings, outline.headings[1:], strict=False))
+    assert "pdf:" not in html and "@font-face" not in html
+    assert 'href="#act_now"' in html
+
+
+def test_letters_are_template_files():
+    assert "acknowledgement" in rendering.letter_types()
+    letter = {
+        "case_reference": "HO-2026-000042",
+        "applicant_name": UNICODE_NAME,
+        "generated_on": "2026-11-24",
+        "answers": {},
+    }
+    text, _ = pdf_text_and_fonts(
+        rendering.html_to_pdf(rendering.letter_html("acknowledgement", letter, BRANDING, "pdf"))
+    )
+    assert f"Dear {UNICODE_NAME}," in text and "HO-2026-000042" in text
+    with pytest.raises(rendering.RenderFailed):
+        rendering.letter_html("../pack", letter, BRANDING, "pdf")
