@@ -22,6 +22,7 @@ PUBLISHED = [
     ("tasks", "task.created"),
     ("tasks", "task.activated"),
     ("tasks", "task.completed"),
+    ("tasks", "task.plan_created"),
     *[
         ("tasks", f"task.{name}")
         for name in (

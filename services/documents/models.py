@@ -16,8 +16,9 @@ class Base(DeclarativeBase):
 
 
 class PackRequest(Base):
-    """The pack needs three events that may arrive in any order: the enquiry's answers, the case
-    reference and the matched advice. Each fills its part; the one that completes it renders."""
+    """The pack needs four events that may arrive in any order: the enquiry's answers, the case
+    reference, the matched advice and the case's task plan. Each fills its part; the one that
+    completes it renders."""
 
     __tablename__ = "pack_requests"
 
@@ -33,6 +34,9 @@ class PackRequest(Base):
     answers_received_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     case_received_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     advice_received_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # The case's task plan: the customer-facing tasks become the pack's next steps.
+    next_steps: Mapped[list[dict[str, Any]] | None] = mapped_column(sa.JSON)
+    tasks_received_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     rendered: Mapped[bool] = mapped_column(default=False)
     acknowledged: Mapped[bool] = mapped_column(default=False)
 

@@ -6,13 +6,14 @@ import base64
 import uuid
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from services.documents import events, rendering, repository, schemas
 from services.documents.file_store import FileStore
 from services.documents.models import Document, PackRequest
-from shared.clock import london_today, utcnow
+from shared.clock import london_today, parse_iso, utcnow
 from shared.envelope import Envelope, load_event_data
 from shared.errors import Conflict, NotFound, ValidationFailed
 from shared.unit_of_work import Transaction
@@ -20,6 +21,7 @@ from shared.unit_of_work import Transaction
 INFORMATION_PACK = "information_pack"
 ACKNOWLEDGEMENT = "acknowledgement"
 SYSTEM = "system:documents"
+LONDON = ZoneInfo("Europe/London")
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,28 @@ def record_advice(tx: Transaction, event: Envelope, renderer: Renderer) -> Docum
         },
     )
     return render_pack_when_complete(tx, data["enquiry_id"], event.id, renderer)
+
+
+def record_task_plan(tx: Transaction, event: Envelope, renderer: Renderer) -> Document | None:
+    """The case's tasks; those that concern the customer become the pack's next steps."""
+    data = load_event_data(event, schemas.TaskPlanData())
+    pack = repository.pack_request_for_case(tx.session, data["case_id"])
+    if pack is None:
+        # Keyed by enquiry, and case.opened (which names it) has not reached us yet: retry.
+        raise CaseNotKnownYet(data["case_id"])
+    steps = [
+        {"name": task["name"], "due_at": task["due_at"]}
+        for task in data["tasks"]
+        if task["customer_facing"]
+    ]
+    repository.fill_pack_part(
+        tx.session, pack.enquiry_id, {"next_steps": steps, "tasks_received_at": utcnow()}
+    )
+    return render_pack_when_complete(tx, pack.enquiry_id, event.id, renderer)
+
+
+class CaseNotKnownYet(Exception):
+    """Retryable: the task plan overtook case.opened; the event is redelivered."""
 
 
 def render_pack_when_complete(
@@ -216,13 +240,20 @@ def pack_content(request: PackRequest) -> dict[str, Any]:
         "workflow_title": request.workflow_title,
         "generated_on": london_today(),
         "answers": request.answers,
-        "next_steps": [],
+        "next_steps": [_step(step) for step in request.next_steps or []],
         "sections": [
             {**section, "statements": by_section[section["key"]]}
             for section in request.sections
             if section["key"] in by_section
         ],
     }
+
+
+def _step(step: dict[str, Any]) -> str:
+    if not step.get("due_at"):
+        return step["name"]
+    due = parse_iso(step["due_at"]).astimezone(LONDON).date()
+    return f"{step['name']} (by {rendering.long_date(due)})"
 
 
 def document_view(

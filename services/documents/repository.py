@@ -29,6 +29,7 @@ def claim_complete_pack(session: Session, enquiry_id: str) -> PackRequest | None
             PackRequest.answers_received_at.is_not(None),
             PackRequest.case_received_at.is_not(None),
             PackRequest.advice_received_at.is_not(None),
+            PackRequest.tasks_received_at.is_not(None),
         )
         .values(rendered=True)
     ).rowcount

@@ -45,6 +45,17 @@ class AdviceMatchedData(_EventData):
     statements = fields.List(fields.Nested(StatementData), required=True)
 
 
+class PlannedTask(_EventData):
+    name = fields.String(required=True)
+    customer_facing = fields.Boolean(required=True)
+    due_at = fields.String(allow_none=True, load_default=None)
+
+
+class TaskPlanData(_EventData):
+    case_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    tasks = fields.List(fields.Nested(PlannedTask), required=True)
+
+
 class DocumentSchema(Schema):
     id = fields.String()
     case_id = fields.String()

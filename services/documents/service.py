@@ -50,6 +50,10 @@ class DocumentsService:
     def collect_advice(self, message: dict) -> None:
         self._handle(message, "collect_advice", operations.record_advice)
 
+    @event_handler("tasks", "task.plan_created", requeue_on_error=True)
+    def collect_task_plan(self, message: dict) -> None:
+        self._handle(message, "collect_task_plan", operations.record_task_plan)
+
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_document(self, document_id: str, edition: str = "pdf") -> dict[str, Any]:
         """A document's metadata, its file path in the store and its content: the PDF as

@@ -60,3 +60,31 @@ def task_event(event_type: str, task: Task, causation_id: str | None = None) -> 
         causation_id=causation_id,
         data={"task": task_summary(task)},
     )
+
+
+TASK_PLAN_CREATED = "task.plan_created"
+
+
+def plan_created(
+    case_id: str,
+    reference: str,
+    workflow: str,
+    tasks: list[Task],
+    correlation_id: str,
+    causation_id: str | None,
+) -> Envelope:
+    """All of a case's tasks from its framework, in one event (also when the framework is
+    empty): what a subscriber needs to know the plan is complete, e.g. the customer's pack."""
+    return Envelope(
+        type=TASK_PLAN_CREATED,
+        version=1,
+        source=SOURCE,
+        correlation_id=correlation_id,
+        causation_id=causation_id,
+        data={
+            "case_id": case_id,
+            "case_reference": reference,
+            "workflow": workflow,
+            "tasks": [task_summary(task) for task in tasks],
+        },
+    )

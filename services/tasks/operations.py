@@ -40,11 +40,9 @@ def create_tasks_for_case(tx: Transaction, event: Envelope, working: WorkingCale
     if repository.tasks_of_case(tx.session, data["case_id"]):
         return []
     framework = repository.framework_for(tx.session, data["workflow"])
-    if framework is None:
-        return []
     now = utcnow()
     created = []
-    for position, raw in enumerate(framework.tasks):
+    for position, raw in enumerate(framework.tasks if framework else []):
         template = TaskTemplate.parse(raw)
         task = Task(
             id=str(uuid.uuid4()),
@@ -73,6 +71,16 @@ def create_tasks_for_case(tx: Transaction, event: Envelope, working: WorkingCale
     tx.session.flush()
     # A start-to-start successor of a task active from the outset can be scheduled now.
     schedule_dependents(tx, data["case_id"], now, working)
+    tx.emit(
+        events.plan_created(
+            data["case_id"],
+            data["reference"],
+            data["workflow"],
+            created,
+            event.correlation_id,
+            event.id,
+        )
+    )
     return created
 
 

@@ -137,6 +137,8 @@ def test_enquiry_to_case_advice_tasks_pack_and_timeline(suite):
     assert "Testshire District Council" in text
     assert case["reference"] in text
     assert "Siobhan Kowalski" in text
+    # The framework's customer-facing task is the customer's next step.
+    assert "Your next steps" in text and "Send us your tenancy agreement" in text
     positions = [text.find(" ".join(title.split())) for title in titles]
     assert all(p >= 0 for p in positions), titles
     assert positions == sorted(positions), "statements out of pack order"

@@ -70,7 +70,26 @@ def pack_inputs():
             "matched_at": "2026-11-24T10:00:01Z",
         },
     )
-    return [submitted, opened, matched]
+    plan = Envelope(
+        type="task.plan_created",
+        version=1,
+        source="tasks",
+        correlation_id=correlation,
+        data={
+            "case_id": opened.data["case_id"],
+            "case_reference": "HO-2026-000123",
+            "workflow": "private_rented_eviction",
+            "tasks": [
+                {
+                    "name": "Send us your tenancy agreement",
+                    "customer_facing": True,
+                    "due_at": "2026-12-01T10:00:00Z",
+                },
+                {"name": "Check the notice", "customer_facing": False, "due_at": None},
+            ],
+        },
+    )
+    return [submitted, opened, matched, plan]
 
 
 @pytest.fixture
@@ -82,7 +101,7 @@ def documents(container_factory, service_config):
     return config, received
 
 
-@pytest.mark.parametrize("order", list(itertools.permutations(range(3)))[::2])
+@pytest.mark.parametrize("order", list(itertools.permutations(range(4)))[::5])
 def test_pack_rendered_exactly_once_in_any_arrival_order(documents, order):
     config, received = documents
     events = pack_inputs()
@@ -118,6 +137,8 @@ def test_pack_rendered_exactly_once_in_any_arrival_order(documents, order):
     # Sections follow the workflow's order, not the order statements arrived in.
     assert text.index("Do not leave yet") < text.index("Check your notice")
     assert "Your notice ends on 5 January 2027." in text
+    assert "Send us your tenancy agreement (by 1 December 2026)" in text
+    assert "Check the notice" not in text
     assert rows(config["DATABASE_URL"], "SELECT count(*) FROM documents") == [(2,)]
 
 
