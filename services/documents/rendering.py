@@ -8,6 +8,7 @@ assets folder.
 
 from __future__ import annotations
 
+import base64
 import io
 import logging
 from datetime import date
@@ -45,6 +46,21 @@ _pages = SandboxedEnvironment(
     undefined=jinja2.StrictUndefined,
 )
 _pages.filters["long_date"] = long_date
+
+
+def logo_src(name: str, medium: str) -> str:
+    """The council's logo, from the assets folder only: a path the PDF renderer resolves there,
+    or, for the self-contained HTML edition, the image itself as a data URI."""
+    path = (ASSETS_DIR / name).resolve()
+    if not path.is_relative_to(ASSETS_DIR) or not path.is_file():
+        raise RenderFailed(f"logo {name!r} is not a file in the assets folder")
+    if medium == "pdf":
+        return f"assets/{path.relative_to(ASSETS_DIR).as_posix()}"
+    kind = "png" if path.suffix.lower() == ".png" else "jpeg"
+    return f"data:image/{kind};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+_pages.globals["logo_src"] = logo_src
 
 
 def render_statement_body(body: str, answers: dict[str, Any]) -> Markup:

@@ -183,3 +183,15 @@ def test_letters_are_template_files():
     assert f"Dear {UNICODE_NAME}," in text and "HO-2026-000042" in text
     with pytest.raises(rendering.RenderFailed):
         rendering.letter_html("../pack", letter, BRANDING, "pdf")
+
+
+def test_council_logo_comes_from_the_assets_folder_only():
+    branded = {**BRANDING, "logo": "example-logo.png"}
+    pdf = rendering.html_to_pdf(rendering.pack_html(content([]), branded))
+    page = PdfReader(io.BytesIO(pdf)).pages[0]
+    assert len(page.images) == 1
+    web = rendering.pack_html(content([]), branded, medium="html")
+    assert 'src="data:image/png;base64,' in web and 'alt="Test Council"' in web
+    for outside in ("../../../../etc/passwd", "missing.png"):
+        with pytest.raises(rendering.RenderFailed):
+            rendering.pack_html(content([]), {**BRANDING, "logo": outside})
