@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -42,32 +43,9 @@ def create_tasks_for_case(tx: Transaction, event: Envelope, working: WorkingCale
     framework = repository.framework_for(tx.session, data["workflow"])
     now = utcnow()
     created = []
+    case = CaseRef(data["case_id"], data["reference"], event.correlation_id, data["workflow"])
     for position, raw in enumerate(framework.tasks if framework else []):
-        template = TaskTemplate.parse(raw)
-        task = Task(
-            id=str(uuid.uuid4()),
-            case_id=data["case_id"],
-            case_reference=data["reference"],
-            correlation_id=event.correlation_id,
-            workflow=data["workflow"],
-            template_key=template.key,
-            position=position,
-            kind="framework",
-            mandatory=template.mandatory,
-            definition=raw,
-            name=template.name,
-            owner=domain.initial_owner(template.owner),
-            status=PENDING,
-            customer_facing=template.customer_facing,
-            revision=1,
-            created_at=now,
-        )
-        if not template.depends_on:
-            _make_active(task, now, working)
-        tx.session.add(task)
-        created.append(task)
-        tx.emit(events.task_event(events.TASK_CREATED, task, causation_id=event.id))
-        _audit(tx, task, "task.created", SYSTEM, None, {"status": task.status}, event.id)
+        created.append(_instantiate(tx, case, raw, position, now, working, event.id))
     tx.session.flush()
     # A start-to-start successor of a task active from the outset can be scheduled now.
     schedule_dependents(tx, data["case_id"], now, working)
@@ -84,6 +62,51 @@ def create_tasks_for_case(tx: Transaction, event: Envelope, working: WorkingCale
     return created
 
 
+@dataclass(frozen=True)
+class CaseRef:
+    case_id: str
+    reference: str
+    correlation_id: str
+    workflow: str
+
+
+def _instantiate(
+    tx: Transaction,
+    case: CaseRef,
+    definition: dict[str, Any],
+    position: int,
+    now: datetime,
+    working: WorkingCalendar,
+    causation_id: str,
+) -> Task:
+    """One framework task on the case: active at once without predecessors, else pending."""
+    template = TaskTemplate.parse(definition)
+    task = Task(
+        id=str(uuid.uuid4()),
+        case_id=case.case_id,
+        case_reference=case.reference,
+        correlation_id=case.correlation_id,
+        workflow=case.workflow,
+        template_key=template.key,
+        position=position,
+        kind="framework",
+        mandatory=template.mandatory,
+        definition=definition,
+        name=template.name,
+        owner=domain.initial_owner(template.owner),
+        status=PENDING,
+        customer_facing=template.customer_facing,
+        revision=1,
+        created_at=now,
+    )
+    if not template.depends_on:
+        _make_active(task, now, working)
+    tx.session.add(task)
+    tx.emit(events.task_event(events.TASK_CREATED, task, causation_id=causation_id))
+    _audit(tx, task, "task.created", SYSTEM, None, {"status": task.status}, causation_id)
+    return task
+
+
 def follow_workflow_change(
     tx: Transaction, event: Envelope, working: WorkingCalendar
 ) -> list[Task]:
@@ -97,6 +120,7 @@ def follow_workflow_change(
     if first.workflow == data["workflow"]:
         return []
     reason = f"workflow changed to {data['workflow']}"
+    case = CaseRef(first.case_id, first.case_reference, first.correlation_id, data["workflow"])
     for task in tasks:
         task.workflow = data["workflow"]
         if task.kind == "framework" and task.status not in (COMPLETED, CANCELLED):
@@ -117,31 +141,7 @@ def follow_workflow_change(
                 {**link, "task": link["task"] + suffix} for link in raw.get("depends_on", [])
             ],
         }
-        template = TaskTemplate.parse(definition)
-        task = Task(
-            id=str(uuid.uuid4()),
-            case_id=first.case_id,
-            case_reference=first.case_reference,
-            correlation_id=first.correlation_id,
-            workflow=data["workflow"],
-            template_key=template.key,
-            position=position,
-            kind="framework",
-            mandatory=template.mandatory,
-            definition=definition,
-            name=template.name,
-            owner=domain.initial_owner(template.owner),
-            status=PENDING,
-            customer_facing=template.customer_facing,
-            revision=1,
-            created_at=now,
-        )
-        if not template.depends_on:
-            _make_active(task, now, working)
-        tx.session.add(task)
-        created.append(task)
-        tx.emit(events.task_event(events.TASK_CREATED, task, causation_id=event.id))
-        _audit(tx, task, "task.created", SYSTEM, None, {"status": task.status}, event.id)
+        created.append(_instantiate(tx, case, definition, position, now, working, event.id))
     tx.session.flush()
     schedule_dependents(tx, first.case_id, now, working)
     return created
