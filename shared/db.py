@@ -70,14 +70,25 @@ def create_engine_for(url: str) -> Engine:
 
 
 def add_infrastructure_tables(metadata: sa.MetaData) -> None:
-    """The inbox (events already handled) and the parking place for events that can never be
-    handled. Every service's database has both, created by its own migrations."""
+    """The inbox (events already handled), the outbox (events to publish, written in the same
+    transaction as the change) and the parking place for events that can never be handled.
+    Every service's database has all three, created by its own migrations."""
     sa.Table(
         "processed_events",
         metadata,
         sa.Column("event_id", sa.String(64), primary_key=True),
         sa.Column("handler", sa.String(100), primary_key=True),
         sa.Column("processed_at", UtcDateTime(), nullable=False),
+    )
+    sa.Table(
+        "outbox",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("event_id", sa.String(64), nullable=False, unique=True),
+        sa.Column("event_type", sa.String(100), nullable=False),
+        sa.Column("payload", sa.JSON, nullable=False),
+        sa.Column("created_at", UtcDateTime(), nullable=False),
+        sa.Column("published_at", UtcDateTime(), nullable=True, index=True),
     )
     sa.Table(
         "rejected_events",

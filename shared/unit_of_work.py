@@ -1,9 +1,12 @@
 """The one nameko dependency every service uses: a database transaction that collects the events
-(and audit events) caused by a change and publishes them once the change is committed.
+(and audit events) caused by a change, writes them to the service's **outbox** in the same
+transaction, and publishes them once the change is committed.
 
-Why one provider for both: an event must never announce a change that was rolled back. Events are
-published after commit; a crash between the commit and the publish can still lose an event (the
-transactional outbox that closes that gap belongs here too, so services need not change).
+Why: an event must never announce a change that was rolled back, and must never be lost because
+the process died or the broker was away between the commit and the publish. Whatever is not
+published straight after the commit stays in the outbox until ``relay_outbox`` (a timer in every
+service, see ``OutboxRelay``) publishes it. Delivery is therefore at least once; every consumer
+de-duplicates by event id.
 """
 
 from __future__ import annotations
@@ -15,15 +18,19 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from nameko.events import EventDispatcher
+from nameko.rpc import rpc
+from nameko.timer import timer
 from sqlalchemy.orm import Session
 
 from shared.audit import audit_envelope
+from shared.clock import utcnow
 from shared.db import create_engine_for, mark_event_processed, record_rejected_event
 from shared.envelope import Envelope, parse_envelope
 from shared.errors import ValidationFailed
 from shared.migrations import prepare_database
 
 log = logging.getLogger(__name__)
+RELAY_SECONDS = 5
 
 T = TypeVar("T")
 AuditSink = Callable[[Session, Envelope], None]
@@ -72,16 +79,64 @@ class UnitOfWork:
             tx = Transaction(session, self.source, self._audit_sink)
             with session.begin():
                 yield tx
-        for envelope in tx.events:
-            self.publish(envelope)
+                ids = self._write_outbox(session, tx.events)
+        if ids:
+            self.relay_outbox(only=ids)
+
+    def _write_outbox(self, session: Session, envelopes: list[Envelope]) -> list[int]:
+        if not envelopes:
+            return []
+        outbox, now = self.metadata.tables["outbox"], utcnow()
+        rows = [
+            {"event_id": e.id, "event_type": e.type, "payload": e.to_message(), "created_at": now}
+            for e in envelopes
+        ]
+        return [
+            session.execute(outbox.insert().values(**row)).inserted_primary_key[0] for row in rows
+        ]
+
+    def relay_outbox(self, only: list[int] | None = None, limit: int = 500) -> int:
+        """Publish unpublished outbox events in order and mark them published. Rows another
+        replica is publishing are skipped (PostgreSQL); a failure leaves the rest for the next
+        run. Returns the number published."""
+        outbox = self.metadata.tables["outbox"]
+        query = sa.select(outbox.c.id, outbox.c.event_type, outbox.c.payload).where(
+            outbox.c.published_at.is_(None)
+        )
+        if only is not None:
+            query = query.where(outbox.c.id.in_(only))
+        query = query.order_by(outbox.c.id).limit(limit).with_for_update(skip_locked=True)
+        # Publish first, then mark in one short write: on SQLite a write lock held across the
+        # network calls would stall every other green thread of the process.
+        sent: list[int] = []
+        with Session(self.engine) as session, session.begin():
+            for row in session.execute(query).all():
+                try:
+                    self._dispatch(row.event_type, row.payload)
+                except Exception:  # noqa: BLE001 - the broker is away: the relay retries
+                    log.warning("outbox: could not publish %s yet", row.event_type, exc_info=True)
+                    break
+                sent.append(row.id)
+            if sent:
+                session.execute(
+                    outbox.update().where(outbox.c.id.in_(sent)).values(published_at=utcnow())
+                )
+        return len(sent)
+
+    def outbox_backlog(self) -> dict[str, Any]:
+        outbox = self.metadata.tables["outbox"]
+        with Session(self.engine) as session:
+            count, oldest = session.execute(
+                sa.select(sa.func.count(), sa.func.min(outbox.c.created_at)).where(
+                    outbox.c.published_at.is_(None)
+                )
+            ).one()
+        return {"unpublished": count, "oldest_unpublished_at": oldest}
 
     @contextmanager
     def read(self) -> Iterator[Session]:
         with Session(self.engine, expire_on_commit=False) as session:
             yield session
-
-    def publish(self, envelope: Envelope) -> None:
-        self._dispatch(envelope.type, envelope.to_message())
 
     def handle_event(
         self, message: Any, handler: str, apply: Callable[[Transaction, Envelope], T]
@@ -149,3 +204,35 @@ class UnitOfWorkProvider(EventDispatcher):
         return UnitOfWork(
             self.engine, self.metadata, dispatch, self.container.service_name, self.audit_sink
         )
+
+
+class OutboxRelay:
+    """Mixed into every service: publishes what the outbox still holds (after a crash or a broker
+    outage), and answers ``health`` for container orchestration. Runs in every replica; the
+    outbox rows are locked while being published, so replicas do not publish one event twice
+    on PostgreSQL (and at worst twice, never never, on SQLite: consumers de-duplicate)."""
+
+    uow: UnitOfWork
+
+    @timer(interval=RELAY_SECONDS)
+    def relay_outbox(self) -> None:
+        self.uow.relay_outbox()
+
+    @rpc
+    def health(self) -> dict[str, Any]:
+        """``{service, status, database, outbox: {unpublished, oldest_unpublished_at}}``. That
+        it answers at all shows the service is consuming from the broker; ``status`` is
+        ``ok`` when the database answers too."""
+        try:
+            backlog = self.uow.outbox_backlog()
+            database = "ok"
+        except Exception as error:  # noqa: BLE001 - reported, not raised: this is the probe
+            backlog, database = None, f"error: {type(error).__name__}"
+        oldest = backlog and backlog["oldest_unpublished_at"]
+        return {
+            "service": self.uow.source,
+            "status": "ok" if database == "ok" else "degraded",
+            "database": database,
+            "outbox": backlog
+            and {**backlog, "oldest_unpublished_at": oldest and oldest.isoformat()},
+        }

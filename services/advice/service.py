@@ -21,11 +21,11 @@ from services.advice.schemas import (
 from services.advice.seed import load_seed
 from shared.clock import london_today
 from shared.errors import EXPECTED_ERRORS
-from shared.unit_of_work import UnitOfWorkProvider
+from shared.unit_of_work import OutboxRelay, UnitOfWorkProvider
 from shared.validation import load, load_arguments
 
 
-class AdviceService:
+class AdviceService(OutboxRelay):
     name = "advice"
 
     uow = UnitOfWorkProvider(metadata, seed=load_seed)

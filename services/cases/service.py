@@ -30,7 +30,7 @@ from services.cases.schemas import (
 )
 from shared.clock import london_today
 from shared.errors import EXPECTED_ERRORS
-from shared.unit_of_work import UnitOfWorkProvider
+from shared.unit_of_work import OutboxRelay, UnitOfWorkProvider
 from shared.validation import load, load_arguments
 
 CLOCK_SCAN_SECONDS = 60
@@ -40,7 +40,7 @@ def handles(source: str, event_type: str) -> Any:
     return event_handler(source, event_type, requeue_on_error=True)
 
 
-class CasesService:
+class CasesService(OutboxRelay):
     name = "cases"
 
     uow = UnitOfWorkProvider(metadata, audit_sink=operations.store_audit_entry)

@@ -19,11 +19,11 @@ from services.documents.schemas import (
     RegenerateSchema,
 )
 from shared.errors import EXPECTED_ERRORS
-from shared.unit_of_work import UnitOfWorkProvider
+from shared.unit_of_work import OutboxRelay, UnitOfWorkProvider
 from shared.validation import load, load_arguments
 
 
-class DocumentsService:
+class DocumentsService(OutboxRelay):
     name = "documents"
 
     uow = UnitOfWorkProvider(metadata)

@@ -21,7 +21,7 @@ from services.enquiry.schemas import (
 )
 from services.enquiry.seed import load_seed
 from shared.errors import EXPECTED_ERRORS
-from shared.unit_of_work import UnitOfWorkProvider
+from shared.unit_of_work import OutboxRelay, UnitOfWorkProvider
 from shared.validation import load, load_arguments
 
 
@@ -29,7 +29,7 @@ def _dump(enquiry: Enquiry) -> dict[str, Any]:
     return EnquirySchema().dump(enquiry)
 
 
-class EnquiryService:
+class EnquiryService(OutboxRelay):
     name = "enquiry"
 
     uow = UnitOfWorkProvider(metadata, seed=load_seed)

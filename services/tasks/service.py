@@ -34,13 +34,13 @@ from services.tasks.schemas import (
 from services.tasks.seed import load_seed
 from shared.clock import utcnow
 from shared.errors import EXPECTED_ERRORS, Conflict
-from shared.unit_of_work import UnitOfWorkProvider
+from shared.unit_of_work import OutboxRelay, UnitOfWorkProvider
 from shared.validation import load, load_arguments
 
 SCAN_SECONDS = 2
 
 
-class TasksService:
+class TasksService(OutboxRelay):
     name = "tasks"
 
     uow = UnitOfWorkProvider(metadata, seed=load_seed)

@@ -46,3 +46,12 @@ def enquiry_submitted(workflow: str = "prevention", answers: dict | None = None)
             "submitted_at": "2026-11-24T10:00:00Z",
         },
     )
+
+
+def execute_sql(config: dict, statement: str, **params: Any) -> None:
+    engine = sa.create_engine(normalise_url(config["DATABASE_URL"]))
+    try:
+        with engine.begin() as connection:
+            connection.execute(sa.text(statement), params)
+    finally:
+        engine.dispose()

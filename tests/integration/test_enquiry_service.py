@@ -1,12 +1,16 @@
 """The enquiry service over real RPC: validation at the boundary, storage, events."""
 
+import json
+from datetime import UTC, datetime
+
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from scripts.demo import TEMPLATE_KEY, sample_answers
 from services.enquiry.service import EnquiryService
+from shared.envelope import Envelope
 from shared.errors import Conflict, NotFound, ValidationFailed
-from tests.integration.helpers import rows
+from tests.integration.helpers import execute_sql, rows
 from tests.recorder import make_recorder, of_type, wait_for
 
 pytestmark = pytest.mark.integration
@@ -235,3 +239,32 @@ def test_publishing_template_versions(enquiry):
         rpc.enquiry.publish_template({"definition": {**new, "version": 7}, "actor": "admin:1"})
     assert list(error.value.field_errors) == ["definition.version"]
     assert [t["version"] for t in rpc.enquiry.list_templates()] == [1, 2]
+
+
+def test_outbox_relay_publishes_what_a_crash_left_behind_and_health_reports_it(
+    enquiry, container_factory
+):
+    rpc, config, received = enquiry
+    stranded = Envelope(
+        type="enquiry.submitted",
+        version=1,
+        source="enquiry",
+        correlation_id="c-1",
+        data={"enquiry_id": "stranded"},
+    )
+    execute_sql(
+        config,
+        "INSERT INTO outbox (event_id, event_type, payload, created_at) "
+        "VALUES (:id, :type, :payload, :now)",
+        id=stranded.id,
+        type=stranded.type,
+        payload=json.dumps(stranded.to_message()),
+        now=datetime.now(UTC),
+    )
+    health = rpc.enquiry.health()
+    assert health["status"] == "ok" and health["outbox"]["unpublished"] == 1
+    relayed = wait_for(
+        lambda: [m for m in of_type(received, "enquiry.submitted") if m["id"] == stranded.id]
+    )
+    assert relayed[0]["data"] == {"enquiry_id": "stranded"}
+    wait_for(lambda: rpc.enquiry.health()["outbox"]["unpublished"] == 0)

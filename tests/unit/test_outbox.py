@@ -1,0 +1,83 @@
+"""The transactional outbox: an event is stored with the change that caused it, and a broker
+that is away delays it, never loses it."""
+
+import pytest
+import sqlalchemy as sa
+
+from services.enquiry.models import metadata
+from shared.db import create_engine_for
+from shared.envelope import Envelope
+from shared.migrations import prepare_database
+from shared.unit_of_work import UnitOfWork
+
+
+class Broker:
+    def __init__(self):
+        self.up, self.received = True, []
+
+    def dispatch(self, event_type, payload):
+        if not self.up:
+            raise ConnectionError("broker unreachable")
+        self.received.append((event_type, payload["id"]))
+
+
+@pytest.fixture
+def engine(tmp_path):
+    engine = create_engine_for(f"sqlite:///{tmp_path / 'enquiry.db'}")
+    prepare_database(engine, "enquiry")
+    yield engine
+    engine.dispose()
+
+
+def event(n):
+    return Envelope(
+        type="enquiry.submitted", version=1, source="enquiry", data={"n": n}, correlation_id="c"
+    )
+
+
+def unpublished(engine):
+    with engine.connect() as connection:
+        return (
+            connection.execute(
+                sa.text("SELECT event_id FROM outbox WHERE published_at IS NULL ORDER BY id")
+            )
+            .scalars()
+            .all()
+        )
+
+
+def test_events_are_published_after_commit_and_marked(engine):
+    broker = Broker()
+    uow = UnitOfWork(engine, metadata, broker.dispatch, "enquiry", None)
+    with uow.transaction() as tx:
+        tx.emit(event(1))
+        tx.emit(event(2))
+    assert [name for name, _ in broker.received] == ["enquiry.submitted"] * 2
+    assert unpublished(engine) == []
+
+
+def test_a_rolled_back_change_announces_nothing(engine):
+    broker = Broker()
+    uow = UnitOfWork(engine, metadata, broker.dispatch, "enquiry", None)
+    with pytest.raises(RuntimeError), uow.transaction() as tx:
+        tx.emit(event(1))
+        raise RuntimeError("the change failed")
+    assert broker.received == [] and unpublished(engine) == []
+
+
+def test_a_broker_outage_delays_events_and_the_relay_sends_them_in_order(engine):
+    broker = Broker()
+    broker.up = False
+    uow = UnitOfWork(engine, metadata, broker.dispatch, "enquiry", None)
+    first, second = event(1), event(2)
+    with uow.transaction() as tx:  # the change commits although the broker is away
+        tx.emit(first)
+    with uow.transaction() as tx:
+        tx.emit(second)
+    assert unpublished(engine) == [first.id, second.id]
+    assert uow.relay_outbox() == 0
+    broker.up = True
+    assert uow.relay_outbox() == 2
+    assert [event_id for _, event_id in broker.received] == [first.id, second.id]
+    assert unpublished(engine) == [] and uow.relay_outbox() == 0
+    assert uow.outbox_backlog()["unpublished"] == 0
