@@ -19,13 +19,16 @@ from services.advice.schemas import (
     WorkflowSchema,
 )
 from services.advice.seed import load_seed
+from shared import unit_of_work
 from shared.clock import london_today
 from shared.errors import EXPECTED_ERRORS
-from shared.unit_of_work import OutboxRelay, UnitOfWorkProvider
+from shared.unit_of_work import UnitOfWorkProvider
 from shared.validation import load, load_arguments
 
 
-class AdviceService(OutboxRelay):
+# The relay is referenced through its module: `nameko run` would start any class with
+# entrypoints that this module names.
+class AdviceService(unit_of_work.OutboxRelay):
     name = "advice"
 
     uow = UnitOfWorkProvider(metadata, seed=load_seed)

@@ -28,9 +28,10 @@ from services.cases.schemas import (
     ReopenCaseSchema,
     SearchCasesSchema,
 )
+from shared import unit_of_work
 from shared.clock import london_today
 from shared.errors import EXPECTED_ERRORS
-from shared.unit_of_work import OutboxRelay, UnitOfWorkProvider
+from shared.unit_of_work import UnitOfWorkProvider
 from shared.validation import load, load_arguments
 
 CLOCK_SCAN_SECONDS = 60
@@ -40,7 +41,9 @@ def handles(source: str, event_type: str) -> Any:
     return event_handler(source, event_type, requeue_on_error=True)
 
 
-class CasesService(OutboxRelay):
+# The relay is referenced through its module: `nameko run` would start any class with
+# entrypoints that this module names.
+class CasesService(unit_of_work.OutboxRelay):
     name = "cases"
 
     uow = UnitOfWorkProvider(metadata, audit_sink=operations.store_audit_entry)

@@ -18,12 +18,15 @@ from services.documents.schemas import (
     DocumentSchema,
     RegenerateSchema,
 )
+from shared import unit_of_work
 from shared.errors import EXPECTED_ERRORS
-from shared.unit_of_work import OutboxRelay, UnitOfWorkProvider
+from shared.unit_of_work import UnitOfWorkProvider
 from shared.validation import load, load_arguments
 
 
-class DocumentsService(OutboxRelay):
+# The relay is referenced through its module: `nameko run` would start any class with
+# entrypoints that this module names.
+class DocumentsService(unit_of_work.OutboxRelay):
     name = "documents"
 
     uow = UnitOfWorkProvider(metadata)

@@ -20,8 +20,9 @@ from services.enquiry.schemas import (
     TemplateSummarySchema,
 )
 from services.enquiry.seed import load_seed
+from shared import unit_of_work
 from shared.errors import EXPECTED_ERRORS
-from shared.unit_of_work import OutboxRelay, UnitOfWorkProvider
+from shared.unit_of_work import UnitOfWorkProvider
 from shared.validation import load, load_arguments
 
 
@@ -29,7 +30,9 @@ def _dump(enquiry: Enquiry) -> dict[str, Any]:
     return EnquirySchema().dump(enquiry)
 
 
-class EnquiryService(OutboxRelay):
+# The relay is referenced through its module: `nameko run` would start any class with
+# entrypoints that this module names.
+class EnquiryService(unit_of_work.OutboxRelay):
     name = "enquiry"
 
     uow = UnitOfWorkProvider(metadata, seed=load_seed)

@@ -32,15 +32,18 @@ from services.tasks.schemas import (
     TaskActionSchema,
 )
 from services.tasks.seed import load_seed
+from shared import unit_of_work
 from shared.clock import utcnow
 from shared.errors import EXPECTED_ERRORS, Conflict
-from shared.unit_of_work import OutboxRelay, UnitOfWorkProvider
+from shared.unit_of_work import UnitOfWorkProvider
 from shared.validation import load, load_arguments
 
 SCAN_SECONDS = 2
 
 
-class TasksService(OutboxRelay):
+# The relay is referenced through its module: `nameko run` would start any class with
+# entrypoints that this module names.
+class TasksService(unit_of_work.OutboxRelay):
     name = "tasks"
 
     uow = UnitOfWorkProvider(metadata, seed=load_seed)
