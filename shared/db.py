@@ -91,6 +91,15 @@ def add_infrastructure_tables(metadata: sa.MetaData) -> None:
         sa.Column("published_at", UtcDateTime(), nullable=True, index=True),
     )
     sa.Table(
+        "event_failures",
+        metadata,
+        sa.Column("event_id", sa.String(64), primary_key=True),
+        sa.Column("handler", sa.String(100), primary_key=True),
+        sa.Column("attempts", sa.Integer, nullable=False),
+        sa.Column("last_error", sa.Text, nullable=False),
+        sa.Column("updated_at", UtcDateTime(), nullable=False),
+    )
+    sa.Table(
         "rejected_events",
         metadata,
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
@@ -162,3 +171,30 @@ class UtcDateTime(sa.types.TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def count_failure(
+    session: Session, metadata: sa.MetaData, event_id: str, handler: str, error: str
+) -> int:
+    """One more failed attempt of ``handler`` on ``event_id``; returns the attempts so far."""
+    table = metadata.tables["event_failures"]
+    now = utcnow()
+    if not insert_ignoring_conflict(
+        session,
+        table,
+        {
+            "event_id": event_id,
+            "handler": handler,
+            "attempts": 1,
+            "last_error": error,
+            "updated_at": now,
+        },
+    ):
+        session.execute(
+            table.update()
+            .where(table.c.event_id == event_id, table.c.handler == handler)
+            .values(attempts=table.c.attempts + 1, last_error=error, updated_at=now)
+        )
+    return session.execute(
+        sa.select(table.c.attempts).where(table.c.event_id == event_id, table.c.handler == handler)
+    ).scalar_one()

@@ -1,12 +1,19 @@
-"""Operator commands: ``python -m shared.manage migrate [service ...]`` applies each service's
-Alembic migrations and loads its seed data (what a service also does on start);
-``python -m shared.manage revision SERVICE "message"`` autogenerates a migration."""
+"""Operator commands:
+
+- ``python -m shared.manage migrate [service ...]``: apply each service's Alembic migrations and
+  load its seed data (what a service also does on start);
+- ``python -m shared.manage parked SERVICE``: the events the service parked (could never apply,
+  or failed ``EVENT_MAX_ATTEMPTS`` times), with the reasons;
+- ``python -m shared.manage replay SERVICE [ID ...]``: publish parked events again;
+- ``python -m shared.manage revision SERVICE "message"``: autogenerate a migration."""
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import json
 
+import sqlalchemy as sa
 from alembic import command
 
 from shared.config import SERVICES, SERVICES_DIR, service_config
@@ -44,17 +51,71 @@ def revision(service: str, message: str) -> None:
     )
 
 
+def parked(service: str) -> list[dict]:
+    """Events a service could not handle, with the reasons (the dead letters)."""
+    engine = create_engine_for(service_config(service)["DATABASE_URL"])
+    table = provider_of(service).metadata.tables["rejected_events"]
+    with engine.connect() as connection:
+        rows = connection.execute(sa.select(table).order_by(table.c.id)).mappings().all()
+    engine.dispose()
+    return [dict(row) for row in rows]
+
+
+def replay(service: str, ids: list[int] | None = None, dispatch=None) -> int:
+    """Publish parked events again (after the cause is fixed) and remove them from the parking
+    place; the handlers' inboxes make a replay of an event already applied harmless."""
+    config = service_config(service)
+    if dispatch is None:
+        from nameko.standalone.events import event_dispatcher
+
+        dispatch = event_dispatcher({"AMQP_URI": config["AMQP_URI"]})
+    engine = create_engine_for(config["DATABASE_URL"])
+    metadata = provider_of(service).metadata
+    rejected, failures = metadata.tables["rejected_events"], metadata.tables["event_failures"]
+    replayed = 0
+    with engine.begin() as connection:
+        query = sa.select(rejected).order_by(rejected.c.id)
+        if ids:
+            query = query.where(rejected.c.id.in_(ids))
+        for row in connection.execute(query).mappings().all():
+            message = json.loads(row["payload"])
+            if not isinstance(message, dict) or not {"source", "type"} <= message.keys():
+                print(f"#{row['id']}: not an event envelope, left parked")
+                continue
+            dispatch(message["source"], message["type"], message)
+            connection.execute(rejected.delete().where(rejected.c.id == row["id"]))
+            connection.execute(
+                failures.delete().where(failures.c.event_id == str(message.get("id")))
+            )
+            replayed += 1
+    engine.dispose()
+    return replayed
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m shared.manage")
     sub = parser.add_subparsers(dest="command", required=True)
     migrate_cmd = sub.add_parser("migrate", help="apply migrations and seed data")
     migrate_cmd.add_argument("services", nargs="*", metavar="SERVICE", help=", ".join(SERVICES))
+    parked_cmd = sub.add_parser("parked", help="list the events a service parked, with reasons")
+    parked_cmd.add_argument("service", choices=SERVICES)
+    replay_cmd = sub.add_parser("replay", help="publish parked events again")
+    replay_cmd.add_argument("service", choices=SERVICES)
+    replay_cmd.add_argument("ids", nargs="*", type=int, help="only these (default: all)")
     revision_cmd = sub.add_parser("revision", help="autogenerate a migration")
     revision_cmd.add_argument("service", choices=SERVICES)
     revision_cmd.add_argument("message")
     args = parser.parse_args()
     if args.command == "migrate":
         migrate(args.services or list(SERVICES))
+    elif args.command == "parked":
+        for row in parked(args.service):
+            print(
+                f"#{row['id']} {row['rejected_at']} {row['handler']} event {row['event_id']}: "
+                f"{json.dumps(row['errors'])}"
+            )
+    elif args.command == "replay":
+        print(f"{replay(args.service, args.ids)} event(s) published again")
     else:
         revision(args.service, args.message)
 

@@ -12,6 +12,7 @@ de-duplicates by event id.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -24,7 +25,12 @@ from sqlalchemy.orm import Session
 
 from shared.audit import audit_envelope
 from shared.clock import utcnow
-from shared.db import create_engine_for, mark_event_processed, record_rejected_event
+from shared.db import (
+    count_failure,
+    create_engine_for,
+    mark_event_processed,
+    record_rejected_event,
+)
 from shared.envelope import Envelope, parse_envelope
 from shared.errors import ValidationFailed
 from shared.migrations import prepare_database
@@ -66,12 +72,16 @@ class UnitOfWork:
         dispatch: Callable[[str, Any], None],
         source: str,
         audit_sink: AuditSink | None,
+        max_attempts: int = 5,
+        backoff_seconds: float = 0.5,
     ) -> None:
         self.engine = engine
         self.metadata = metadata
         self._dispatch = dispatch
         self.source = source
         self._audit_sink = audit_sink
+        self.max_attempts = max_attempts
+        self.backoff_seconds = backoff_seconds
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
@@ -145,7 +155,10 @@ class UnitOfWork:
 
         A malformed envelope, or data ``apply`` rejects with ``ValidationFailed``, can never
         succeed: it is parked in ``rejected_events`` with the reasons and acknowledged. Any other
-        error propagates so the handler (declared with ``requeue_on_error=True``) gets it again.
+        error is counted: below ``max_attempts`` the worker waits (exponential backoff) and
+        re-raises, so the handler (declared with ``requeue_on_error=True``) gets it again; at
+        ``max_attempts`` the event is parked with the last error, for `python -m shared.manage
+        replay` once the cause is fixed.
         """
         try:
             event = parse_envelope(message)
@@ -160,6 +173,28 @@ class UnitOfWork:
                 return apply(tx, event)
         except ValidationFailed as exc:
             self._reject(message, handler, exc)
+            return None
+        except Exception as error:
+            attempts = self._count_failure(event.id, handler, error)
+            if attempts is not None and attempts >= self.max_attempts:
+                log.error("event %s failed %s times in %s: parked", event.id, attempts, handler)
+                self._reject(
+                    message,
+                    handler,
+                    ValidationFailed(
+                        {"_error": [f"failed {attempts} times; last error: {error!r}"[:2000]]}
+                    ),
+                )
+                return None
+            time.sleep(self.backoff_seconds * 2 ** ((attempts or 1) - 1))
+            raise
+
+    def _count_failure(self, event_id: str, handler: str, error: Exception) -> int | None:
+        try:
+            with Session(self.engine) as session, session.begin():
+                return count_failure(session, self.metadata, event_id, handler, repr(error)[:2000])
+        except Exception:  # noqa: BLE001 - the database itself is away: keep retrying
+            log.warning("could not count the failure of %s", event_id, exc_info=True)
             return None
 
     def _reject(self, message: Any, handler: str, exc: ValidationFailed) -> None:
@@ -201,8 +236,15 @@ class UnitOfWorkProvider(EventDispatcher):
 
     def get_dependency(self, worker_ctx: Any) -> UnitOfWork:
         dispatch = super().get_dependency(worker_ctx)
+        config = self.container.config
         return UnitOfWork(
-            self.engine, self.metadata, dispatch, self.container.service_name, self.audit_sink
+            self.engine,
+            self.metadata,
+            dispatch,
+            self.container.service_name,
+            self.audit_sink,
+            max_attempts=int(config.get("EVENT_MAX_ATTEMPTS", 5)),
+            backoff_seconds=float(config.get("EVENT_RETRY_BACKOFF_SECONDS", 0.5)),
         )
 
 

@@ -81,3 +81,49 @@ def test_a_broker_outage_delays_events_and_the_relay_sends_them_in_order(engine)
     assert [event_id for _, event_id in broker.received] == [first.id, second.id]
     assert unpublished(engine) == [] and uow.relay_outbox() == 0
     assert uow.outbox_backlog()["unpublished"] == 0
+
+
+def test_a_failing_handler_is_retried_then_parked_and_replayed(engine, monkeypatch, tmp_path):
+    broker = Broker()
+    uow = UnitOfWork(
+        engine, metadata, broker.dispatch, "enquiry", None, max_attempts=3, backoff_seconds=0
+    )
+    message = event(1).to_message()
+    calls = []
+
+    def flaky(tx, envelope):
+        calls.append(envelope.id)
+        if len(calls) < 3:
+            raise ConnectionError("downstream away")
+        return "applied"
+
+    for _ in range(2):  # what nameko's requeue would do
+        with pytest.raises(ConnectionError):
+            uow.handle_event(message, "flaky", flaky)
+    assert uow.handle_event(message, "flaky", flaky) == "applied"
+    assert uow.handle_event(message, "flaky", flaky) is None  # redelivered: already applied
+    assert len(calls) == 3
+
+    def broken(tx, envelope):
+        raise RuntimeError("a bug")
+
+    other = event(2).to_message()
+    for _ in range(2):
+        with pytest.raises(RuntimeError):
+            uow.handle_event(other, "broken", broken)
+    assert uow.handle_event(other, "broken", broken) is None  # third failure: parked, acked
+
+    from shared import manage
+
+    monkeypatch.setattr(
+        manage,
+        "service_config",
+        lambda service: {"DATABASE_URL": str(engine.url), "AMQP_URI": "amqp://unused"},
+    )
+    (parked,) = manage.parked("enquiry")
+    assert parked["handler"] == "broken" and "failed 3 times" in parked["errors"]["_error"][0]
+    assert "RuntimeError('a bug')" in parked["errors"]["_error"][0]
+    republished = []
+    assert manage.replay("enquiry", dispatch=lambda *args: republished.append(args)) == 1
+    assert republished == [("enquiry", "enquiry.submitted", other)]
+    assert manage.parked("enquiry") == []
