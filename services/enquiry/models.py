@@ -30,6 +30,7 @@ class QuestionTemplate(Base):
 
 class Enquiry(Base):
     __tablename__ = "enquiries"
+    __table_args__ = (sa.UniqueConstraint("request_id", name="uq_enquiries_request_id"),)
 
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
     template_key: Mapped[str] = mapped_column(sa.String(100))
@@ -41,6 +42,9 @@ class Enquiry(Base):
     workflow_reason: Mapped[str | None] = mapped_column(sa.Text)
     correlation_id: Mapped[str] = mapped_column(sa.String(64))
     prefilled_from: Mapped[str | None] = mapped_column(sa.String(36))
+    # The caller's idempotency key: a front end retrying after a lost reply (or a broker
+    # redelivering the request after a crash) gets the same enquiry, never a second one.
+    request_id: Mapped[str | None] = mapped_column(sa.String(100))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

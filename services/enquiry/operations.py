@@ -88,6 +88,14 @@ def start_enquiry(tx: Transaction, request: dict[str, Any]) -> Enquiry:
     """A draft the customer can save and come back to; optionally pre-filled from an earlier
     enquiry of the same person."""
     template = template_of(tx.session, request["template_key"], request["template_version"])
+    repeated = _earlier_request(tx.session, request["request_id"])
+    if repeated is not None:
+        if (repeated.template_key, repeated.prefilled_from) != (
+            template.key,
+            request["prefill_from_enquiry"],
+        ):
+            raise _request_reused(request["request_id"])
+        return repeated
     answers: dict[str, Any] = {}
     source = request["prefill_from_enquiry"]
     if source:
@@ -107,6 +115,7 @@ def start_enquiry(tx: Transaction, request: dict[str, Any]) -> Enquiry:
         answers=answers,
         correlation_id=new_correlation_id(),
         prefilled_from=source,
+        request_id=request["request_id"],
         created_at=now,
         updated_at=now,
     )
@@ -157,6 +166,9 @@ def submit_enquiry(tx: Transaction, request: dict[str, Any]) -> Enquiry:
     the answers are validated against the exact template version, every problem reported at
     once; nothing is stored unless all is well."""
     if request["enquiry_id"]:
+        enquiry = _enquiry(tx.session, request["enquiry_id"])
+        if enquiry.status == SUBMITTED and _repeats_submission(enquiry, request):
+            return enquiry
         enquiry = _draft(tx.session, request["enquiry_id"])
         answers = {**enquiry.answers, **(request["answers"] or {})}
         template = template_of(tx.session, enquiry.template_key, enquiry.template_version)
@@ -173,6 +185,17 @@ def submit_enquiry(tx: Transaction, request: dict[str, Any]) -> Enquiry:
     if field_errors:
         raise ValidationFailed(field_errors)
 
+    if enquiry is None:
+        repeated = _earlier_request(tx.session, request["request_id"])
+        if repeated is not None:
+            if not (
+                repeated.status == SUBMITTED
+                and repeated.template_key == template.key
+                and repeated.answers == cleaned
+                and _repeats_submission(repeated, {**request, "answers": None})
+            ):
+                raise _request_reused(request["request_id"])
+            return repeated
     now = utcnow()
     if enquiry is None:
         enquiry = Enquiry(
@@ -182,6 +205,7 @@ def submit_enquiry(tx: Transaction, request: dict[str, Any]) -> Enquiry:
             status=SUBMITTED,
             answers=cleaned,
             correlation_id=new_correlation_id(),
+            request_id=request["request_id"],
             created_at=now,
         )
         repository.add_enquiry(tx.session, enquiry)
@@ -248,6 +272,20 @@ def _enquiry(session: Session, enquiry_id: str) -> Enquiry:
     if enquiry is None:
         raise NotFound("enquiry", enquiry_id)
     return enquiry
+
+
+def _earlier_request(session: Session, request_id: str | None) -> Enquiry | None:
+    return None if request_id is None else repository.enquiry_for_request(session, request_id)
+
+
+def _request_reused(request_id: str) -> Conflict:
+    return Conflict(f"request_id {request_id!r} was already used for a different enquiry")
+
+
+def _repeats_submission(enquiry: Enquiry, request: dict[str, Any]) -> bool:
+    """A submission sent again (a retry after a lost reply) changes nothing: it answers with
+    the enquiry as submitted instead of an error, and announces nothing twice."""
+    return not request["answers"] and request["workflow"] in (None, enquiry.workflow)
 
 
 def _draft(session: Session, enquiry_id: str) -> Enquiry:

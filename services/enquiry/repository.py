@@ -57,3 +57,7 @@ def get_enquiry(session: Session, enquiry_id: str) -> Enquiry | None:
 def add_enquiry(session: Session, enquiry: Enquiry) -> None:
     session.add(enquiry)
     session.flush()
+
+
+def enquiry_for_request(session: Session, request_id: str) -> Enquiry | None:
+    return session.scalar(sa.select(Enquiry).where(Enquiry.request_id == request_id))

@@ -8,6 +8,7 @@ from shared.validation import arguments_schema
 
 KEY = validate.Length(min=1, max=100)
 ACTOR = validate.Length(min=1, max=100)
+REQUEST_ID = validate.Length(min=8, max=100)
 
 
 class _Request(Schema):
@@ -21,6 +22,7 @@ class StartEnquirySchema(_Request):
     prefill_from_enquiry = fields.String(
         load_default=None, allow_none=True, validate=validate.Length(min=1, max=36)
     )
+    request_id = fields.String(load_default=None, allow_none=True, validate=REQUEST_ID)
     actor = fields.String(load_default="customer", validate=ACTOR)
 
 
@@ -39,12 +41,18 @@ class SubmitEnquirySchema(_Request):
     workflow_reason = fields.String(
         load_default=None, allow_none=True, validate=validate.Length(max=2000)
     )
+    request_id = fields.String(load_default=None, allow_none=True, validate=REQUEST_ID)
     actor = fields.String(load_default="customer", validate=ACTOR)
 
     @validates_schema(skip_on_field_errors=False)
     def draft_or_whole_enquiry(self, data: dict, **_kwargs: object) -> None:
         if data.get("enquiry_id") and data.get("template_key"):
             raise ValidationError("give enquiry_id (a draft) or template_key, not both", "_schema")
+        if data.get("enquiry_id") and data.get("request_id"):
+            raise ValidationError(
+                "a draft is already identified by enquiry_id; request_id is for new enquiries",
+                "request_id",
+            )
         if not data.get("enquiry_id"):
             missing = [f for f in ("template_key", "answers") if data.get(f) is None]
             if missing:
@@ -81,6 +89,7 @@ class EnquirySchema(Schema):
     workflow_reason = fields.String()
     correlation_id = fields.String()
     prefilled_from = fields.String()
+    request_id = fields.String()
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()
     submitted_at = fields.AwareDateTime()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from nameko.rpc import rpc
 
 from services.enquiry import operations, repository
@@ -60,10 +61,10 @@ class EnquiryService(unit_of_work.OutboxRelay):
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def start_enquiry(self, request: dict[str, Any]) -> dict[str, Any]:
-        """``{template_key, template_version?, prefill_from_enquiry?, actor?}``: a new draft."""
+        """``{template_key, template_version?, prefill_from_enquiry?, request_id?, actor?}``: a
+        new draft. The same ``request_id`` again answers with the same draft."""
         args = load(StartEnquirySchema(), request)
-        with self.uow.transaction() as tx:
-            enquiry = operations.start_enquiry(tx, args)
+        enquiry = self._once_per_request(args, operations.start_enquiry)
         return self.get_enquiry(enquiry.id)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -78,11 +79,23 @@ class EnquiryService(unit_of_work.OutboxRelay):
     def submit_enquiry(self, enquiry: dict[str, Any]) -> dict[str, Any]:
         """Submit a draft ``{enquiry_id, answers?}`` or a whole enquiry ``{template_key,
         template_version?, answers}``; both take ``workflow``/``workflow_reason`` (officer's
-        choice) and ``actor``. Returns the stored enquiry with its workflow."""
+        choice) and ``actor``; a whole enquiry takes ``request_id`` (idempotency key: sent
+        again, it answers with the enquiry already submitted). Returns the stored enquiry with
+        its workflow."""
         request = load(SubmitEnquirySchema(), enquiry)
-        with self.uow.transaction() as tx:
-            stored = operations.submit_enquiry(tx, request)
+        stored = self._once_per_request(request, operations.submit_enquiry)
         return _dump(stored)
+
+    def _once_per_request(self, request: dict[str, Any], operation: Any) -> Enquiry:
+        try:
+            with self.uow.transaction() as tx:
+                return operation(tx, request)
+        except sa.exc.IntegrityError:
+            # The same request_id arrived twice at once: the second finds the first's enquiry.
+            if not request["request_id"]:
+                raise
+            with self.uow.transaction() as tx:
+                return operation(tx, request)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def change_workflow(self, request: dict[str, Any]) -> dict[str, Any]:

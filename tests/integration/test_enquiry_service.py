@@ -140,8 +140,11 @@ def test_save_and_return_then_submit_the_draft(enquiry):
     assert submitted["workflow"] == "private_rented_eviction"
     with pytest.raises(Conflict):
         rpc.enquiry.save_answers({"enquiry_id": draft["id"], "answers": {"full_name": "X"}})
+    # Sent again (a retry after a lost reply): the same enquiry, nothing announced twice; but
+    # a submitted enquiry's answers can no longer change.
+    assert rpc.enquiry.submit_enquiry({"enquiry_id": draft["id"]}) == submitted
     with pytest.raises(Conflict):
-        rpc.enquiry.submit_enquiry({"enquiry_id": draft["id"]})
+        rpc.enquiry.submit_enquiry({"enquiry_id": draft["id"], "answers": {"full_name": "X"}})
 
     started = wait_for(lambda: of_type(received, "enquiry.started"))
     assert "answers" not in started[0]["data"]
@@ -149,6 +152,38 @@ def test_save_and_return_then_submit_the_draft(enquiry):
     actions = [m["data"]["action"] for m in of_type(received, "audit.recorded")]
     assert actions[:1] == ["enquiry.started"] and "enquiry.answers_saved" in actions
     assert rows(config["DATABASE_URL"], "SELECT count(*) FROM enquiries") == [(1,)]
+    assert len(of_type(received, "enquiry.submitted")) == 1
+
+
+def test_request_id_makes_creating_an_enquiry_safe_to_retry(enquiry):
+    rpc, config, received = enquiry
+    request = {"template_key": TEMPLATE_KEY, "answers": sample_answers(), "request_id": "app-1-abc"}
+    first = rpc.enquiry.submit_enquiry(request)
+    assert first["request_id"] == "app-1-abc"
+    assert rpc.enquiry.submit_enquiry(request) == first
+    # The same key for something else is refused, not silently answered with the first.
+    changed = {**request, "answers": {**sample_answers(), "full_name": "Someone Else"}}
+    with pytest.raises(Conflict) as error:
+        rpc.enquiry.submit_enquiry(changed)
+    assert "app-1-abc" in str(error.value)
+
+    draft = rpc.enquiry.start_enquiry({"template_key": TEMPLATE_KEY, "request_id": "app-2-def"})
+    again = rpc.enquiry.start_enquiry({"template_key": TEMPLATE_KEY, "request_id": "app-2-def"})
+    assert again["id"] == draft["id"]
+    with pytest.raises(Conflict):
+        rpc.enquiry.submit_enquiry({**request, "request_id": "app-2-def"})
+    with pytest.raises(ValidationFailed) as error:
+        rpc.enquiry.submit_enquiry({"enquiry_id": draft["id"], "request_id": "app-3-ghi"})
+    assert list(error.value.field_errors) == ["request_id"]
+    with pytest.raises(ValidationFailed) as error:
+        rpc.enquiry.start_enquiry({"template_key": TEMPLATE_KEY, "request_id": "short"})
+    assert list(error.value.field_errors) == ["request_id"]
+
+    wait_for(lambda: of_type(received, "enquiry.started"))
+    wait_for(lambda: of_type(received, "enquiry.submitted"))
+    assert len(of_type(received, "enquiry.submitted")) == 1
+    assert len(of_type(received, "enquiry.started")) == 1
+    assert rows(config["DATABASE_URL"], "SELECT count(*) FROM enquiries") == [(2,)]
 
 
 def test_prefill_from_a_previous_enquiry(enquiry):
