@@ -23,6 +23,7 @@ from nameko.rpc import rpc
 from nameko.timer import timer
 from sqlalchemy.orm import Session
 
+from shared import broker_outages
 from shared.audit import audit_envelope
 from shared.clock import utcnow
 from shared.db import (
@@ -37,6 +38,7 @@ from shared.migrations import prepare_database
 
 log = logging.getLogger(__name__)
 RELAY_SECONDS = 5
+broker_outages.apply()
 
 T = TypeVar("T")
 AuditSink = Callable[[Session, Envelope], None]
@@ -50,9 +52,14 @@ class Transaction:
         self.source = source
         self.events: list[Envelope] = []
         self._audit_sink = audit_sink
+        self.undo: list[Callable[[], None]] = []
 
     def emit(self, envelope: Envelope) -> None:
         self.events.append(envelope)
+
+    def on_rollback(self, undo: Callable[[], None]) -> None:
+        """Undo a side effect outside the database (a file written) if the transaction fails."""
+        self.undo.append(undo)
 
     def audit(self, **fields: Any) -> Envelope:
         """Record one state change: see ``shared.audit.audit_envelope`` for the fields."""
@@ -87,9 +94,17 @@ class UnitOfWork:
     def transaction(self) -> Iterator[Transaction]:
         with Session(self.engine, expire_on_commit=False) as session:
             tx = Transaction(session, self.source, self._audit_sink)
-            with session.begin():
-                yield tx
-                ids = self._write_outbox(session, tx.events)
+            try:
+                with session.begin():
+                    yield tx
+                    ids = self._write_outbox(session, tx.events)
+            except BaseException:
+                for undo in reversed(tx.undo):
+                    try:
+                        undo()
+                    except Exception:  # noqa: BLE001 - the original error matters more
+                        log.warning("could not undo a side effect", exc_info=True)
+                raise
         if ids:
             self.relay_outbox(only=ids)
 

@@ -1,5 +1,6 @@
 """Generated documents on disk, under one configurable root. Files are written once, never
-overwritten: a regenerated document is a new file."""
+overwritten: a regenerated document is a new file. A file is deleted only when the transaction
+that was to record it fails."""
 
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ class FileStore:
         temporary.write_bytes(content)
         os.replace(temporary, target)
         return relative, hashlib.sha256(content).hexdigest()
+
+    def delete(self, relative: str) -> None:
+        self._inside(relative).unlink(missing_ok=True)
 
     def read(self, relative: str) -> bytes:
         return self._inside(relative).read_bytes()

@@ -192,10 +192,13 @@ def _store(
         # with the reason (rejected_events) rather than redeliver it for ever.
         raise ValidationFailed({kind: [str(failure)]}) from failure
     document_id = str(uuid.uuid4())
-    # Files are written before the commit; a rollback leaves an unreferenced file, never a
-    # document row without its file.
+    # Files are written before the commit, so there is never a document row without its file;
+    # a rollback deletes them again (only a process killed between the two leaves a file
+    # nothing refers to).
     path, sha256 = renderer.store.write(f"{request.case_id}/{document_id}.pdf", pdf)
+    tx.on_rollback(lambda: renderer.store.delete(path))
     html_path, html_sha256 = renderer.store.write(f"{request.case_id}/{document_id}.html", web)
+    tx.on_rollback(lambda: renderer.store.delete(html_path))
     document = Document(
         id=document_id,
         case_id=request.case_id,

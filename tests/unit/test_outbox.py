@@ -127,3 +127,17 @@ def test_a_failing_handler_is_retried_then_parked_and_replayed(engine, monkeypat
     assert manage.replay("enquiry", dispatch=lambda *args: republished.append(args)) == 1
     assert republished == [("enquiry", "enquiry.submitted", other)]
     assert manage.parked("enquiry") == []
+
+
+def test_side_effects_outside_the_database_are_undone_when_the_transaction_fails(engine):
+    uow = UnitOfWork(engine, metadata, Broker().dispatch, "enquiry", None)
+    undone = []
+    with uow.transaction() as tx:
+        tx.on_rollback(lambda: undone.append("kept"))
+    assert undone == []
+    with pytest.raises(sa.exc.IntegrityError), uow.transaction() as tx:
+        tx.on_rollback(lambda: undone.append("first"))
+        tx.on_rollback(lambda: undone.append("second"))
+        # The database refuses the change: whatever was done beside it is undone.
+        tx.session.execute(sa.text("INSERT INTO outbox (id) VALUES (NULL)"))
+    assert undone == ["second", "first"]

@@ -65,3 +65,45 @@ def test_unknown_event_version_is_rejected():
     with pytest.raises(ValidationFailed) as error:
         load_event_data(bad, Data())
     assert error.value.field_errors == {"data.x": ["Not a valid integer."]}
+
+
+def test_a_lost_broker_connection_does_not_kill_the_worker_that_acks(monkeypatch):
+    """nameko 2.14 lets ConnectionResetError escape an ack and kill the container; the broker
+    redelivers the message anyway, so shared.broker_outages makes it a logged no-op."""
+    from nameko.messaging import QueueConsumer
+    from nameko.rpc import RpcConsumer
+
+    import shared.broker_outages
+    import shared.unit_of_work  # noqa: F401 - applies the patch, as every service does
+
+    class DeadChannelMessage:
+        class channel:  # noqa: N801 - mimics kombu's attribute
+            connection = object()
+
+        def ack(self):
+            raise ConnectionResetError(104, "Connection reset by peer")
+
+        def requeue(self):
+            raise BrokenPipeError(32, "Broken pipe")
+
+    consumer = QueueConsumer.__new__(QueueConsumer)
+    consumer.ack_message(DeadChannelMessage())
+    consumer.requeue_message(DeadChannelMessage())
+
+    requeued = []
+
+    class Consumer:
+        def requeue_message(self, message):
+            requeued.append(message)
+
+    rpc_consumer = RpcConsumer.__new__(RpcConsumer)
+    rpc_consumer.queue_consumer = Consumer()
+    rpc_consumer.container = type("C", (), {"config": {"AMQP_URI": "memory://"}})()
+    message = DeadChannelMessage()
+
+    def reply_fails(*_args):
+        raise ConnectionResetError(104, "Connection reset by peer")
+
+    monkeypatch.setattr(shared.broker_outages, "_send_reply_and_ack", reply_fails)
+    assert rpc_consumer.handle_result(message, "result", None) == ("result", None)
+    assert requeued == [message]

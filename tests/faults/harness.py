@@ -1,0 +1,477 @@
+"""The fault suite's machinery: the five services as `nameko run` processes (what every container
+runs) that can be killed and restarted, RabbitMQ restarts, transient database failures injected
+under a handler, a submitter that retries like a real front end, and a census of what the suite
+holds at the end."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import eventlet
+import sqlalchemy as sa
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from scripts.demo import TEMPLATE_KEY, sample_answers
+from shared.db import normalise_url
+from shared.errors import EXPECTED_ERRORS
+
+ROOT = Path(__file__).resolve().parents[2]
+NAMEKO = str(Path(sys.executable).parent / "nameko")
+
+
+# --- the services -----------------------------------------------------------------------------
+
+
+class ServiceProcesses:
+    """One `nameko run` process per service, each logging to ``<logs>/<service>.log``."""
+
+    def __init__(self, env: dict[str, str], logs: Path) -> None:
+        self.env = env
+        self.logs = logs
+        self.processes: dict[str, subprocess.Popen] = {}
+        self.kills: Counter[str] = Counter()
+
+    def start(self, service: str) -> None:
+        with open(self.logs / f"{service}.log", "ab") as log:
+            self.processes[service] = subprocess.Popen(
+                [
+                    NAMEKO,
+                    "run",
+                    "--config",
+                    f"services/{service}/config.yaml",
+                    f"services.{service}.service",
+                ],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+
+    def kill_and_restart(self, service: str) -> None:
+        """SIGKILL: no shutdown, no acks, transactions cut wherever they are."""
+        process = self.processes[service]
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        self.kills[service] += 1
+        self.start(service)
+
+    def exited(self) -> list[str]:
+        return [name for name, p in self.processes.items() if p.poll() is not None]
+
+    def stop_all(self) -> None:
+        for process in self.processes.values():
+            process.terminate()
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+    def log_tail(self, service: str, lines: int = 40) -> str:
+        text = (self.logs / f"{service}.log").read_text(errors="replace")
+        return "\n".join(text.splitlines()[-lines:])
+
+
+def wait_healthy(config: dict[str, Any], services: list[str], timeout: float = 90.0) -> None:
+    """Until each service answers ``health`` with status ok."""
+    deadline = time.monotonic() + timeout
+    pending = list(services)
+    while pending:
+        try:
+            with ClusterRpcProxy(config, timeout=5) as rpc:
+                while pending:
+                    if getattr(rpc, pending[0]).health()["status"] == "ok":
+                        pending.pop(0)
+        except Exception:  # noqa: BLE001 - not up yet (or the broker is restarting)
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"not healthy within {timeout}s: {pending}") from None
+            time.sleep(0.5)
+
+
+# --- the faults -------------------------------------------------------------------------------
+
+
+def restart_rabbitmq() -> None:
+    """Stop and start the RabbitMQ application on the node: every connection drops, durable
+    queues and persistent messages are recovered from disk."""
+    subprocess.run(["rabbitmqctl", "-q", "stop_app"], check=True, capture_output=True)
+    time.sleep(1)
+    subprocess.run(["rabbitmqctl", "-q", "start_app"], check=True, capture_output=True)
+    subprocess.run(["rabbitmqctl", "-q", "await_startup"], check=True, capture_output=True)
+
+
+@contextmanager
+def failing_inserts(database_url: str, table: str, probability: float = 0.5) -> Iterator[None]:
+    """While inside, each insert into ``table`` fails with that probability: a database trigger,
+    so the service's own code runs unchanged and sees an ordinary database error."""
+    engine = sa.create_engine(normalise_url(database_url), isolation_level="AUTOCOMMIT")
+    name = f"injected_fault_{table}"
+    with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(
+                sa.text(
+                    f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger AS $$ BEGIN "
+                    f"IF random() < {probability} THEN "
+                    f"RAISE EXCEPTION 'injected transient fault on {table}'; END IF; "
+                    "RETURN NEW; END $$ LANGUAGE plpgsql"
+                )
+            )
+            connection.execute(
+                sa.text(
+                    f"CREATE TRIGGER {name} BEFORE INSERT ON {table} "
+                    f"FOR EACH ROW EXECUTE FUNCTION {name}()"
+                )
+            )
+        else:
+            threshold = int(probability * 1000)
+            connection.execute(
+                sa.text(
+                    f"CREATE TRIGGER {name} BEFORE INSERT ON {table} "
+                    f"WHEN abs(random()) % 1000 < {threshold} BEGIN "
+                    f"SELECT RAISE(ABORT, 'injected transient fault on {table}'); END"
+                )
+            )
+    try:
+        yield
+    finally:
+        with engine.connect() as connection:
+            if engine.dialect.name == "postgresql":
+                connection.execute(sa.text(f"DROP TRIGGER IF EXISTS {name} ON {table}"))
+            else:
+                connection.execute(sa.text(f"DROP TRIGGER IF EXISTS {name}"))
+        engine.dispose()
+
+
+def failed_attempts(database_url: str) -> int:
+    """Handler attempts that failed and were retried (or parked), as the service counted them."""
+    return scalar(database_url, "SELECT coalesce(sum(attempts), 0) FROM event_failures")
+
+
+# --- the customers ----------------------------------------------------------------------------
+
+WORKFLOW_VARIANTS: list[tuple[str, dict[str, Any]]] = [
+    ("private_rented_eviction", {}),
+    ("domestic_abuse", {"fleeing_violence": True}),
+    ("relief", {"homeless_tonight": True}),
+    (
+        "mortgage_arrears",
+        {
+            "tenure": "owner_occupier_mortgage",
+            "mortgage_arrears": True,
+            "has_notice": None,
+            "notice_type": None,
+            "notice_served_date": None,
+            "notice_expiry_date": None,
+        },
+    ),
+    ("prevention", {"tenure": "social_rented", "notice_type": "section_8"}),
+    (
+        "advice_only",
+        {
+            "tenure": "social_rented",
+            "has_notice": False,
+            "notice_type": None,
+            "notice_served_date": None,
+            "notice_expiry_date": None,
+        },
+    ),
+]
+
+
+def answers_for(number: int, today: date | None = None) -> tuple[str, dict[str, Any]]:
+    """The expected workflow and the answers of customer ``number``: the six workflows in turn."""
+    workflow, changes = WORKFLOW_VARIANTS[number % len(WORKFLOW_VARIANTS)]
+    answers = {**sample_answers(today or date.today()), **changes}
+    answers["full_name"] = f"Customer {number:04d}"
+    answers["notice_served_date"] = (
+        answers["notice_served_date"]
+        and ((today or date.today()) - timedelta(days=10 + number % 20)).isoformat()
+    )
+    return workflow, {key: value for key, value in answers.items() if value is not None}
+
+
+@dataclass
+class Submitter:
+    """Submits ``total`` enquiries from ``concurrency`` green threads, each with its own RPC
+    proxy. A call that fails (timeout, dropped connection, broker restarting) is sent again with
+    the same ``request_id`` after a pause, as a front end would: the suite must not make a
+    second enquiry of it."""
+
+    config: dict[str, Any]
+    run_id: str
+    total: int
+    concurrency: int = 6
+    call_timeout: float = 15.0
+    give_up_after: float = 240.0
+    submitted: dict[int, dict[str, Any]] = field(default_factory=dict)
+    retries: int = 0
+    errors: Counter[str] = field(default_factory=Counter)
+
+    def request_id(self, number: int) -> str:
+        return f"{self.run_id}-{number:05d}"
+
+    def run(self) -> None:
+        numbers = iter(range(self.total))
+        pool = eventlet.GreenPool(self.concurrency)
+        for _ in range(self.concurrency):
+            pool.spawn(self._worker, numbers)
+        pool.waitall()
+
+    def _worker(self, numbers: Iterator[int]) -> None:
+        rpc_context: Any = None
+        rpc: Any = None
+        try:
+            for number in numbers:
+                _, answers = answers_for(number)
+                request = {
+                    "template_key": TEMPLATE_KEY,
+                    "answers": answers,
+                    "request_id": self.request_id(number),
+                }
+                started = time.monotonic()
+                while True:
+                    try:
+                        if rpc is None:
+                            rpc_context = ClusterRpcProxy(self.config, timeout=self.call_timeout)
+                            rpc = rpc_context.start()
+                        self.submitted[number] = rpc.enquiry.submit_enquiry(request)
+                        break
+                    except EXPECTED_ERRORS:
+                        raise
+                    except Exception as error:  # noqa: BLE001 - retried, as a front end would
+                        self.errors[type(error).__name__] += 1
+                        if time.monotonic() - started > self.give_up_after:
+                            raise
+                        self.retries += 1
+                        _stop_quietly(rpc_context)
+                        rpc_context = rpc = None
+                        time.sleep(1)
+        finally:
+            _stop_quietly(rpc_context)
+
+
+def _stop_quietly(rpc_context: Any) -> None:
+    if rpc_context is not None:
+        # The connection may already be gone.
+        with contextlib.suppress(Exception):
+            rpc_context.stop()
+
+
+# --- the census -------------------------------------------------------------------------------
+
+
+def scalar(database_url: str, sql: str, **params: Any) -> Any:
+    return rows(database_url, sql, **params)[0][0]
+
+
+def rows(database_url: str, sql: str, **params: Any) -> list[tuple]:
+    engine = sa.create_engine(normalise_url(database_url))
+    try:
+        with engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(sa.text(sql), params)]
+    finally:
+        engine.dispose()
+
+
+@dataclass
+class Census:
+    """What the suite holds for the enquiries of one run, and everything found wrong."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    def expect(self, ok: bool, problem: str) -> None:
+        if not ok and len(self.problems) < 50:
+            self.problems.append(problem)
+
+    def report(self) -> str:
+        width = max(len(k) for k in self.counts)
+        lines = [f"  {key.ljust(width)}  {value}" for key, value in self.counts.items()]
+        return "\n".join(lines + [f"  PROBLEM: {p}" for p in self.problems])
+
+
+def take_census(urls: dict[str, str], submitter: Submitter, document_root: Path) -> Census:
+    """Counts everything the suite made for the run's enquiries and checks it against what each
+    enquiry should have produced."""
+    census = Census()
+    counts = census.counts
+    prefix = f"{submitter.run_id}-%"
+    enquiries = rows(
+        urls["enquiry"],
+        "SELECT id, request_id, workflow, status FROM enquiries WHERE request_id LIKE :p",
+        p=prefix,
+    )
+    enquiry_ids = {e[0] for e in enquiries}
+    counts["enquiries submitted (distinct replies)"] = len(
+        {s["id"] for s in submitter.submitted.values()}
+    )
+    counts["enquiries stored"] = len(enquiries)
+    census.expect(
+        {s["id"] for s in submitter.submitted.values()} == enquiry_ids,
+        "the enquiries stored are not the ones the callers were told about",
+    )
+    expected_workflow = {
+        e[0]: answers_for(int(e[1].rsplit("-", 1)[1]))[0] for e in enquiries if e[1]
+    }
+    for enquiry_id, _, workflow, status in enquiries:
+        census.expect(status == "submitted", f"enquiry {enquiry_id} is {status}")
+        census.expect(
+            workflow == expected_workflow[enquiry_id],
+            f"enquiry {enquiry_id} went to {workflow}, not {expected_workflow[enquiry_id]}",
+        )
+
+    cases = {
+        row[1]: row
+        for row in rows(
+            urls["cases"], "SELECT id, enquiry_id, reference, workflow, correlation_id FROM cases"
+        )
+        if row[1] in enquiry_ids
+    }
+    counts["cases"] = len(cases)
+    counts["cases lost (enquiry without a case)"] = len(enquiry_ids - set(cases))
+    references = Counter(c[2] for c in cases.values())
+    counts["duplicate case references"] = sum(n - 1 for n in references.values())
+    case_ids = {c[0] for c in cases.values()}
+
+    matches = Counter(
+        r[0]
+        for r in rows(urls["advice"], "SELECT enquiry_id FROM match_results")
+        if r[0] in enquiry_ids
+    )
+    counts["advice matches"] = sum(matches.values())
+    counts["advice lost"] = len(enquiry_ids - set(matches))
+
+    frameworks = {
+        workflow: tasks
+        for workflow, tasks in (
+            (r[0], r[1]) for r in rows(urls["tasks"], "SELECT workflow, tasks FROM task_frameworks")
+        )
+    }
+    tasks_by_case: dict[str, list[tuple]] = {}
+    for task in rows(urls["tasks"], "SELECT case_id, template_key, status FROM tasks"):
+        if task[0] in case_ids:
+            tasks_by_case.setdefault(task[0], []).append(task)
+    counts["tasks"] = sum(len(t) for t in tasks_by_case.values())
+    wrong_tasks = 0
+    for case_id, _, _, workflow, _ in cases.values():
+        framework = _as_list(frameworks[workflow])
+        expected = {t["key"]: "pending" if t.get("depends_on") else "active" for t in framework}
+        actual = {t[1]: t[2] for t in tasks_by_case.get(case_id, [])}
+        if actual != expected:
+            wrong_tasks += 1
+            census.expect(False, f"case {case_id}: tasks {actual} != {expected}")
+    counts["cases with the wrong tasks"] = wrong_tasks
+    summaries = Counter(
+        r[0] for r in rows(urls["cases"], "SELECT case_id FROM case_tasks") if r[0] in case_ids
+    )
+    counts["cases whose task summaries disagree"] = sum(
+        1 for c in case_ids if summaries.get(c, 0) != len(tasks_by_case.get(c, []))
+    )
+
+    documents = [
+        d
+        for d in rows(
+            urls["documents"], "SELECT case_id, kind, version, path, sha256 FROM documents"
+        )
+        if d[0] in case_ids
+    ]
+    packs = Counter(d[0] for d in documents if d[1] == "information_pack")
+    letters = Counter(d[0] for d in documents if d[1] != "information_pack")
+    counts["information packs"] = sum(packs.values())
+    counts["cases without a pack"] = len(case_ids - set(packs))
+    counts["cases with more than one pack"] = sum(1 for n in packs.values() if n > 1)
+    counts["acknowledgement letters"] = sum(letters.values())
+    counts["cases with other than one letter"] = sum(1 for c in case_ids if letters.get(c, 0) != 1)
+    missing_files = 0
+    for _, _, _, path, sha256 in documents:
+        target = document_root / path
+        if not target.exists():
+            missing_files += 1
+            continue
+        if hashlib.sha256(target.read_bytes()).hexdigest() != sha256:
+            missing_files += 1
+    counts["documents whose file is missing or differs"] = missing_files
+    referenced = {d[3] for d in documents} | {
+        r[0] for r in rows(urls["documents"], "SELECT html_path FROM documents")
+    }
+    on_disk = {
+        str(p.relative_to(document_root))
+        for p in document_root.rglob("*")
+        if p.is_file() and not p.name.endswith(".part")
+    }
+    counts["files left by rolled-back renders (unreferenced)"] = len(on_disk - referenced)
+
+    _census_of_timelines(census, urls, cases, tasks_by_case, documents)
+
+    for service, url in urls.items():
+        counts[f"{service}: outbox unpublished"] = scalar(
+            url, "SELECT count(*) FROM outbox WHERE published_at IS NULL"
+        )
+        counts[f"{service}: events parked"] = scalar(url, "SELECT count(*) FROM rejected_events")
+    return census
+
+
+def _census_of_timelines(
+    census: Census,
+    urls: dict[str, str],
+    cases: dict[str, tuple],
+    tasks_by_case: dict[str, list[tuple]],
+    documents: list[tuple],
+) -> None:
+    """Each case's timeline holds exactly one entry for each thing that happened to it."""
+    by_correlation: dict[str, Counter[str]] = {}
+    for correlation_id, action in rows(
+        urls["cases"], "SELECT correlation_id, action FROM audit_entries"
+    ):
+        by_correlation.setdefault(correlation_id, Counter())[action] += 1
+    incomplete = doubled = 0
+    for case_id, _, _, _, correlation_id in cases.values():
+        seen = by_correlation.get(correlation_id, Counter())
+        want = Counter(
+            {
+                "enquiry.submitted": 1,
+                "case.opened": 1,
+                "advice.matched": 1,
+                "task.created": len(tasks_by_case.get(case_id, [])),
+                "document.generated": sum(1 for d in documents if d[0] == case_id),
+            }
+        )
+        if any(seen[action] < n for action, n in want.items()):
+            incomplete += 1
+            census.expect(False, f"case {case_id}: timeline {dict(seen)} lacks part of {want}")
+        if any(seen[action] > n for action, n in want.items()):
+            doubled += 1
+            census.expect(False, f"case {case_id}: timeline {dict(seen)} repeats part of {want}")
+    census.counts["timelines incomplete"] = incomplete
+    census.counts["timelines with an entry twice"] = doubled
+    census.counts["timeline entries"] = sum(
+        sum(by_correlation.get(c[4], Counter()).values()) for c in cases.values()
+    )
+
+
+def _as_list(value: Any) -> list[dict[str, Any]]:
+    if isinstance(value, str):
+        return json.loads(value)
+    return value
+
+
+def wait_until(condition: Callable[[], bool], timeout: float, every: float = 2.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(every)
+    return condition()

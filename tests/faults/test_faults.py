@@ -1,0 +1,199 @@
+"""The fault suite: 1,000 enquiries submitted to the five services while each service process is
+killed (SIGKILL) and restarted in turn, RabbitMQ is restarted, and handlers in three services
+fail transiently. At the end the suite must hold exactly one case per enquiry, the right tasks,
+one pack and one letter per case, complete timelines: nothing lost, nothing done twice.
+
+    make faults                                   # SQLite (the default databases)
+    TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/postgres make faults
+
+FAULTS_ENQUIRIES changes the number of enquiries. The counts are printed (run with -s).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Callable
+from functools import partial
+
+import eventlet
+import pytest
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from shared.config import SERVICES
+from tests.faults.harness import (
+    ServiceProcesses,
+    Submitter,
+    failed_attempts,
+    failing_inserts,
+    restart_rabbitmq,
+    take_census,
+    wait_healthy,
+    wait_until,
+)
+
+pytestmark = pytest.mark.faults
+
+ENQUIRIES = int(os.environ.get("FAULTS_ENQUIRIES", "1000"))
+SETTLE_TIMEOUT = float(os.environ.get("FAULTS_SETTLE_SECONDS", "900"))
+# Where a transient failure is injected: (service, table whose inserts fail).
+FLAKY = [("cases", "cases"), ("tasks", "tasks"), ("documents", "documents")]
+
+
+def test_no_enquiry_lost_and_no_effect_doubled_under_faults(
+    rabbit_config, make_database_url, tmp_path
+):
+    urls = {service: make_database_url(service) for service in SERVICES}
+    documents = tmp_path / "documents"
+    env = {
+        **os.environ,
+        "AMQP_URI": rabbit_config["AMQP_URI"],
+        "DOCUMENT_STORE_PATH": str(documents),
+        "LOG_LEVEL": "WARNING",
+        **{f"{service.upper()}_DATABASE_URL": url for service, url in urls.items()},
+    }
+    processes = ServiceProcesses(env, tmp_path)
+    for service in SERVICES:
+        processes.start(service)
+    started = time.monotonic()
+    try:
+        wait_healthy(rabbit_config, list(SERVICES))
+        submitter = Submitter(
+            rabbit_config, run_id=f"faults-{uuid.uuid4().hex[:8]}", total=ENQUIRIES
+        )
+        injected: dict[str, int] = {}
+        log: list[str] = []
+        schedule = fault_schedule(processes, rabbit_config, urls, injected)
+        chaos = eventlet.spawn(run_faults, schedule, submitter, log, started)
+        submitter.run()
+        submitted_at = time.monotonic()
+        chaos.wait()
+
+        def settled() -> bool:
+            census = take_census(urls, submitter, documents)
+            return census.counts["cases"] == ENQUIRIES and not census.problems
+
+        wait_until(settled, timeout=SETTLE_TIMEOUT, every=5)
+        settled_at = time.monotonic()
+        # Longer than the outbox relay's period: anything still to be redelivered or relayed
+        # has had its chance to show up twice.
+        time.sleep(8)
+        census = take_census(urls, submitter, documents)
+        with ClusterRpcProxy(rabbit_config, timeout=30) as rpc:
+            case_ids = [
+                row["id"]
+                for page in range(1, ENQUIRIES // 100 + 2)
+                for row in rpc.cases.list_cases({"page": page, "page_size": 100})["items"]
+            ]
+            broken = [c for c in case_ids if not rpc.cases.verify_timeline(c)["valid"]]
+            health = {s: getattr(rpc, s).health() for s in SERVICES}
+        counts = census.counts
+        counts["timelines whose hash chain does not verify"] = len(broken)
+        for service in SERVICES:
+            counts[f"{service}: process killed and restarted"] = processes.kills[service]
+        for service, _ in FLAKY:
+            counts[f"{service}: handler attempts failed and retried"] = injected.get(service, 0)
+        counts["submissions retried by the caller"] = submitter.retries
+        print(
+            f"\nFault suite: {ENQUIRIES} enquiries; submitted in {submitted_at - started:.0f}s, "
+            f"settled after {settled_at - started:.0f}s\n"
+            + "\n".join(f"  [{line}]" for line in log)
+            + f"\n{census.report()}\n  caller errors seen: {dict(submitter.errors)}"
+        )
+
+        assert not processes.exited(), f"a service died on its own: {processes.exited()}"
+        assert not census.problems, census.report()
+        assert len(submitter.submitted) == ENQUIRIES
+        for key in (
+            "enquiries stored",
+            "cases",
+            "advice matches",
+            "information packs",
+            "acknowledgement letters",
+        ):
+            assert counts[key] == ENQUIRIES, (key, census.report())
+        zero = [
+            key
+            for key, value in counts.items()
+            if value
+            and (
+                "lost" in key
+                or "duplicate" in key
+                or "without" in key
+                or "more than one" in key
+                or "other than one" in key
+                or "wrong" in key
+                or "disagree" in key
+                or "missing" in key
+                or "incomplete" in key
+                or "twice" in key
+                or "does not verify" in key
+                or "unpublished" in key
+                or "parked" in key
+            )
+        ]
+        assert not zero, census.report()
+        assert case_ids and len(case_ids) == ENQUIRIES
+        assert all(h["status"] == "ok" for h in health.values()), health
+        # The faults really happened: every process was killed once and each flaky handler
+        # failed at least once and recovered.
+        assert all(processes.kills[s] == 1 for s in SERVICES), processes.kills
+        assert all(injected.get(s, 0) > 0 for s, _ in FLAKY), injected
+    finally:
+        processes.stop_all()
+
+
+def fault_schedule(
+    processes: ServiceProcesses,
+    config: dict,
+    urls: dict[str, str],
+    injected: dict[str, int],
+) -> list[tuple[float, str, Callable[[], None]]]:
+    """(share of enquiries submitted when it starts, what, how): one fault at a time."""
+
+    def kill(service: str) -> None:
+        processes.kill_and_restart(service)
+        wait_healthy(config, [service])
+
+    def rabbit() -> None:
+        restart_rabbitmq()
+        wait_healthy(config, list(SERVICES))
+
+    def flaky(service: str, table: str) -> None:
+        before = failed_attempts(urls[service])
+        with failing_inserts(urls[service], table):
+            # Fail for a few seconds (some events more than once): long enough to be sure the
+            # handler met it, short enough that no event exhausts its attempts and is parked.
+            wait_until(lambda: failed_attempts(urls[service]) - before >= 5, timeout=4, every=0.2)
+        injected[service] = failed_attempts(urls[service]) - before
+
+    return [
+        (0.05, "kill -9 enquiry", partial(kill, "enquiry")),
+        (0.15, "kill -9 cases", partial(kill, "cases")),
+        (0.25, "kill -9 advice", partial(kill, "advice")),
+        (0.35, "kill -9 tasks", partial(kill, "tasks")),
+        (0.45, "kill -9 documents", partial(kill, "documents")),
+        (0.55, "restart RabbitMQ", rabbit),
+        *(
+            (0.65 + 0.1 * i, f"{service} handler fails transiently", partial(flaky, service, table))
+            for i, (service, table) in enumerate(FLAKY)
+        ),
+    ]
+
+
+def run_faults(
+    schedule: list[tuple[float, str, Callable[[], None]]],
+    submitter: Submitter,
+    log: list[str],
+    started: float,
+) -> None:
+    for share, label, fault in schedule:
+        while len(submitter.submitted) < share * submitter.total:
+            time.sleep(0.1)
+        at = time.monotonic()
+        fault()
+        log.append(
+            f"{at - started:5.0f}s after {len(submitter.submitted)} submitted: {label} "
+            f"({time.monotonic() - at:.1f}s)"
+        )
