@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run demo test test-unit test-postgres lint format migrate bench clean
+.PHONY: install run demo test test-unit test-postgres faults lint format migrate bench clean
 
 $(BIN)/nameko: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,9 @@ test-unit: install
 
 test-postgres: install
 	TEST_POSTGRES_URL=$${TEST_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/postgres} $(BIN)/python -m pytest
+
+faults: install  ## 1,000 enquiries under process kills, a broker restart and failing handlers
+	$(BIN)/python -m pytest -m faults -s -p no:cacheprovider tests/faults
 
 bench: install  ## performance figures (see benchmarks/)
 	$(BIN)/python benchmarks/advice_match.py

@@ -5,6 +5,8 @@
 - ``python -m shared.manage parked SERVICE``: the events the service parked (could never apply,
   or failed ``EVENT_MAX_ATTEMPTS`` times), with the reasons;
 - ``python -m shared.manage replay SERVICE [ID ...]``: publish parked events again;
+- ``python -m shared.manage health SERVICE``: ask a running service for its health over
+  RabbitMQ (``AMQP_URI``); prints it, exits 0 when ``ok`` (a container health check);
 - ``python -m shared.manage revision SERVICE "message"``: autogenerate a migration."""
 
 from __future__ import annotations
@@ -92,6 +94,18 @@ def replay(service: str, ids: list[int] | None = None, dispatch=None) -> int:
     return replayed
 
 
+def health(service: str, amqp_uri: str, timeout: float = 5.0) -> tuple[int, dict]:
+    """(exit status, answer): 0 when the service answered ``ok`` within ``timeout`` seconds."""
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    try:
+        with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=timeout) as rpc:
+            answer = getattr(rpc, service).health()
+    except Exception as error:  # noqa: BLE001 - any failure is "unhealthy", reported
+        return 1, {"service": service, "status": "unreachable", "error": repr(error)}
+    return (0 if answer.get("status") == "ok" else 1), answer
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m shared.manage")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -102,6 +116,9 @@ def main() -> None:
     replay_cmd = sub.add_parser("replay", help="publish parked events again")
     replay_cmd.add_argument("service", choices=SERVICES)
     replay_cmd.add_argument("ids", nargs="*", type=int, help="only these (default: all)")
+    health_cmd = sub.add_parser("health", help="probe a running service (exit 0 when ok)")
+    health_cmd.add_argument("service", choices=SERVICES)
+    health_cmd.add_argument("--timeout", type=float, default=5.0)
     revision_cmd = sub.add_parser("revision", help="autogenerate a migration")
     revision_cmd.add_argument("service", choices=SERVICES)
     revision_cmd.add_argument("message")
@@ -116,6 +133,12 @@ def main() -> None:
             )
     elif args.command == "replay":
         print(f"{replay(args.service, args.ids)} event(s) published again")
+    elif args.command == "health":
+        status, answer = health(
+            args.service, service_config(args.service)["AMQP_URI"], args.timeout
+        )
+        print(json.dumps(answer))
+        raise SystemExit(status)
     else:
         revision(args.service, args.message)
 

@@ -214,6 +214,8 @@ class Submitter:
     run_id: str
     total: int
     concurrency: int = 6
+    # Submissions per second at most, so that the faults land while enquiries still arrive.
+    rate: float = 8.0
     call_timeout: float = 15.0
     give_up_after: float = 240.0
     submitted: dict[int, dict[str, Any]] = field(default_factory=dict)
@@ -224,6 +226,7 @@ class Submitter:
         return f"{self.run_id}-{number:05d}"
 
     def run(self) -> None:
+        self.started = time.monotonic()
         numbers = iter(range(self.total))
         pool = eventlet.GreenPool(self.concurrency)
         for _ in range(self.concurrency):
@@ -241,6 +244,7 @@ class Submitter:
                     "answers": answers,
                     "request_id": self.request_id(number),
                 }
+                time.sleep(max(0.0, self.started + number / self.rate - time.monotonic()))
                 started = time.monotonic()
                 while True:
                     try:
@@ -286,6 +290,31 @@ def rows(database_url: str, sql: str, **params: Any) -> list[tuple]:
         engine.dispose()
 
 
+EXPECTED_PER_ENQUIRY = (
+    "enquiries submitted (distinct replies)",
+    "enquiries stored",
+    "cases",
+    "advice matches",
+    "information packs",
+    "acknowledgement letters",
+)
+MUST_BE_ZERO = (
+    "lost",
+    "duplicate",
+    "wrong",
+    "without",
+    "more than one",
+    "other than one",
+    "disagree",
+    "missing",
+    "incomplete",
+    "twice",
+    "does not verify",
+    "unpublished",
+    "parked",
+)
+
+
 @dataclass
 class Census:
     """What the suite holds for the enquiries of one run, and everything found wrong."""
@@ -297,15 +326,32 @@ class Census:
         if not ok and len(self.problems) < 50:
             self.problems.append(problem)
 
+    def shortfalls(self, expected: int) -> list[str]:
+        """Everything that differs from one enquiry's worth of everything per enquiry, nothing
+        lost, nothing twice: empty when the run is right."""
+        wrong = [
+            f"{key}: {self.counts.get(key)} (want {expected})"
+            for key in EXPECTED_PER_ENQUIRY
+            if self.counts.get(key) != expected
+        ]
+        wrong += [
+            f"{key}: {value} (want 0)"
+            for key, value in self.counts.items()
+            if value and any(word in key for word in MUST_BE_ZERO)
+        ]
+        return wrong + self.problems
+
     def report(self) -> str:
         width = max(len(k) for k in self.counts)
         lines = [f"  {key.ljust(width)}  {value}" for key, value in self.counts.items()]
         return "\n".join(lines + [f"  PROBLEM: {p}" for p in self.problems])
 
 
-def take_census(urls: dict[str, str], submitter: Submitter, document_root: Path) -> Census:
+def take_census(
+    urls: dict[str, str], submitter: Submitter, document_root: Path, check_files: bool = True
+) -> Census:
     """Counts everything the suite made for the run's enquiries and checks it against what each
-    enquiry should have produced."""
+    enquiry should have produced (``check_files``: also read back every stored file)."""
     census = Census()
     counts = census.counts
     prefix = f"{submitter.run_id}-%"
@@ -395,6 +441,27 @@ def take_census(urls: dict[str, str], submitter: Submitter, document_root: Path)
     counts["cases with more than one pack"] = sum(1 for n in packs.values() if n > 1)
     counts["acknowledgement letters"] = sum(letters.values())
     counts["cases with other than one letter"] = sum(1 for c in case_ids if letters.get(c, 0) != 1)
+    _census_of_files(census, urls, documents, document_root, check_files)
+    _census_of_timelines(census, urls, cases, tasks_by_case, documents)
+
+    for service, url in urls.items():
+        counts[f"{service}: outbox unpublished"] = scalar(
+            url, "SELECT count(*) FROM outbox WHERE published_at IS NULL"
+        )
+        counts[f"{service}: events parked"] = scalar(url, "SELECT count(*) FROM rejected_events")
+    return census
+
+
+def _census_of_files(
+    census: Census,
+    urls: dict[str, str],
+    documents: list[tuple],
+    document_root: Path,
+    check_files: bool,
+) -> None:
+    if not check_files:
+        return
+    counts = census.counts
     missing_files = 0
     for _, _, _, path, sha256 in documents:
         target = document_root / path
@@ -412,16 +479,8 @@ def take_census(urls: dict[str, str], submitter: Submitter, document_root: Path)
         for p in document_root.rglob("*")
         if p.is_file() and not p.name.endswith(".part")
     }
-    counts["files left by rolled-back renders (unreferenced)"] = len(on_disk - referenced)
-
-    _census_of_timelines(census, urls, cases, tasks_by_case, documents)
-
-    for service, url in urls.items():
-        counts[f"{service}: outbox unpublished"] = scalar(
-            url, "SELECT count(*) FROM outbox WHERE published_at IS NULL"
-        )
-        counts[f"{service}: events parked"] = scalar(url, "SELECT count(*) FROM rejected_events")
-    return census
+    # Only a process killed between writing a file and committing its row leaves one.
+    counts["files nothing refers to (render cut short by a kill)"] = len(on_disk - referenced)
 
 
 def _census_of_timelines(

@@ -6,7 +6,8 @@ one pack and one letter per case, complete timelines: nothing lost, nothing done
     make faults                                   # SQLite (the default databases)
     TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/postgres make faults
 
-FAULTS_ENQUIRIES changes the number of enquiries. The counts are printed (run with -s).
+FAULTS_ENQUIRIES changes the number of enquiries, FAULTS_RATE the submissions per second (8).
+The counts are printed (run with -s).
 """
 
 from __future__ import annotations
@@ -60,7 +61,10 @@ def test_no_enquiry_lost_and_no_effect_doubled_under_faults(
     try:
         wait_healthy(rabbit_config, list(SERVICES))
         submitter = Submitter(
-            rabbit_config, run_id=f"faults-{uuid.uuid4().hex[:8]}", total=ENQUIRIES
+            rabbit_config,
+            run_id=f"faults-{uuid.uuid4().hex[:8]}",
+            total=ENQUIRIES,
+            rate=float(os.environ.get("FAULTS_RATE", "8")),
         )
         injected: dict[str, int] = {}
         log: list[str] = []
@@ -71,8 +75,8 @@ def test_no_enquiry_lost_and_no_effect_doubled_under_faults(
         chaos.wait()
 
         def settled() -> bool:
-            census = take_census(urls, submitter, documents)
-            return census.counts["cases"] == ENQUIRIES and not census.problems
+            census = take_census(urls, submitter, documents, check_files=False)
+            return not census.shortfalls(ENQUIRIES)
 
         wait_until(settled, timeout=SETTLE_TIMEOUT, every=5)
         settled_at = time.monotonic()
@@ -103,37 +107,8 @@ def test_no_enquiry_lost_and_no_effect_doubled_under_faults(
         )
 
         assert not processes.exited(), f"a service died on its own: {processes.exited()}"
-        assert not census.problems, census.report()
+        assert not census.shortfalls(ENQUIRIES), census.report()
         assert len(submitter.submitted) == ENQUIRIES
-        for key in (
-            "enquiries stored",
-            "cases",
-            "advice matches",
-            "information packs",
-            "acknowledgement letters",
-        ):
-            assert counts[key] == ENQUIRIES, (key, census.report())
-        zero = [
-            key
-            for key, value in counts.items()
-            if value
-            and (
-                "lost" in key
-                or "duplicate" in key
-                or "without" in key
-                or "more than one" in key
-                or "other than one" in key
-                or "wrong" in key
-                or "disagree" in key
-                or "missing" in key
-                or "incomplete" in key
-                or "twice" in key
-                or "does not verify" in key
-                or "unpublished" in key
-                or "parked" in key
-            )
-        ]
-        assert not zero, census.report()
         assert case_ids and len(case_ids) == ENQUIRIES
         assert all(h["status"] == "ok" for h in health.values()), health
         # The faults really happened: every process was killed once and each flaky handler

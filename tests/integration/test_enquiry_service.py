@@ -8,6 +8,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 
 from scripts.demo import TEMPLATE_KEY, sample_answers
 from services.enquiry.service import EnquiryService
+from shared import manage
 from shared.envelope import Envelope
 from shared.errors import Conflict, NotFound, ValidationFailed
 from tests.integration.helpers import execute_sql, rows
@@ -303,3 +304,12 @@ def test_outbox_relay_publishes_what_a_crash_left_behind_and_health_reports_it(
     )
     assert relayed[0]["data"] == {"enquiry_id": "stranded"}
     wait_for(lambda: rpc.enquiry.health()["outbox"]["unpublished"] == 0)
+
+
+def test_the_health_command_probes_a_running_service(enquiry):
+    _, config, _ = enquiry
+    status, answer = manage.health("enquiry", config["AMQP_URI"])
+    assert status == 0 and answer["status"] == "ok" and answer["database"] == "ok"
+    # Nothing consumes the advice service's queue here: unhealthy, said plainly.
+    status, answer = manage.health("advice", config["AMQP_URI"], timeout=1)
+    assert status == 1 and answer["status"] == "unreachable" and "RpcTimeout" in answer["error"]
