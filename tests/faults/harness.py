@@ -220,6 +220,7 @@ class Submitter:
     give_up_after: float = 240.0
     submitted: dict[int, dict[str, Any]] = field(default_factory=dict)
     retries: int = 0
+    started: float = 0.0
     errors: Counter[str] = field(default_factory=Counter)
 
     def request_id(self, number: int) -> str:

@@ -166,9 +166,8 @@ def run_faults(
     for share, label, fault in schedule:
         while len(submitter.submitted) < share * submitter.total:
             time.sleep(0.1)
-        at = time.monotonic()
+        at, submitted = time.monotonic(), len(submitter.submitted)
         fault()
         log.append(
-            f"{at - started:5.0f}s after {len(submitter.submitted)} submitted: {label} "
-            f"({time.monotonic() - at:.1f}s)"
+            f"{at - started:5.0f}s, {submitted} submitted: {label} ({time.monotonic() - at:.1f}s)"
         )
