@@ -141,8 +141,24 @@ def assign_case(tx: Transaction, request: dict[str, Any]) -> Case:
 
 def add_note(tx: Transaction, request: dict[str, Any]) -> CaseNote:
     case = find(tx.session, request["case"])
+    if request["request_id"]:
+        earlier = tx.session.scalar(
+            sa.select(CaseNote).where(
+                CaseNote.case_id == case.id, CaseNote.request_id == request["request_id"]
+            )
+        )
+        if earlier is not None:
+            if (earlier.text, earlier.author) != (request["text"], request["actor"]):
+                raise Conflict(
+                    f"request_id {request['request_id']!r} already added a different note"
+                )
+            return earlier
     note = CaseNote(
-        case_id=case.id, text=request["text"], author=request["actor"], created_at=utcnow()
+        case_id=case.id,
+        text=request["text"],
+        author=request["actor"],
+        request_id=request["request_id"],
+        created_at=utcnow(),
     )
     tx.session.add(note)
     tx.session.flush()

@@ -56,11 +56,16 @@ class CaseClock(Base):
 
 class CaseNote(Base):
     __tablename__ = "case_notes"
+    __table_args__ = (
+        sa.UniqueConstraint("case_id", "request_id", name="uq_case_notes_request_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[str] = mapped_column(sa.String(36), index=True)
     text: Mapped[str] = mapped_column(sa.Text)
     author: Mapped[str] = mapped_column(sa.String(100))
+    # The caller's idempotency key: a repeated request finds this note instead of adding one.
+    request_id: Mapped[str | None] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 

@@ -189,6 +189,9 @@ class AssignCaseSchema(_Request):
 
 class AddNoteSchema(_Request):
     text = fields.String(required=True, validate=validate.Length(min=1, max=10_000))
+    request_id = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(min=8, max=64)
+    )
 
 
 class SearchCasesSchema(Schema):

@@ -183,7 +183,8 @@ class CasesService(unit_of_work.OutboxRelay):
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def add_note(self, request: dict[str, Any]) -> dict[str, Any]:
-        """``{case, text, actor}``."""
+        """``{case, text, request_id?, actor}``; the same ``request_id`` on the same case
+        answers with the note it added."""
         args = load(AddNoteSchema(), request)
         with self.uow.transaction() as tx:
             note = case_work.add_note(tx, args)

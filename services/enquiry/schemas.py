@@ -8,7 +8,7 @@ from shared.validation import arguments_schema
 
 KEY = validate.Length(min=1, max=100)
 ACTOR = validate.Length(min=1, max=100)
-REQUEST_ID = validate.Length(min=8, max=100)
+REQUEST_ID = validate.Length(min=8, max=64)
 
 
 class _Request(Schema):

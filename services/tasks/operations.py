@@ -157,7 +157,9 @@ def add_task(tx: Transaction, request: dict[str, Any], working: WorkingCalendar)
     if not siblings:
         raise NotFound("case with tasks", request["case_id"])
     now, first = utcnow(), siblings[0]
-    key = f"adhoc-{uuid.uuid4().hex[:8]}"
+    # With a request_id the key is the caller's, so the unique (case, key) pair makes a
+    # repeated request find the task it added instead of adding another.
+    key = f"adhoc-{request['request_id'] or uuid.uuid4().hex[:8]}"
     definition = {
         "key": key,
         "name": request["name"],
@@ -165,6 +167,14 @@ def add_task(tx: Transaction, request: dict[str, Any], working: WorkingCalendar)
         "due_in": request["due_in"],
         "customer_facing": request["customer_facing"],
     }
+    earlier = next((t for t in siblings if t.template_key == key), None)
+    if earlier is not None:
+        if earlier.definition != definition:
+            raise Conflict(
+                f"request_id {request['request_id']!r} already added a different task to "
+                f"case {first.case_id}"
+            )
+        return earlier
     task = Task(
         id=str(uuid.uuid4()),
         case_id=first.case_id,

@@ -91,6 +91,12 @@ class AddTaskSchema(Schema):
     owner = fields.String(required=True, validate=OWNER)
     due_in = fields.Nested(LagSchema, required=True)
     customer_facing = fields.Boolean(load_default=False)
+    # Idempotency key: the same key on the same case answers with the task it added.
+    request_id = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=[validate.Length(min=8, max=64), validate.Regexp(r"^[A-Za-z0-9._:-]+$")],
+    )
     actor = fields.String(required=True, validate=validate.Length(min=1, max=100))
 
 

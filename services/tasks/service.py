@@ -140,7 +140,8 @@ class TasksService(unit_of_work.OutboxRelay):
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def add_task(self, request: dict[str, Any]) -> dict[str, Any]:
-        """``{case_id, name, owner, due_in: {amount, unit}, customer_facing?, actor}``."""
+        """``{case_id, name, owner, due_in: {amount, unit}, customer_facing?, request_id?,
+        actor}``; the same ``request_id`` again answers with the task it added."""
         return self._change(AddTaskSchema(), request, operations.add_task, True)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)

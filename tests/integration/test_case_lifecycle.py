@@ -201,6 +201,16 @@ def test_ownership_notes_and_search(cases):
     assert note["author"] == OFFICER
     view = rpc.cases.get_case(first["reference"], OFFICER)
     assert view["owner"] == "team:prevention" and view["notes"][0]["text"] == "Called landlord."
+    # With a request_id, a note sent again (a retry after a lost reply) is not added twice.
+    keyed = {"case": first["reference"], "text": "Left a voicemail.", "actor": OFFICER}
+    once = rpc.cases.add_note({**keyed, "request_id": "note-req-0001"})
+    assert rpc.cases.add_note({**keyed, "request_id": "note-req-0001"}) == once
+    with pytest.raises(Conflict):
+        rpc.cases.add_note({**keyed, "text": "Other", "request_id": "note-req-0001"})
+    with pytest.raises(ValidationFailed) as error:
+        rpc.cases.add_note({**keyed, "request_id": "short"})
+    assert list(error.value.field_errors) == ["request_id"]
+    assert len(rpc.cases.get_case(first["reference"], OFFICER)["notes"]) == 2
 
     assert rpc.cases.list_cases({"owner": "team:prevention"})["total"] == 1
     assert rpc.cases.list_cases({"name": "kowal"})["items"][0]["reference"] == first["reference"]

@@ -129,6 +129,24 @@ def test_ad_hoc_tasks_and_closure_days(tasks):
     )
     assert (added["kind"], added["status"]) == ("adhoc", "active")
     assert rpc.tasks.list_tasks(case_id)[-1]["task_id"] == added["task_id"]
+    # With a request_id, the same request again (a retry after a lost reply) adds nothing.
+    before = len(rpc.tasks.list_tasks(case_id))
+    keyed = {
+        "case_id": case_id,
+        "name": "Send the form",
+        "owner": OFFICER,
+        "due_in": {"amount": 2, "unit": "working_days"},
+        "request_id": "app-task-0001",
+        "actor": OFFICER,
+    }
+    first = rpc.tasks.add_task(keyed)
+    assert rpc.tasks.add_task(keyed) == first
+    with pytest.raises(Conflict):
+        rpc.tasks.add_task({**keyed, "name": "Something else"})
+    with pytest.raises(ValidationFailed) as error:
+        rpc.tasks.add_task({**keyed, "request_id": "has spaces in it"})
+    assert list(error.value.field_errors) == ["request_id"]
+    assert len(rpc.tasks.list_tasks(case_id)) == before + 1
     with pytest.raises(ValidationFailed) as error:
         rpc.tasks.add_task(
             {
