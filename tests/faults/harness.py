@@ -313,6 +313,7 @@ MUST_BE_ZERO = (
     "does not verify",
     "unpublished",
     "parked",
+    "remaining",
 )
 
 

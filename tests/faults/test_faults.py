@@ -22,7 +22,10 @@ import eventlet
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from services.documents.file_store import FileStore
+from services.documents.sweep import sweep, unreferenced_files
 from shared.config import SERVICES
+from shared.db import create_engine_for
 from tests.faults.harness import (
     ServiceProcesses,
     Submitter,
@@ -84,6 +87,11 @@ def test_no_enquiry_lost_and_no_effect_doubled_under_faults(
         # has had its chance to show up twice.
         time.sleep(8)
         census = take_census(urls, submitter, documents)
+        # The operator's sweep removes what a render killed mid-way left; nothing else.
+        engine = create_engine_for(urls["documents"])
+        swept = sweep(engine, FileStore(documents), older_than_seconds=0)
+        left = unreferenced_files(engine, FileStore(documents), older_than_seconds=0)
+        engine.dispose()
         with ClusterRpcProxy(rabbit_config, timeout=30) as rpc:
             case_ids = [
                 row["id"]
@@ -94,6 +102,8 @@ def test_no_enquiry_lost_and_no_effect_doubled_under_faults(
             health = {s: getattr(rpc, s).health() for s in SERVICES}
         counts = census.counts
         counts["timelines whose hash chain does not verify"] = len(broken)
+        counts["files deleted by the sweep"] = len(swept)
+        counts["unreferenced files remaining after the sweep"] = len(left)
         for service in SERVICES:
             counts[f"{service}: process killed and restarted"] = processes.kills[service]
         for service, _ in FLAKY:

@@ -3,13 +3,18 @@
 import base64
 import io
 import itertools
+import os
+import time
 import uuid
 
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 from pypdf import PdfReader
 
+from services.documents.file_store import FileStore
 from services.documents.service import DocumentsService
+from services.documents.sweep import sweep, unreferenced_files
+from shared.db import create_engine_for
 from shared.envelope import Envelope
 from shared.errors import NotFound, ValidationFailed
 from tests.integration.helpers import enquiry_submitted, publish, rows
@@ -213,3 +218,32 @@ def test_two_packs_render_at_once_in_one_service(documents):
             pdf = base64.b64decode(rpc.documents.get_document(pack["id"])["content_base64"])
             text = " ".join(PdfReader(io.BytesIO(pdf)).pages[0].extract_text().split())
             assert reference in text and "Siobhán O'Brien" in text
+
+
+def test_sweep_deletes_only_old_files_no_document_refers_to(documents):
+    config, _ = documents
+    events = pack_inputs()
+    for event in events:
+        publish(config, event)
+    with ClusterRpcProxy(config) as rpc:
+        wait_for(lambda: len(rpc.documents.list_documents(events[1].data["case_id"])) == 2)
+    store = FileStore(config["DOCUMENT_STORE_PATH"])
+    kept = sorted(str(p.relative_to(store.root)) for p in store.root.rglob("*") if p.is_file())
+    assert len(kept) == 4  # PDF and HTML of the pack and of the letter
+    # What a render killed between writing its files and committing would leave: one old, one
+    # that may still be a render in progress.
+    store.write("some-case/left-behind.pdf", b"%PDF-")
+    store.write("some-case/in-progress.pdf", b"%PDF-")
+    hour_ago = time.time() - 3600
+    os.utime(store.absolute("some-case/left-behind.pdf"), (hour_ago, hour_ago))
+    for path in kept:
+        os.utime(store.absolute(path), (hour_ago, hour_ago))
+    engine = create_engine_for(config["DATABASE_URL"])
+    try:
+        assert unreferenced_files(engine, store, 600) == ["some-case/left-behind.pdf"]
+        assert sweep(engine, store, 600) == ["some-case/left-behind.pdf"]
+        assert unreferenced_files(engine, store, 0) == ["some-case/in-progress.pdf"]
+    finally:
+        engine.dispose()
+    remaining = sorted(str(p.relative_to(store.root)) for p in store.root.rglob("*") if p.is_file())
+    assert remaining == sorted([*kept, "some-case/in-progress.pdf"])
