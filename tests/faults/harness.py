@@ -36,17 +36,25 @@ NAMEKO = str(Path(sys.executable).parent / "nameko")
 
 
 class ServiceProcesses:
-    """One `nameko run` process per service, each logging to ``<logs>/<service>.log``."""
+    """``replicas`` `nameko run` processes per service, each logging to ``<logs>/<name>.log``
+    (``tasks``, ``tasks-2``, …)."""
 
-    def __init__(self, env: dict[str, str], logs: Path) -> None:
+    def __init__(self, env: dict[str, str], logs: Path, replicas: int = 1) -> None:
         self.env = env
         self.logs = logs
+        self.replicas = replicas
         self.processes: dict[str, subprocess.Popen] = {}
         self.kills: Counter[str] = Counter()
 
-    def start(self, service: str) -> None:
-        with open(self.logs / f"{service}.log", "ab") as log:
-            self.processes[service] = subprocess.Popen(
+    def start_all(self, services: list[str]) -> None:
+        for service in services:
+            for replica in range(1, self.replicas + 1):
+                self.start(service, replica)
+
+    def start(self, service: str, replica: int = 1) -> None:
+        name = service if replica == 1 else f"{service}-{replica}"
+        with open(self.logs / f"{name}.log", "ab") as log:
+            self.processes[name] = subprocess.Popen(
                 [
                     NAMEKO,
                     "run",
@@ -61,7 +69,8 @@ class ServiceProcesses:
             )
 
     def kill_and_restart(self, service: str) -> None:
-        """SIGKILL: no shutdown, no acks, transactions cut wherever they are."""
+        """SIGKILL of the service's first replica (the others, if any, carry on): no shutdown,
+        no acks, transactions cut wherever they are."""
         process = self.processes[service]
         process.send_signal(signal.SIGKILL)
         process.wait()

@@ -6,7 +6,9 @@ one pack and one letter per case, complete timelines: nothing lost, nothing done
     make faults                                   # SQLite (the default databases)
     TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/postgres make faults
 
-FAULTS_ENQUIRIES changes the number of enquiries, FAULTS_RATE the submissions per second (8).
+FAULTS_ENQUIRIES changes the number of enquiries, FAULTS_RATE the submissions per second (8),
+FAULTS_REPLICAS the processes per service (1; more needs PostgreSQL, and the first is killed
+while the others carry on).
 The counts are printed (run with -s).
 """
 
@@ -40,6 +42,8 @@ from tests.faults.harness import (
 pytestmark = pytest.mark.faults
 
 ENQUIRIES = int(os.environ.get("FAULTS_ENQUIRIES", "1000"))
+# Processes per service; more than one needs PostgreSQL. The first replica is the one killed.
+REPLICAS = int(os.environ.get("FAULTS_REPLICAS", "1"))
 SETTLE_TIMEOUT = float(os.environ.get("FAULTS_SETTLE_SECONDS", "900"))
 # Where a transient failure is injected: (service, table whose inserts fail).
 FLAKY = [("cases", "cases"), ("tasks", "tasks"), ("documents", "documents")]
@@ -57,9 +61,12 @@ def test_no_enquiry_lost_and_no_effect_doubled_under_faults(
         "LOG_LEVEL": "WARNING",
         **{f"{service.upper()}_DATABASE_URL": url for service, url in urls.items()},
     }
-    processes = ServiceProcesses(env, tmp_path)
-    for service in SERVICES:
-        processes.start(service)
+    if REPLICAS > 1 and not os.environ.get("TEST_POSTGRES_URL"):
+        pytest.fail(
+            "FAULTS_REPLICAS > 1 needs PostgreSQL (TEST_POSTGRES_URL): SQLite is one process"
+        )
+    processes = ServiceProcesses(env, tmp_path, replicas=REPLICAS)
+    processes.start_all(list(SERVICES))
     started = time.monotonic()
     try:
         wait_healthy(rabbit_config, list(SERVICES))
@@ -110,7 +117,8 @@ def test_no_enquiry_lost_and_no_effect_doubled_under_faults(
             counts[f"{service}: handler attempts failed and retried"] = injected.get(service, 0)
         counts["submissions retried by the caller"] = submitter.retries
         print(
-            f"\nFault suite: {ENQUIRIES} enquiries; submitted in {submitted_at - started:.0f}s, "
+            f"\nFault suite: {ENQUIRIES} enquiries, {REPLICAS} process(es) per service; "
+            f"submitted in {submitted_at - started:.0f}s, "
             f"settled after {settled_at - started:.0f}s\n"
             + "\n".join(f"  [{line}]" for line in log)
             + f"\n{census.report()}\n  caller errors seen: {dict(submitter.errors)}"
