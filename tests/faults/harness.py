@@ -101,12 +101,12 @@ def wait_healthy(config: dict[str, Any], services: list[str], timeout: float = 9
     while pending:
         try:
             with ClusterRpcProxy(config, timeout=5) as rpc:
-                while pending:
-                    if getattr(rpc, pending[0]).health()["status"] == "ok":
-                        pending.pop(0)
+                pending = [s for s in pending if getattr(rpc, s).health()["status"] != "ok"]
         except Exception:  # noqa: BLE001 - not up yet (or the broker is restarting)
+            pass
+        if pending:
             if time.monotonic() > deadline:
-                raise TimeoutError(f"not healthy within {timeout}s: {pending}") from None
+                raise TimeoutError(f"not healthy within {timeout}s: {pending}")
             time.sleep(0.5)
 
 

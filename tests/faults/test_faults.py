@@ -6,7 +6,8 @@ one pack and one letter per case, complete timelines: nothing lost, nothing done
     make faults                                   # SQLite (the default databases)
     TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/postgres make faults
 
-FAULTS_ENQUIRIES changes the number of enquiries, FAULTS_RATE the submissions per second (8),
+FAULTS_ENQUIRIES changes the number of enquiries, FAULTS_RATE the submissions per second (by
+default spread over about two minutes: 8 per second for 1,000),
 FAULTS_REPLICAS the processes per service (1; more needs PostgreSQL, and the first is killed
 while the others carry on).
 The counts are printed (run with -s).
@@ -42,6 +43,9 @@ from tests.faults.harness import (
 pytestmark = pytest.mark.faults
 
 ENQUIRIES = int(os.environ.get("FAULTS_ENQUIRIES", "1000"))
+# Submissions per second: by default spread over about two minutes, so that every fault (a
+# broker restart takes ~15 s) lands while enquiries still arrive, whatever their number.
+RATE = float(os.environ.get("FAULTS_RATE") or ENQUIRIES / 125)
 # Processes per service; more than one needs PostgreSQL. The first replica is the one killed.
 REPLICAS = int(os.environ.get("FAULTS_REPLICAS", "1"))
 SETTLE_TIMEOUT = float(os.environ.get("FAULTS_SETTLE_SECONDS", "900"))
@@ -74,7 +78,7 @@ def test_no_enquiry_lost_and_no_effect_doubled_under_faults(
             rabbit_config,
             run_id=f"faults-{uuid.uuid4().hex[:8]}",
             total=ENQUIRIES,
-            rate=float(os.environ.get("FAULTS_RATE", "8")),
+            rate=RATE,
         )
         injected: dict[str, int] = {}
         log: list[str] = []
