@@ -167,7 +167,8 @@ def submit_enquiry(tx: Transaction, request: dict[str, Any]) -> Enquiry:
     once; nothing is stored unless all is well."""
     if request["enquiry_id"]:
         enquiry = _enquiry(tx.session, request["enquiry_id"])
-        if enquiry.status == SUBMITTED and _repeats_submission(enquiry, request):
+        repeated = enquiry.status == SUBMITTED and not request["answers"]
+        if repeated and _same_workflow(enquiry, request["workflow"]):
             return enquiry
         enquiry = _draft(tx.session, request["enquiry_id"])
         answers = {**enquiry.answers, **(request["answers"] or {})}
@@ -185,19 +186,17 @@ def submit_enquiry(tx: Transaction, request: dict[str, Any]) -> Enquiry:
     if field_errors:
         raise ValidationFailed(field_errors)
 
+    now = utcnow()
     if enquiry is None:
         repeated = _earlier_request(tx.session, request["request_id"])
         if repeated is not None:
-            if not (
-                repeated.status == SUBMITTED
-                and repeated.template_key == template.key
-                and repeated.answers == cleaned
-                and _repeats_submission(repeated, {**request, "answers": None})
-            ):
+            if (repeated.status, repeated.template_key, repeated.answers) != (
+                SUBMITTED,
+                template.key,
+                cleaned,
+            ) or not _same_workflow(repeated, request["workflow"]):
                 raise _request_reused(request["request_id"])
             return repeated
-    now = utcnow()
-    if enquiry is None:
         enquiry = Enquiry(
             id=str(uuid.uuid4()),
             template_key=template.key,
@@ -282,10 +281,10 @@ def _request_reused(request_id: str) -> Conflict:
     return Conflict(f"request_id {request_id!r} was already used for a different enquiry")
 
 
-def _repeats_submission(enquiry: Enquiry, request: dict[str, Any]) -> bool:
-    """A submission sent again (a retry after a lost reply) changes nothing: it answers with
-    the enquiry as submitted instead of an error, and announces nothing twice."""
-    return not request["answers"] and request["workflow"] in (None, enquiry.workflow)
+def _same_workflow(enquiry: Enquiry, officer_choice: str | None) -> bool:
+    """Whether a submission sent again (a retry after a lost reply) asks for nothing new, so it
+    answers with the enquiry as submitted and announces nothing twice."""
+    return officer_choice in (None, enquiry.workflow)
 
 
 def _draft(session: Session, enquiry_id: str) -> Enquiry:
