@@ -8,8 +8,6 @@ import hashlib
 import io
 import json
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -21,11 +19,11 @@ from pypdf import PdfReader
 from scripts.demo import pack_of, sample_answers, submit_sample_enquiry, wait_for_case
 from shared.config import SERVICES
 from shared.errors import NotFound, ValidationFailed
+from tests.processes import ServiceProcesses
 from tests.recorder import make_recorder, of_type, wait_for
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
-NAMEKO = str(Path(sys.executable).parent / "nameko")
 
 
 SCHEMAS = ROOT / "docs" / "schemas"
@@ -50,43 +48,19 @@ def suite(rabbit_config, make_database_url, tmp_path, recorded):
     }
     for service in SERVICES:
         env[f"{service.upper()}_DATABASE_URL"] = make_database_url(service)
-    processes = []
-    for service in SERVICES:
-        log = open(tmp_path / f"{service}.log", "wb")  # noqa: SIM115 - closed with the process
-        processes.append(
-            (
-                subprocess.Popen(
-                    [
-                        NAMEKO,
-                        "run",
-                        "--config",
-                        f"services/{service}/config.yaml",
-                        f"services.{service}.service",
-                    ],
-                    cwd=ROOT,
-                    env=env,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                ),
-                log,
-            )
-        )
+    processes = ServiceProcesses(env, tmp_path)
+    processes.start_all(list(SERVICES))
     try:
         with ClusterRpcProxy(rabbit_config, timeout=20) as rpc:
             wait_until_all_answer(rpc, processes, tmp_path)
             yield rpc
     finally:
-        for process, _log in processes:
-            process.terminate()
-        for process, log in processes:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-            log.close()
+        processes.stop_all()
 
 
-def wait_until_all_answer(rpc, processes, logs: Path, timeout: float = 60.0) -> None:
+def wait_until_all_answer(
+    rpc, processes: ServiceProcesses, logs: Path, timeout: float = 60.0
+) -> None:
     probes = {
         "enquiry": lambda: rpc.enquiry.get_template("housing-options-enquiry"),
         "advice": lambda: rpc.advice.list_workflows(),
@@ -105,10 +79,9 @@ def wait_until_all_answer(rpc, processes, logs: Path, timeout: float = 60.0) -> 
                 del pending[name]
             except Exception:  # noqa: BLE001 - not up yet
                 pass
-        for process, _ in processes:
-            if process.poll() is not None:
-                dump = "\n".join((logs / f"{s}.log").read_text() for s in SERVICES)
-                raise AssertionError(f"a service exited early:\n{dump}")
+        if processes.exited():
+            dump = "\n".join((logs / f"{s}.log").read_text() for s in SERVICES)
+            raise AssertionError(f"a service exited early:\n{dump}")
         time.sleep(0.3)
     assert not pending, f"services not answering: {sorted(pending)}"
 

@@ -8,9 +8,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -25,85 +23,19 @@ import sqlalchemy as sa
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from scripts.demo import TEMPLATE_KEY, sample_answers
+from shared import manage
 from shared.db import normalise_url
 from shared.errors import EXPECTED_ERRORS
 
-ROOT = Path(__file__).resolve().parents[2]
-NAMEKO = str(Path(sys.executable).parent / "nameko")
-
-
-# --- the services -----------------------------------------------------------------------------
-
-
-class ServiceProcesses:
-    """``replicas`` `nameko run` processes per service, each logging to ``<logs>/<name>.log``
-    (``tasks``, ``tasks-2``, …)."""
-
-    def __init__(self, env: dict[str, str], logs: Path, replicas: int = 1) -> None:
-        self.env = env
-        self.logs = logs
-        self.replicas = replicas
-        self.processes: dict[str, subprocess.Popen] = {}
-        self.kills: Counter[str] = Counter()
-
-    def start_all(self, services: list[str]) -> None:
-        for service in services:
-            for replica in range(1, self.replicas + 1):
-                self.start(service, replica)
-
-    def start(self, service: str, replica: int = 1) -> None:
-        name = service if replica == 1 else f"{service}-{replica}"
-        with open(self.logs / f"{name}.log", "ab") as log:
-            self.processes[name] = subprocess.Popen(
-                [
-                    NAMEKO,
-                    "run",
-                    "--config",
-                    f"services/{service}/config.yaml",
-                    f"services.{service}.service",
-                ],
-                cwd=ROOT,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-
-    def kill_and_restart(self, service: str) -> None:
-        """SIGKILL of the service's first replica (the others, if any, carry on): no shutdown,
-        no acks, transactions cut wherever they are."""
-        process = self.processes[service]
-        process.send_signal(signal.SIGKILL)
-        process.wait()
-        self.kills[service] += 1
-        self.start(service)
-
-    def exited(self) -> list[str]:
-        return [name for name, p in self.processes.items() if p.poll() is not None]
-
-    def stop_all(self) -> None:
-        for process in self.processes.values():
-            process.terminate()
-        for process in self.processes.values():
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-    def log_tail(self, service: str, lines: int = 40) -> str:
-        text = (self.logs / f"{service}.log").read_text(errors="replace")
-        return "\n".join(text.splitlines()[-lines:])
+# --- the services (processes: tests/processes.py) --------------------------------------------
 
 
 def wait_healthy(config: dict[str, Any], services: list[str], timeout: float = 90.0) -> None:
-    """Until each service answers ``health`` with status ok."""
+    """Until each service answers ``health`` with status ok (the orchestrator's probe)."""
     deadline = time.monotonic() + timeout
     pending = list(services)
     while pending:
-        try:
-            with ClusterRpcProxy(config, timeout=5) as rpc:
-                pending = [s for s in pending if getattr(rpc, s).health()["status"] != "ok"]
-        except Exception:  # noqa: BLE001 - not up yet (or the broker is restarting)
-            pass
+        pending = [s for s in pending if manage.health(s, config["AMQP_URI"])[0] != 0]
         if pending:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"not healthy within {timeout}s: {pending}")

@@ -30,7 +30,6 @@ from services.documents.sweep import sweep, unreferenced_files
 from shared.config import SERVICES
 from shared.db import create_engine_for
 from tests.faults.harness import (
-    ServiceProcesses,
     Submitter,
     failed_attempts,
     failing_inserts,
@@ -39,6 +38,7 @@ from tests.faults.harness import (
     wait_healthy,
     wait_until,
 )
+from tests.processes import ServiceProcesses
 
 pytestmark = pytest.mark.faults
 

@@ -42,7 +42,8 @@ def test_containers_run_the_same_command_as_make_run_and_the_e2e_tests():
     assert command in (ROOT / "deploy" / "Dockerfile").read_text()
     local = (ROOT / "deploy" / "run-local.sh").read_text()
     assert 'run --config "services/$service/config.yaml" "services.$service.service"' in local
-    e2e = " ".join((ROOT / "tests" / "e2e" / "test_flow.py").read_text().split())
+    # The end-to-end and fault suites start their processes through tests/processes.py.
+    e2e = " ".join((ROOT / "tests" / "processes.py").read_text().split())
     assert (
         'NAMEKO, "run", "--config", f"services/{service}/config.yaml", '
         'f"services.{service}.service",' in e2e
