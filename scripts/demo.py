@@ -79,8 +79,27 @@ def find_case(rpc: Any, enquiry_id: str) -> dict[str, Any] | None:
         return None
 
 
+def suite_not_answering(amqp_uri: str) -> str | None:
+    """One line when a service does not answer, instead of a traceback or a 30 s wait."""
+    from shared.config import SERVICES
+    from shared.manage import health
+    from shared.startup import hide_password
+
+    for service in SERVICES:
+        status, answer = health(service, amqp_uri, timeout=5.0)
+        if status != 0:
+            return (
+                f"the suite is not running: {service} does not answer at {hide_password(amqp_uri)}"
+                f" ({answer.get('status')}); start it with `make run` in another terminal"
+            )
+    return None
+
+
 def main() -> None:
     config = {"AMQP_URI": os.environ.get("AMQP_URI", "amqp://guest:guest@localhost:5672/")}
+    problem = suite_not_answering(config["AMQP_URI"])
+    if problem:
+        raise SystemExit(problem)
     with ClusterRpcProxy(config, timeout=30) as rpc:
         enquiry = submit_sample_enquiry(rpc)
         print(f"enquiry {enquiry['id']} submitted; workflow: {enquiry['workflow']}")

@@ -35,6 +35,7 @@ from shared.db import (
 from shared.envelope import Envelope, parse_envelope
 from shared.errors import ValidationFailed
 from shared.migrations import prepare_database
+from shared.startup import database_failure
 
 log = logging.getLogger(__name__)
 RELAY_SECONDS = 5
@@ -242,7 +243,13 @@ class UnitOfWorkProvider(EventDispatcher):
         config = self.container.config
         self.engine = create_engine_for(config["DATABASE_URL"])
         if str(config.get("DATABASE_MIGRATE_ON_START", True)).lower() not in ("false", "0", "no"):
-            prepare_database(self.engine, self.container.service_name, self.seed)
+            try:
+                prepare_database(self.engine, self.container.service_name, self.seed)
+            except Exception as error:
+                # The operator reads this line; the traceback that follows is for developers.
+                service = self.container.service_name
+                log.error(database_failure(service, config["DATABASE_URL"], error))
+                raise
 
     def stop(self) -> None:
         if self.engine is not None:

@@ -17,6 +17,18 @@ import sqlalchemy as sa  # noqa: E402
 
 from shared.db import normalise_url  # noqa: E402
 
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The broker the tests use is the one ``make test`` checked (scripts/local_services.py):
+    ``AMQP_URI`` and ``RABBIT_API_URI`` when set, unless given as pytest options."""
+    from scripts.local_services import rabbit_api_uri
+
+    if os.environ.get("AMQP_URI") and config.option.RABBIT_AMQP_URI.startswith("pyamqp://guest"):
+        config.option.RABBIT_AMQP_URI = os.environ["AMQP_URI"]
+    if config.option.RABBIT_API_URI == "http://guest:guest@localhost:15672":
+        config.option.RABBIT_API_URI = rabbit_api_uri()
+
+
 # Set TEST_POSTGRES_URL (e.g. postgresql://postgres@127.0.0.1:5432/postgres) to run every
 # database-backed test on PostgreSQL, one fresh database per service per test; default SQLite.
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL")

@@ -17,9 +17,9 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from pypdf import PdfReader
 
 from scripts.demo import pack_of, sample_answers, submit_sample_enquiry, wait_for_case
+from scripts.processes import ServiceProcesses
 from shared.config import SERVICES
 from shared.errors import NotFound, ValidationFailed
-from tests.processes import ServiceProcesses
 from tests.recorder import make_recorder, of_type, wait_for
 
 pytestmark = pytest.mark.e2e

@@ -27,7 +27,7 @@ from shared import manage
 from shared.db import normalise_url
 from shared.errors import EXPECTED_ERRORS
 
-# --- the services (processes: tests/processes.py) --------------------------------------------
+# --- the services (processes: scripts/processes.py) --------------------------------------------
 
 
 def wait_healthy(config: dict[str, Any], services: list[str], timeout: float = 90.0) -> None:

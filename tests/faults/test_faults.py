@@ -25,6 +25,7 @@ import eventlet
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from scripts.processes import ServiceProcesses
 from services.documents.file_store import FileStore
 from services.documents.sweep import sweep, unreferenced_files
 from shared.config import SERVICES
@@ -38,7 +39,6 @@ from tests.faults.harness import (
     wait_healthy,
     wait_until,
 )
-from tests.processes import ServiceProcesses
 
 pytestmark = pytest.mark.faults
 

@@ -40,13 +40,13 @@ def test_compose_only_sets_variables_the_services_read():
 def test_containers_run_the_same_command_as_make_run_and_the_e2e_tests():
     command = "nameko run --config services/${SERVICE}/config.yaml services.${SERVICE}.service"
     assert command in (ROOT / "deploy" / "Dockerfile").read_text()
-    local = (ROOT / "deploy" / "run-local.sh").read_text()
-    assert 'run --config "services/$service/config.yaml" "services.$service.service"' in local
-    # The end-to-end and fault suites start their processes through tests/processes.py.
-    e2e = " ".join((ROOT / "tests" / "processes.py").read_text().split())
+    # `make run` (scripts/run_local.py) and the end-to-end and fault suites start their
+    # processes through scripts/processes.py.
+    assert "ServiceProcesses" in (ROOT / "scripts" / "run_local.py").read_text()
+    local = " ".join((ROOT / "scripts" / "processes.py").read_text().split())
     assert (
         'NAMEKO, "run", "--config", f"services/{service}/config.yaml", '
-        'f"services.{service}.service",' in e2e
+        'f"services.{service}.service",' in local
     )
 
 
