@@ -24,7 +24,7 @@ KNOWN_VERSIONS = {
     "case.closed": 1,
     "case.reopened": 1,
     "case.clock_warning": 1,
-    "case.clock_expired": 1,
+    "case.clock_period_ended": 1,
 }
 
 

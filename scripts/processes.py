@@ -25,10 +25,15 @@ class ServiceProcesses:
     """``replicas`` `nameko run` processes per service, each logging to ``<logs>/<name>.log``
     (``tasks``, ``tasks-2``, …)."""
 
-    def __init__(self, env: dict[str, str], logs: Path, replicas: int = 1) -> None:
+    def __init__(
+        self, env: dict[str, str], logs: Path, replicas: int = 1, own_sessions: bool = False
+    ) -> None:
         self.env = env
         self.logs = logs
         self.replicas = replicas
+        # Own sessions: a terminal's Ctrl-C reaches only the supervisor, which then stops each
+        # service exactly once (nameko hangs when told to stop twice).
+        self.own_sessions = own_sessions
         self.processes: dict[str, subprocess.Popen] = {}
         self.kills: Counter[str] = Counter()
 
@@ -52,6 +57,7 @@ class ServiceProcesses:
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                start_new_session=self.own_sessions,
             )
 
     def log_of(self, name: str) -> Path:
@@ -75,14 +81,12 @@ class ServiceProcesses:
         lines = self.log_of(name).read_text(errors="replace").splitlines()
         return reason_from_log(name, lines, self.processes[name].returncode)
 
-    def stop_all(self, already_signalled: bool = False, grace_seconds: float = 30) -> None:
+    def stop_all(self, grace_seconds: float = 30) -> None:
         """SIGTERM to each (nameko stops gracefully), then SIGKILL for whatever is still running
-        after ``grace_seconds``. ``already_signalled``: the processes got Ctrl-C's SIGINT from the
-        terminal themselves; a second signal would make nameko stop twice and hang."""
-        if not already_signalled:
-            for process in self.processes.values():
-                if process.poll() is None:
-                    process.terminate()
+        after ``grace_seconds``."""
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.terminate()
         deadline = time.monotonic() + grace_seconds
         for process in self.processes.values():
             try:

@@ -89,7 +89,7 @@ def supervise(processes: ServiceProcesses, uri: str) -> None:
 
 
 class Terminated(Exception):
-    """SIGTERM to this process alone (a supervisor's stop): the services have not been told."""
+    """SIGTERM (a supervisor's stop): stop every service as Ctrl-C does."""
 
 
 def raise_terminated(*_: object) -> None:
@@ -102,9 +102,8 @@ def main() -> int:
     uri = amqp_uri()
     logs = Path(os.environ.get("LOG_DIR", ROOT / "var" / "log"))
     logs.mkdir(parents=True, exist_ok=True)
-    processes = ServiceProcesses(dict(os.environ), logs)
+    processes = ServiceProcesses(dict(os.environ), logs, own_sessions=True)
     signal.signal(signal.SIGTERM, raise_terminated)
-    interrupted = False
     try:
         Ensure().broker(uri)
         migrate_all(list(SERVICES))
@@ -119,16 +118,11 @@ def main() -> int:
     except (NotReady, CannotStart) as problem:
         print(problem, file=sys.stderr, flush=True)
         return 1
-    except KeyboardInterrupt:
-        # Ctrl-C reached the whole process group: every service is stopping already.
-        interrupted = True
-        print("stopping all services", flush=True)
-        return 0
-    except Terminated:
+    except (KeyboardInterrupt, Terminated):
         print("stopping all services", flush=True)
         return 0
     finally:
-        processes.stop_all(already_signalled=interrupted)
+        processes.stop_all()
     return 0
 
 

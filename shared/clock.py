@@ -31,3 +31,9 @@ def as_utc(moment: datetime | None) -> datetime | None:
 def london_today() -> date:
     """Statutory and customer-facing dates are England's calendar dates, not UTC's."""
     return datetime.now(ZoneInfo("Europe/London")).date()
+
+
+def london_date(moment: datetime) -> date:
+    """The calendar date in England of a stored instant (a case opened at 00:30 BST on 1 June
+    was opened on 1 June, although it was still 31 May in UTC)."""
+    return as_utc(moment).astimezone(ZoneInfo("Europe/London")).date()

@@ -17,7 +17,7 @@ PUBLISHED = [
     ("cases", "case.closed"),
     ("cases", "case.reopened"),
     ("cases", "case.clock_warning"),
-    ("cases", "case.clock_expired"),
+    ("cases", "case.clock_period_ended"),
     ("advice", "advice.matched"),
     ("tasks", "task.created"),
     ("tasks", "task.activated"),

@@ -3,7 +3,7 @@ stage starts, and finding cases. No nameko."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 
 from services.cases import events, lifecycle
 from services.cases.models import Case, CaseClock, CaseNote
-from shared.clock import isoformat, london_today, utcnow
+from shared.clock import isoformat, london_date, london_today, utcnow
 from shared.errors import Conflict, NotFound, ValidationFailed
+from shared.periods import clock_state
 from shared.unit_of_work import Transaction
 
 
@@ -33,32 +34,82 @@ def change_stage(tx: Transaction, request: dict[str, Any]) -> Case:
         lifecycle.check_transition(case.stage, target)
     except lifecycle.IllegalTransition as illegal:
         raise Conflict(str(illegal)) from None
-    if target == lifecycle.REVIEW and request.get("review_type") not in lifecycle.REVIEW_PERIODS:
-        raise ValidationFailed(
-            {"review_type": [f"required for a review: one of {sorted(lifecycle.REVIEW_PERIODS)}"]}
-        )
-    previous = case.stage
     today = london_today()
+    begins_on = _check_clock_request(case, target, request, today)
+    previous = case.stage
     stop_clocks(tx.session, case, today)
     case.stage, case.updated_at = target, utcnow()
+    for finding in ("priority_need", "intentionally_homeless"):
+        if request.get(finding) is not None:
+            setattr(case, finding, request[finding])
     clocks = start_clocks(
         tx.session,
         case,
-        today,
+        begins_on,
+        start_reason=request.get("duty_start_reason") if begins_on < today else None,
         decision_notified_on=request.get("decision_notified_on"),
         review_type=request.get("review_type"),
+        agreed_days=request.get("agreed_days"),
     )
     data = {"previous_stage": previous, "clocks": [clock_view(c) for c in clocks]}
     tx.emit(events.case_event(events.CASE_STAGE_CHANGED, case, data))
-    _audit(
-        tx,
-        case,
-        request["actor"],
-        "case.stage_changed",
-        {"stage": previous},
-        {"stage": target, "clocks": [c.kind for c in clocks]},
-    )
+    after: dict[str, Any] = {"stage": target, "clocks": [c.kind for c in clocks]}
+    for clock in clocks:
+        after[clock.kind] = {
+            "begins_on": clock.starts_on.isoformat(),
+            "last_day": _iso(clock.due_on),
+        }
+        if clock.start_reason:
+            after[clock.kind]["start_reason"] = clock.start_reason
+    _audit(tx, case, request["actor"], "case.stage_changed", {"stage": previous}, after)
     return case
+
+
+def _check_clock_request(case: Case, target: str, request: dict[str, Any], today: date) -> date:
+    """The first day of the clock the new stage starts, checked: a duty begins with the day the
+    council was first satisfied (today unless the officer says, with a reason, that it was
+    earlier); a review window with the day the decision was notified."""
+    earliest = london_date(case.opened_at)
+    problems: dict[str, list[str]] = {}
+    if target == lifecycle.REVIEW and request.get("review_type") not in lifecycle.REVIEW_CATEGORIES:
+        problems["review_type"] = [
+            f"required for a review: one of {sorted(lifecycle.REVIEW_CATEGORIES)}"
+        ]
+    begins_on = request.get("duty_start_on") or today
+    if request.get("duty_start_on") is not None:
+        if target not in lifecycle.DUTY_STAGES:
+            problems["duty_start_on"] = ["only the prevention and relief stages start a duty"]
+        else:
+            problems.update(
+                lifecycle.start_date_problems(
+                    "duty_start", begins_on, today, earliest, request.get("duty_start_reason")
+                )
+            )
+    if request.get("decision_notified_on") is not None:
+        notified = request["decision_notified_on"]
+        if notified > today:
+            problems["decision_notified_on"] = [f"{notified.isoformat()} is in the future"]
+        elif notified < earliest:
+            problems["decision_notified_on"] = [
+                f"{notified.isoformat()} is before the enquiry ({earliest.isoformat()})"
+            ]
+    if request.get("agreed_days") is not None:
+        if target not in (lifecycle.REVIEW, lifecycle.MAIN_DUTY_DECISION):
+            problems["agreed_days"] = ["only a review window or a review decision can be longer"]
+        elif not (request.get("agreed_reason") or "").strip():
+            problems["agreed_reason"] = ["required with agreed_days: when and how it was agreed"]
+    if problems:
+        raise ValidationFailed(_renamed(problems))
+    return begins_on
+
+
+def _renamed(problems: dict[str, list[str]]) -> dict[str, list[str]]:
+    """start_date_problems names fields after its prefix: ``duty_start`` is ``duty_start_on``."""
+    return {("duty_start_on" if k == "duty_start" else k): v for k, v in problems.items()}
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
 
 
 def close_case(tx: Transaction, request: dict[str, Any]) -> Case:
@@ -167,22 +218,36 @@ def add_note(tx: Transaction, request: dict[str, Any]) -> CaseNote:
     return note
 
 
-def start_clocks(session: Session, case: Case, today: date, **details: Any) -> list[CaseClock]:
+def start_clocks(
+    session: Session,
+    case: Case,
+    begins_on: date,
+    start_reason: str | None = None,
+    **details: Any,
+) -> list[CaseClock]:
+    try:
+        started = lifecycle.clocks_for_stage(
+            case.stage,
+            begins_on,
+            priority_need=case.priority_need,
+            intentionally_homeless=case.intentionally_homeless,
+            **{k: v for k, v in details.items() if v is not None},
+        )
+    except ValueError as problem:  # an agreed period no longer than the statutory one
+        raise ValidationFailed({"agreed_days": [str(problem)]}) from None
     clocks = [
         CaseClock(
             case_id=case.id,
             kind=c.kind,
-            starts_on=c.starts_on,
-            due_on=c.due_on,
-            warn_on=c.warn_on,
-            note=c.note,
+            starts_on=c.begins_on,
+            due_on=c.last_day,
+            warn_on=c.warn_from,
+            ending=c.ending.value,
+            citation=c.citation,
+            start_reason=start_reason,
+            note=lifecycle.what_the_day_after_means(c.kind, c.ending, c.day_after),
         )
-        for c in lifecycle.clocks_for_stage(
-            case.stage,
-            today,
-            s21_threat=case.s21_threat,
-            **{k: v for k, v in details.items() if v is not None},
-        )
+        for c in started
     ]
     session.add_all(clocks)
     session.flush()
@@ -198,20 +263,27 @@ def stop_clocks(session: Session, case: Case, today: date) -> None:
 
 
 def clock_view(clock: CaseClock, today: date | None = None) -> dict[str, Any]:
+    """A clock as events and the case view show it. ``due_on`` is the period's last day;
+    ``day_after`` the first day it has run; ``ending`` what that day means. Events carry
+    ``backdated`` but never the officer's reason (free text may name people)."""
     view = {
         "kind": clock.kind,
         "starts_on": clock.starts_on.isoformat(),
-        "due_on": clock.due_on.isoformat() if clock.due_on else None,
-        "warn_on": clock.warn_on.isoformat() if clock.warn_on else None,
+        "due_on": _iso(clock.due_on),
+        "warn_on": _iso(clock.warn_on),
+        "day_after": _iso(clock.due_on + timedelta(days=1)) if clock.due_on else None,
+        "ending": clock.ending,
+        "citation": clock.citation,
+        "backdated": clock.start_reason is not None,
         "note": clock.note,
     }
     if today is not None:
         view["state"] = (
             "stopped"
             if clock.stopped_on
-            else lifecycle.clock_state(clock.due_on, clock.warn_on, today)
+            else clock_state(clock.ending, clock.due_on, clock.warn_on, today)
         )
-        view["stopped_on"] = clock.stopped_on.isoformat() if clock.stopped_on else None
+        view["stopped_on"] = _iso(clock.stopped_on)
     return view
 
 

@@ -1,5 +1,5 @@
-"""Warnings before a statutory clock runs out, and notice when it has: each raised once per
-clock, whichever replica's scan gets there first, catching up after downtime. No nameko."""
+"""Warnings before a statutory period's last day, and notice on the day after it: each raised
+once per clock, whichever replica's scan gets there first, catching up after downtime."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from shared.unit_of_work import Transaction
 ALERTS = {
     # event type, the clock's trigger date column, the column recording it was raised
     "warning": (events.CASE_CLOCK_WARNING, CaseClock.warn_on, "warned_at"),
-    "expired": (events.CASE_CLOCK_EXPIRED, CaseClock.due_on, "expired_at"),
+    "period_ended": (events.CASE_CLOCK_PERIOD_ENDED, CaseClock.due_on, "period_ended_at"),
 }
 
 
@@ -24,7 +24,8 @@ def raise_clock_alerts(tx: Transaction, today: date, limit: int = 500) -> int:
     raised = 0
     for kind, (event_type, trigger, flag) in ALERTS.items():
         column = getattr(CaseClock, flag)
-        # A warning is due from its warn_on date; expiry the day after the due date.
+        # A warning is due from its warn_on date; the end of the period the day after its last
+        # day (due_on): never on the last day itself, which is still inside the period.
         due = trigger <= today if kind == "warning" else trigger < today
         candidates = tx.session.scalars(
             sa.select(CaseClock.id)

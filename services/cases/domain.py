@@ -16,8 +16,3 @@ def format_reference(year: int, sequence: int) -> str:
 def applicant_name(answers: dict) -> str | None:
     name = answers.get("full_name")
     return name.strip()[:200] if isinstance(name, str) and name.strip() else None
-
-
-def threatened_by_section_21(answers: dict) -> bool:
-    """The enquiry reports a section 21 notice: the prevention clock's 56-day end does not apply."""
-    return answers.get("has_notice") is True and answers.get("notice_type") == "section_21"

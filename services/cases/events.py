@@ -56,4 +56,6 @@ CASE_ASSIGNED = "case.assigned"
 CASE_CLOSED = "case.closed"
 CASE_REOPENED = "case.reopened"
 CASE_CLOCK_WARNING = "case.clock_warning"
-CASE_CLOCK_EXPIRED = "case.clock_expired"
+# The day after a clock's last day. Not "expired": a prevention duty goes on until a notice ends
+# it; the event's ``clock.ending`` says what the day means. (Replaced case.clock_expired.)
+CASE_CLOCK_PERIOD_ENDED = "case.clock_period_ended"

@@ -1,19 +1,32 @@
 """The case lifecycle: stages, the transitions between them, and the statutory clocks each stage
 starts. Pure rules: no nameko, no database. Dates are England's calendar dates.
 
-Clocks (Housing Act 1996 Part 7, as amended by the Homelessness Reduction Act 2017):
-- prevention duty (s.195): 56 days from its start; it cannot end on the 56-day ground while the
-  threat of homelessness comes from a section 21 notice, so that clock has no end date then;
-- relief duty (s.189B): 56 days from its start;
-- review request window: 21 days from the date the decision is notified;
-- review decision: 3 weeks (PHP steps, prevention-stage non-cooperation), 8 weeks (most),
-  10 weeks (joint local connection reviews), 12 weeks (appointed person), from the request.
+Clocks (Housing Act 1996 Part 7, as amended by the Homelessness Reduction Act 2017), each a period
+"beginning with" a day and counted by ``shared.periods`` (the day itself is day 1):
+- prevention duty (s.195): 56 days beginning with the day the council was first satisfied the
+  applicant is threatened with homelessness and eligible. The duty does not expire: from the day
+  after the last day the council may end it by notice (s.195(8)(b)).
+- relief duty (s.189B): 56 days beginning with the day the council was first satisfied the
+  applicant is homeless and eligible. It ends by itself at the end of the last day where the
+  council is satisfied of priority need and not satisfied of intentional homelessness
+  (s.189B(4)); otherwise the council may end it by notice once the 56 days have passed
+  (s.189B(7)(b)).
+- review request window: 21 days beginning with the day the applicant is notified of a decision
+  (s.202(3)), or a longer period the council allows in writing.
+- review decision (Homelessness (Review Procedure etc.) Regulations 2018, reg 9), beginning with
+  the day the request is made: 3 weeks for the steps in a plan (prevention or relief), a notice
+  ending the prevention duty, or a non-cooperation notice that ended it; 8 weeks for most others
+  (a notice ending the relief duty among them); 10 weeks for a joint review of whether the
+  referral conditions are met; 12 weeks where an appointed person reviews; or a longer period
+  agreed in writing (docs/law.md).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
+
+from shared.periods import Ending, Period, StatutoryClock
 
 TRIAGE, ASSESSMENT, PREVENTION, RELIEF = "triage", "assessment", "prevention", "relief"
 MAIN_DUTY_DECISION, REVIEW, CLOSED = "main_duty_decision", "review", "closed"
@@ -46,16 +59,48 @@ OUTCOMES = (
     "other",
 )
 
-REVIEW_PERIODS = {
-    "php_steps": timedelta(weeks=3),
-    "prevention_non_cooperation": timedelta(weeks=3),
-    "standard": timedelta(weeks=8),
-    "joint_local_connection": timedelta(weeks=10),
-    "appointed_person": timedelta(weeks=12),
+HA96 = "Housing Act 1996"
+REVIEW_REGULATIONS = "Homelessness (Review Procedure etc.) Regulations 2018 (SI 2018/223)"
+
+
+@dataclass(frozen=True)
+class ClockRule:
+    kind: str
+    period: Period
+    ending: Ending
+    citation: str
+
+
+PREVENTION_DUTY = ClockRule(
+    "prevention_duty", Period(56), Ending.MAY_END_BY_NOTICE, f"{HA96} s.195(8)(b)"
+)
+RELIEF_DUTY_ENDS_ITSELF = ClockRule(
+    "relief_duty", Period(56), Ending.ENDS_AUTOMATICALLY, f"{HA96} s.189B(4)"
+)
+RELIEF_DUTY_BY_NOTICE = ClockRule(
+    "relief_duty", Period(56), Ending.MAY_END_BY_NOTICE, f"{HA96} s.189B(7)(b)"
+)
+REVIEW_REQUEST_WINDOW = ClockRule(
+    "review_request_window", Period(21), Ending.DEADLINE, f"{HA96} s.202(3)"
+)
+REG_9 = f"{REVIEW_REGULATIONS} reg 9"
+# The review decision's deadline by what is reviewed (s.202(1) paragraph; reg 9(1)).
+REVIEW_CATEGORIES: dict[str, ClockRule] = {
+    name: ClockRule(f"review_decision_{name}", Period.of_weeks(weeks), Ending.DEADLINE, citation)
+    for name, weeks, citation in (
+        ("prevention_steps", 3, f"{REG_9}(1)(a); {HA96} s.202(1)(bc)(i)"),
+        ("prevention_end_notice", 3, f"{REG_9}(1)(a); {HA96} s.202(1)(bc)(ii)"),
+        ("non_cooperation_prevention", 3, f"{REG_9}(1)(a); {HA96} s.202(1)(bb)"),
+        ("relief_steps", 3, f"{REG_9}(1)(a); {HA96} s.202(1)(ba)(i)"),
+        ("relief_end_notice", 8, f"{REG_9}(1)(b); {HA96} s.202(1)(ba)(ii)"),
+        ("non_cooperation_relief", 8, f"{REG_9}(1)(b); {HA96} s.202(1)(bb)"),
+        ("standard", 8, f"{REG_9}(1)(b); {HA96} s.202(1)(a)-(h)"),
+        ("referral_conditions_joint", 10, f"{REG_9}(1)(c); {HA96} s.202(1)(d)"),
+        ("appointed_person", 12, f"{REG_9}(1)(d)"),
+    )
 }
-DUTY_PERIOD = timedelta(days=56)
-REVIEW_REQUEST_WINDOW = timedelta(days=21)
-WARNING_BEFORE = timedelta(days=7)
+WARNING_DAYS = 7
+DUTY_STAGES = (PREVENTION, RELIEF)
 
 
 class IllegalTransition(ValueError):
@@ -77,55 +122,75 @@ def reopen_stage(closed_from: str | None) -> str:
     return closed_from if closed_from in STAGES and closed_from != CLOSED else TRIAGE
 
 
-@dataclass(frozen=True)
-class Clock:
-    kind: str
-    starts_on: date
-    due_on: date | None  # None: runs until stopped (the s.21 exception)
-    warn_on: date | None
-    note: str = ""
+def relief_rule(priority_need: bool | None, intentionally_homeless: bool | None) -> ClockRule:
+    """s.189B(4): the relief duty ends by itself only where the council is satisfied of priority
+    need and is not satisfied that the applicant became homeless intentionally."""
+    if priority_need is True and intentionally_homeless is not True:
+        return RELIEF_DUTY_ENDS_ITSELF
+    return RELIEF_DUTY_BY_NOTICE
 
 
-def _clock(kind: str, start: date, period: timedelta, note: str = "") -> Clock:
-    due = start + period
-    return Clock(kind, start, due, due - WARNING_BEFORE, note)
+def start_date_problems(
+    field: str, begins_on: date, today: date, earliest: date, reason: str | None
+) -> dict[str, list[str]]:
+    """A clock's first day as an officer records it: never in the future, never before the
+    enquiry, and a reason whenever it is earlier than today (it moves every date after it)."""
+    if begins_on > today:
+        return {field: [f"{begins_on.isoformat()} is in the future"]}
+    if begins_on < earliest:
+        return {field: [f"{begins_on.isoformat()} is before the enquiry ({earliest.isoformat()})"]}
+    if begins_on < today and not (reason and reason.strip()):
+        return {f"{field}_reason": [f"required when {field} is earlier than today"]}
+    return {}
 
 
 def clocks_for_stage(
     stage: str,
     on: date,
     *,
-    s21_threat: bool = False,
     decision_notified_on: date | None = None,
     review_type: str | None = None,
-) -> list[Clock]:
-    """The clocks that start when a case enters ``stage`` on ``on``."""
+    priority_need: bool | None = None,
+    intentionally_homeless: bool | None = None,
+    agreed_days: int | None = None,
+) -> list[StatutoryClock]:
+    """The clocks that begin when a case enters ``stage``; ``on`` is the day the period begins
+    with (for a duty, the day the council was first satisfied). ``agreed_days``: a longer
+    period allowed or agreed in writing for a review window or review decision."""
     if stage == PREVENTION:
-        if s21_threat:
-            return [
-                Clock(
-                    "prevention_duty",
-                    on,
-                    None,
-                    None,
-                    "threat from a section 21 notice: the duty cannot end on the 56-day ground",
-                )
-            ]
-        return [_clock("prevention_duty", on, DUTY_PERIOD)]
-    if stage == RELIEF:
-        return [_clock("relief_duty", on, DUTY_PERIOD)]
-    if stage == MAIN_DUTY_DECISION and decision_notified_on is not None:
-        return [_clock("review_request_window", decision_notified_on, REVIEW_REQUEST_WINDOW)]
-    if stage == REVIEW:
-        period = REVIEW_PERIODS[review_type or "standard"]
-        return [_clock(f"review_decision_{review_type or 'standard'}", on, period)]
-    return []
+        rule = PREVENTION_DUTY
+    elif stage == RELIEF:
+        rule = relief_rule(priority_need, intentionally_homeless)
+    elif stage == MAIN_DUTY_DECISION and decision_notified_on is not None:
+        rule, on = _agreed(REVIEW_REQUEST_WINDOW, agreed_days), decision_notified_on
+    elif stage == REVIEW:
+        rule = _agreed(REVIEW_CATEGORIES[review_type or "standard"], agreed_days)
+    else:
+        return []
+    return [StatutoryClock(rule.kind, on, rule.period, rule.ending, rule.citation, WARNING_DAYS)]
 
 
-def clock_state(clock_due: date | None, warn_on: date | None, today: date) -> str:
-    """running, warning (within the warning period) or expired (the due date has passed)."""
-    if clock_due is not None and today > clock_due:
-        return "expired"
-    if warn_on is not None and today >= warn_on:
-        return "warning"
-    return "running"
+def _agreed(rule: ClockRule, agreed_days: int | None) -> ClockRule:
+    if agreed_days is None:
+        return rule
+    if agreed_days <= rule.period.days:
+        raise ValueError(
+            f"an agreed period must be longer than the statutory {rule.period.days} days"
+        )
+    return ClockRule(rule.kind, Period(agreed_days), rule.ending, f"{rule.citation} (agreed)")
+
+
+def what_the_day_after_means(kind: str, ending: Ending | str, day_after: date) -> str:
+    """The sentence an officer reads next to the last day."""
+    when = day_after.isoformat()
+    if Ending(ending) == Ending.MAY_END_BY_NOTICE:
+        return (
+            f"from {when} the council may end the duty by written notice; it does not end by itself"
+        )
+    if Ending(ending) == Ending.ENDS_AUTOMATICALLY:
+        return (
+            f"the duty ends by itself at the end of the last day; from {when} it is no longer owed"
+        )
+    if kind == "review_request_window":
+        return f"a request made from {when} is late unless the council allows it in writing"
+    return f"from {when} the decision is late unless a longer period was agreed in writing"

@@ -27,8 +27,10 @@ class Case(Base):
     stage: Mapped[str] = mapped_column(sa.String(30), index=True, default="triage")
     owner: Mapped[str | None] = mapped_column(sa.String(100), index=True)
     applicant_name: Mapped[str | None] = mapped_column(sa.String(200))
-    # The threat comes from a section 21 notice: the prevention clock has no 56-day end.
-    s21_threat: Mapped[bool] = mapped_column(default=False)
+    # What the council is satisfied of, for s.189B(4) (does the relief duty end by itself?);
+    # None until recorded.
+    priority_need: Mapped[bool | None]
+    intentionally_homeless: Mapped[bool | None]
     closed_from: Mapped[str | None] = mapped_column(sa.String(30))
     outcome: Mapped[str | None] = mapped_column(sa.String(50))
     outcome_reason: Mapped[str | None] = mapped_column(sa.Text)
@@ -37,8 +39,9 @@ class Case(Base):
 
 
 class CaseClock(Base):
-    """A statutory clock of a case. Warned and expired are each recorded once, by whichever
-    replica's scan claims them first."""
+    """A statutory period of a case (shared.periods): it begins with ``starts_on`` (day 1) and
+    its last day is ``due_on``; ``ending`` says what the day after means. The warning and the
+    end of the period are each announced once, by whichever replica's scan claims them first."""
 
     __tablename__ = "case_clocks"
 
@@ -46,11 +49,15 @@ class CaseClock(Base):
     case_id: Mapped[str] = mapped_column(sa.String(36), index=True)
     kind: Mapped[str] = mapped_column(sa.String(60))
     starts_on: Mapped[date]
-    due_on: Mapped[date | None] = mapped_column(index=True)
+    due_on: Mapped[date | None] = mapped_column(index=True)  # the period's last day
     warn_on: Mapped[date | None] = mapped_column(index=True)
+    ending: Mapped[str] = mapped_column(sa.String(30), default="deadline")
+    citation: Mapped[str] = mapped_column(sa.String(200), default="")
+    # Why the period begins before the day it was recorded (backdated): an officer's words.
+    start_reason: Mapped[str | None] = mapped_column(sa.Text)
     note: Mapped[str] = mapped_column(sa.Text, default="")
     warned_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    expired_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    period_ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     stopped_on: Mapped[date | None]
 
 

@@ -31,7 +31,6 @@ def open_case_for_enquiry(tx: Transaction, event: Envelope) -> Case:
         workflow=data["workflow"],
         status=domain.OPEN,
         stage=lifecycle.TRIAGE,
-        s21_threat=domain.threatened_by_section_21(data["answers"]),
         applicant_name=domain.applicant_name(data["answers"]),
         opened_at=now,
     )

@@ -163,9 +163,27 @@ class _Request(Schema):
 
 class ChangeStageSchema(_Request):
     stage = fields.String(required=True, validate=validate.OneOf(lifecycle.STAGES))
+    # The day the council was first satisfied (prevention, relief); earlier than today needs a
+    # reason; never in the future or before the enquiry.
+    duty_start_on = fields.Date(load_default=None, allow_none=True)
+    duty_start_reason = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(min=3, max=2000)
+    )
+    # s.189B(4): relief ends by itself only with priority need and no intentionality found.
+    priority_need = fields.Boolean(load_default=None, allow_none=True, truthy={True}, falsy={False})
+    intentionally_homeless = fields.Boolean(
+        load_default=None, allow_none=True, truthy={True}, falsy={False}
+    )
     decision_notified_on = fields.Date(load_default=None, allow_none=True)
     review_type = fields.String(
-        load_default=None, allow_none=True, validate=validate.OneOf(lifecycle.REVIEW_PERIODS)
+        load_default=None, allow_none=True, validate=validate.OneOf(lifecycle.REVIEW_CATEGORIES)
+    )
+    # A longer review window or review decision period, allowed or agreed in writing.
+    agreed_days = fields.Integer(
+        load_default=None, allow_none=True, strict=True, validate=validate.Range(min=1, max=730)
+    )
+    agreed_reason = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(min=3, max=2000)
     )
 
 

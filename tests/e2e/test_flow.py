@@ -183,7 +183,7 @@ def test_every_published_event_matches_its_documented_schema(suite, recorded):
     # Clock and task alerts need days to pass; the integration tests cover them.
     timed = {
         "case.clock_warning",
-        "case.clock_expired",
+        "case.clock_period_ended",
         "task.warning",
         "task.overdue",
         "task.escalated",

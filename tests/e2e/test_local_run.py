@@ -3,6 +3,7 @@ RabbitMQ started when it is installed but stopped, and every service stopped whe
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -64,20 +65,28 @@ def our_lines(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if line and not MAKE_OWN_LINE.match(line)]
 
 
-def processes_in_group(pgid: int) -> list[int]:
-    found = []
+def descendants(pid: int) -> list[int]:
+    """Every process started under ``pid``, however deep (the services run in sessions of their
+    own, so the process group would miss them)."""
+    parents: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                if os.getpgid(int(entry.name)) == pgid:
-                    found.append(int(entry.name))
-            except ProcessLookupError:
-                pass
+                stat = (entry / "stat").read_text()
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found, frontier = [], [pid]
+    while frontier:
+        parent = frontier.pop()
+        children = [child for child, ppid in parents.items() if ppid == parent]
+        found += children
+        frontier += children
     return found
 
 
-def service_pid(pgid: int, service: str) -> int:
-    for pid in processes_in_group(pgid):
+def service_pid(root: int, service: str) -> int:
+    for pid in descendants(root):
         try:
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
         except FileNotFoundError:
@@ -85,6 +94,16 @@ def service_pid(pgid: int, service: str) -> int:
         if f"services.{service}.service".encode() in cmdline:
             return pid
     raise AssertionError(f"no process runs {service}")
+
+
+def stop_everything_under(process: subprocess.Popen) -> None:
+    """A failed test must not leave services consuming from the broker."""
+    for pid in descendants(process.pid):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def wait_for_line(process: subprocess.Popen, text: str, timeout: float = 180) -> list[str]:
@@ -140,16 +159,16 @@ def test_make_run_stops_every_service_when_one_stops_and_says_which(tmp_path):
     process = make_run(make_run_env(tmp_path))
     try:
         wait_for_line(process, "services running")
+        services = [service_pid(process.pid, s) for s in SERVICES]
         os.kill(service_pid(process.pid, "tasks"), signal.SIGKILL)
         _, stderr = process.communicate(timeout=60)
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
+        stop_everything_under(process)
     assert process.returncode != 0
     lines = our_lines(stderr)
     assert len(lines) == 1, lines
     assert lines[0].startswith("tasks stopped: exited with status -9; stopping the others")
-    assert processes_in_group(process.pid) == [], "services left running"
+    assert not [pid for pid in services if Path(f"/proc/{pid}").exists()], "services left running"
 
 
 def we_control_the_local_broker() -> bool:
@@ -172,13 +191,13 @@ def test_make_run_starts_a_stopped_local_broker_and_the_suite_comes_up(tmp_path)
         for service in SERVICES:
             status, answer = health(service, "amqp://guest:guest@localhost:5672/")
             assert status == 0, answer
+        services = [service_pid(process.pid, s) for s in SERVICES]
         os.killpg(process.pid, signal.SIGINT)  # Ctrl-C in the terminal
         stdout, _ = process.communicate(timeout=60)
         # make itself dies of the SIGINT after its recipe has finished.
         assert process.returncode in (0, -signal.SIGINT)
         assert "stopping all services" in stdout
-        assert processes_in_group(process.pid) == [], "services left running"
+        assert not [pid for pid in services if Path(f"/proc/{pid}").exists()], "left running"
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
+        stop_everything_under(process)
         ensure("test")  # the rest of the tests need the broker and its management API

@@ -8,12 +8,14 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+import jsonschema
 import pytest
 import sqlalchemy as sa
 from nameko.standalone.rpc import ClusterRpcProxy
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
 from services.cases.service import CasesService
+from shared.clock import utcnow
 from shared.db import create_engine_for
 from shared.errors import Conflict, NotFound, ValidationFailed
 from tests.integration.helpers import enquiry_submitted, publish, rows
@@ -73,7 +75,10 @@ def test_stages_clocks_close_and_reopen(cases):
     (clock,) = rpc.cases.get_case(ref, OFFICER)["clocks"]
     start = date.fromisoformat(clock["starts_on"])
     assert clock["kind"] == "prevention_duty" and clock["state"] == "running"
-    assert date.fromisoformat(clock["due_on"]) == start + timedelta(days=56)
+    # 56 days beginning with the first day: its last day is start + 55.
+    assert date.fromisoformat(clock["due_on"]) == start + timedelta(days=55)
+    assert clock["ending"] == "may_end_by_notice" and clock["citation"].endswith("s.195(8)(b)")
+    assert clock["day_after"] == (start + timedelta(days=56)).isoformat()
 
     rpc.cases.change_stage({"case": ref, "stage": "relief", "actor": OFFICER})
     clocks = rpc.cases.get_case(ref, OFFICER)["clocks"]
@@ -120,40 +125,125 @@ def test_stages_clocks_close_and_reopen(cases):
 def test_decision_and_review_clocks(cases):
     container, config, received, rpc = cases
     ref = open_case(container, config, received)["reference"]
+    today = date.today()
     rpc.cases.change_stage({"case": ref, "stage": "assessment", "actor": OFFICER})
+    with pytest.raises(ValidationFailed) as error:
+        rpc.cases.change_stage(
+            {
+                "case": ref,
+                "stage": "main_duty_decision",
+                "actor": OFFICER,
+                "decision_notified_on": (today + timedelta(days=1)).isoformat(),
+            }
+        )
+    assert error.value.field_errors == {
+        "decision_notified_on": [f"{today + timedelta(days=1)} is in the future"]
+    }
     rpc.cases.change_stage(
         {
             "case": ref,
             "stage": "main_duty_decision",
             "actor": OFFICER,
-            "decision_notified_on": "2026-11-27",
+            "decision_notified_on": today.isoformat(),
         }
     )
     with pytest.raises(ValidationFailed) as error:
         rpc.cases.change_stage({"case": ref, "stage": "review", "actor": OFFICER})
     assert list(error.value.field_errors) == ["review_type"]
+    with pytest.raises(ValidationFailed) as error:
+        rpc.cases.change_stage(
+            {
+                "case": ref,
+                "stage": "review",
+                "actor": OFFICER,
+                "review_type": "standard",
+                "agreed_days": 70,
+            }
+        )
+    assert list(error.value.field_errors) == ["agreed_reason"]
     rpc.cases.change_stage(
-        {"case": ref, "stage": "review", "actor": OFFICER, "review_type": "joint_local_connection"}
+        {
+            "case": ref,
+            "stage": "review",
+            "actor": OFFICER,
+            "review_type": "referral_conditions_joint",
+        }
     )
     clocks = {c["kind"]: c for c in rpc.cases.get_case(ref, OFFICER)["clocks"]}
-    assert clocks["review_request_window"]["due_on"] == "2026-12-18"
-    review = clocks["review_decision_joint_local_connection"]
+    window = clocks["review_request_window"]
+    assert window["due_on"] == (today + timedelta(days=20)).isoformat()
+    assert window["ending"] == "deadline" and window["state"] == "stopped"
+    review = clocks["review_decision_referral_conditions_joint"]
     assert (
         date.fromisoformat(review["due_on"]) - date.fromisoformat(review["starts_on"])
-    ).days == 70
+    ).days == 69
 
 
-def test_section_21_threat_keeps_prevention_open_ended(cases):
+def test_a_duty_begins_with_the_day_the_council_was_first_satisfied(cases):
     container, config, received, rpc = cases
-    ref = open_case(
-        container,
-        config,
-        received,
-        {"full_name": "A", "has_notice": True, "notice_type": "section_21"},
-    )["reference"]
-    rpc.cases.change_stage({"case": ref, "stage": "prevention", "actor": OFFICER})
+    opened = open_case(container, config, received)
+    ref = opened["reference"]
+    today = date.today()
+    # The enquiry came in ten days ago; the officer records the stage today.
+    execute(config, "UPDATE cases SET opened_at = :t", t=utcnow() - timedelta(days=10))
+    attempts = {
+        "duty_start_reason": {"duty_start_on": (today - timedelta(days=3)).isoformat()},
+        "duty_start_on": {"duty_start_on": (today + timedelta(days=1)).isoformat()},
+    }
+    for field, extra in attempts.items():
+        with pytest.raises(ValidationFailed) as error:
+            rpc.cases.change_stage({"case": ref, "stage": "prevention", "actor": OFFICER, **extra})
+        assert list(error.value.field_errors) == [field]
+    with pytest.raises(ValidationFailed) as error:
+        rpc.cases.change_stage(
+            {
+                "case": ref,
+                "stage": "prevention",
+                "actor": OFFICER,
+                "duty_start_on": (today - timedelta(days=11)).isoformat(),
+                "duty_start_reason": "Before the enquiry",
+            }
+        )
+    assert "is before the enquiry" in error.value.field_errors["duty_start_on"][0]
+    assert rpc.cases.get_case(ref, OFFICER)["stage"] == "triage", "nothing half-written"
+
+    begins = today - timedelta(days=3)
+    rpc.cases.change_stage(
+        {
+            "case": ref,
+            "stage": "prevention",
+            "actor": OFFICER,
+            "duty_start_on": begins.isoformat(),
+            "duty_start_reason": "Satisfied at the first interview; recorded late",
+        }
+    )
     (clock,) = rpc.cases.get_case(ref, OFFICER)["clocks"]
-    assert clock["due_on"] is None and "section 21" in clock["note"]
+    assert clock["starts_on"] == begins.isoformat()
+    assert clock["due_on"] == (begins + timedelta(days=55)).isoformat()
+    assert clock["backdated"] is True
+    changed = wait_for(lambda: of_type(received, "case.stage_changed"))
+    assert changed[0]["data"]["clocks"][0]["backdated"] is True
+    assert "first interview" not in json.dumps(changed[0]), "an officer's words stay private"
+    timeline = rpc.cases.get_timeline(opened["case_id"])
+    entry = next(e for e in timeline if e["action"] == "case.stage_changed")
+    assert entry["after"]["prevention_duty"]["start_reason"].startswith("Satisfied")
+
+
+def test_relief_ends_by_itself_only_with_the_findings_recorded(cases):
+    container, config, received, rpc = cases
+    ref = open_case(container, config, received)["reference"]
+    rpc.cases.change_stage(
+        {
+            "case": ref,
+            "stage": "relief",
+            "actor": OFFICER,
+            "priority_need": True,
+            "intentionally_homeless": False,
+        }
+    )
+    (clock,) = rpc.cases.get_case(ref, OFFICER)["clocks"]
+    assert clock["ending"] == "ends_automatically"
+    assert clock["citation"].endswith("s.189B(4)")
 
 
 def test_clock_alerts_are_raised_once_each_even_after_downtime(cases):
@@ -171,12 +261,17 @@ def test_clock_alerts_are_raised_once_each_even_after_downtime(cases):
         with entrypoint_hook(container, "raise_clock_alerts") as scan:
             scan()
     warnings = of_type(received, "case.clock_warning")
-    expired = wait_for(lambda: of_type(received, "case.clock_expired"))
-    assert len(warnings) == 1 and len(expired) == 1
-    assert expired[0]["data"]["clock"]["kind"] == "relief_duty"
-    assert expired[0]["data"]["clock"]["days_left"] == -13
+    ended = wait_for(lambda: of_type(received, "case.clock_period_ended"))
+    assert len(warnings) == 1 and len(ended) == 1
+    assert ended[0]["data"]["clock"]["kind"] == "relief_duty"
+    assert ended[0]["data"]["clock"]["days_left"] == -13
+    # No findings recorded: relief goes on until the council ends it by notice.
+    assert ended[0]["data"]["clock"]["state"] == "may_end_by_notice"
     clock = rpc.cases.get_case(ref, OFFICER)["clocks"][0]
-    assert clock["state"] == "expired"
+    assert clock["state"] == "may_end_by_notice"
+    for message in [*warnings, *ended, *of_type(received, "case.stage_changed")]:
+        schema = json.loads((ROOT / "docs" / "schemas" / f"{message['type']}.v1.json").read_text())
+        jsonschema.validate(message, schema)
     due = rpc.cases.list_cases({"clock_due_by": date.today().isoformat()})
     assert [c["reference"] for c in due["items"]] == [ref]
 
