@@ -15,12 +15,13 @@ import eventlet  # noqa: E402
 
 eventlet.monkey_patch()
 
-import os  # noqa: E402
 import time  # noqa: E402
 from datetime import date, timedelta  # noqa: E402
 from typing import Any  # noqa: E402
 
 from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
+
+from scripts.local_services import amqp_uri  # noqa: E402
 
 TEMPLATE_KEY = "housing-options-enquiry"
 
@@ -96,7 +97,7 @@ def suite_not_answering(amqp_uri: str) -> str | None:
 
 
 def main() -> None:
-    config = {"AMQP_URI": os.environ.get("AMQP_URI", "amqp://guest:guest@localhost:5672/")}
+    config = {"AMQP_URI": amqp_uri()}
     problem = suite_not_answering(config["AMQP_URI"])
     if problem:
         raise SystemExit(problem)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from scripts.local_services import Ensure, NotReady, amqp_uri
 from scripts.processes import ROOT, ServiceProcesses
-from shared.startup import broker_failure, database_failure, hide_password
+from shared.startup import broker_failure, hide_password
 
 # The health probes' client would otherwise print py-amqp's and eventlet's chatter here.
 warnings.filterwarnings("ignore", message="\nEventlet is deprecated")
@@ -35,21 +35,13 @@ class CannotStart(Exception):
 def migrate_all(services: list[str]) -> None:
     """What each service also does when it starts, done here first so a database problem is one
     line naming the service rather than a traceback in its log."""
-    from shared.config import service_config
-    from shared.db import create_engine_for
-    from shared.manage import provider_of
-    from shared.migrations import prepare_database
+    from shared.manage import MigrationFailed, migrate_service
 
     for service in services:
-        url = service_config(service)["DATABASE_URL"]
         try:
-            engine = create_engine_for(url)
-            try:
-                prepare_database(engine, service, provider_of(service).seed)
-            finally:
-                engine.dispose()
-        except Exception as error:  # noqa: BLE001 - every cause becomes the one line
-            raise CannotStart(database_failure(service, url, error)) from None
+            migrate_service(service)
+        except MigrationFailed as failure:
+            raise CannotStart(str(failure)) from None
 
 
 def wait_until_healthy(processes: ServiceProcesses, uri: str, timeout: float) -> None:
@@ -58,9 +50,7 @@ def wait_until_healthy(processes: ServiceProcesses, uri: str, timeout: float) ->
     pending = list(processes.processes)
     deadline = time.monotonic() + timeout
     while pending:
-        stopped = processes.exited()
-        if stopped:
-            raise CannotStart(could_not_start(processes, stopped[0], uri))
+        fail_if_one_stopped(processes, uri)
         if time.monotonic() > deadline:
             raise CannotStart(
                 f"{', '.join(pending)} did not answer within {timeout:.0f} s"
@@ -73,18 +63,22 @@ def wait_until_healthy(processes: ServiceProcesses, uri: str, timeout: float) ->
             time.sleep(0.5)
 
 
-def could_not_start(processes: ServiceProcesses, name: str, uri: str) -> str:
+def fail_if_one_stopped(processes: ServiceProcesses, uri: str) -> None:
+    stopped = processes.exited()
+    if not stopped:
+        return
+    name = stopped[0]
     reason = processes.why_exited(name)
     if "connection refused" in reason and "database" not in reason:
         reason = broker_failure(uri, "connection refused")
-    return f"{name} stopped: {reason}; stopping the others (log: {processes.log_of(name)})"
+    raise CannotStart(
+        f"{name} stopped: {reason}; stopping the others (log: {processes.log_of(name)})"
+    )
 
 
 def supervise(processes: ServiceProcesses, uri: str) -> None:
     while True:
-        stopped = processes.exited()
-        if stopped:
-            raise CannotStart(could_not_start(processes, stopped[0], uri))
+        fail_if_one_stopped(processes, uri)
         time.sleep(1)
 
 

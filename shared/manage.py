@@ -21,6 +21,7 @@ from alembic import command
 from shared.config import SERVICES, SERVICES_DIR, service_config
 from shared.db import create_engine_for
 from shared.migrations import alembic_config, prepare_database
+from shared.startup import database_failure
 from shared.unit_of_work import UnitOfWorkProvider
 
 
@@ -34,10 +35,26 @@ def provider_of(service: str) -> UnitOfWorkProvider:
     return cls.uow
 
 
+class MigrationFailed(Exception):
+    """One line naming the service, its database (password hidden) and the cause."""
+
+
+def migrate_service(service: str) -> None:
+    """Apply the service's migrations and seed data (what it also does when it starts)."""
+    url = service_config(service)["DATABASE_URL"]
+    try:
+        engine = create_engine_for(url)
+        try:
+            prepare_database(engine, service, provider_of(service).seed)
+        finally:
+            engine.dispose()
+    except Exception as error:  # noqa: BLE001 - every cause becomes the one line
+        raise MigrationFailed(database_failure(service, url, error)) from error
+
+
 def migrate(services: list[str]) -> None:
     for service in services:
-        url = service_config(service)["DATABASE_URL"]
-        prepare_database(create_engine_for(url), service, provider_of(service).seed)
+        migrate_service(service)
         print(f"{service}: migrated and seeded")
 
 
@@ -124,7 +141,10 @@ def main() -> None:
     revision_cmd.add_argument("message")
     args = parser.parse_args()
     if args.command == "migrate":
-        migrate(args.services or list(SERVICES))
+        try:
+            migrate(args.services or list(SERVICES))
+        except MigrationFailed as failure:
+            raise SystemExit(str(failure)) from None
     elif args.command == "parked":
         for row in parked(args.service):
             print(

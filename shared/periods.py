@@ -78,8 +78,7 @@ class StatutoryClock:
 
     @property
     def day_after(self) -> date:
-        """The first day on which the period has ended: when the alert is raised."""
-        return self.last_day + timedelta(days=1)
+        return day_after(self.last_day)
 
     @property
     def warn_from(self) -> date:
@@ -89,6 +88,11 @@ class StatutoryClock:
 
     def state(self, today: date) -> str:
         return clock_state(self.ending, self.last_day, self.warn_from, today)
+
+
+def day_after(last_day: date) -> date:
+    """The first day on which a period has run: when its end is announced."""
+    return last_day + timedelta(days=1)
 
 
 def clock_state(ending: Ending | str, last_day: date, warn_from: date | None, today: date) -> str:

@@ -3,7 +3,7 @@ stage starts, and finding cases. No nameko."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,7 +13,7 @@ from services.cases import events, lifecycle
 from services.cases.models import Case, CaseClock, CaseNote
 from shared.clock import isoformat, london_date, london_today, utcnow
 from shared.errors import Conflict, NotFound, ValidationFailed
-from shared.periods import clock_state
+from shared.periods import clock_state, day_after
 from shared.unit_of_work import Transaction
 
 
@@ -82,30 +82,28 @@ def _check_clock_request(case: Case, target: str, request: dict[str, Any], today
         else:
             problems.update(
                 lifecycle.start_date_problems(
-                    "duty_start", begins_on, today, earliest, request.get("duty_start_reason")
+                    "duty_start_on",
+                    begins_on,
+                    today,
+                    earliest,
+                    "duty_start_reason",
+                    request.get("duty_start_reason"),
                 )
             )
     if request.get("decision_notified_on") is not None:
-        notified = request["decision_notified_on"]
-        if notified > today:
-            problems["decision_notified_on"] = [f"{notified.isoformat()} is in the future"]
-        elif notified < earliest:
-            problems["decision_notified_on"] = [
-                f"{notified.isoformat()} is before the enquiry ({earliest.isoformat()})"
-            ]
+        problems.update(
+            lifecycle.start_date_problems(
+                "decision_notified_on", request["decision_notified_on"], today, earliest
+            )
+        )
     if request.get("agreed_days") is not None:
         if target not in (lifecycle.REVIEW, lifecycle.MAIN_DUTY_DECISION):
             problems["agreed_days"] = ["only a review window or a review decision can be longer"]
         elif not (request.get("agreed_reason") or "").strip():
             problems["agreed_reason"] = ["required with agreed_days: when and how it was agreed"]
     if problems:
-        raise ValidationFailed(_renamed(problems))
+        raise ValidationFailed(problems)
     return begins_on
-
-
-def _renamed(problems: dict[str, list[str]]) -> dict[str, list[str]]:
-    """start_date_problems names fields after its prefix: ``duty_start`` is ``duty_start_on``."""
-    return {("duty_start_on" if k == "duty_start" else k): v for k, v in problems.items()}
 
 
 def _iso(day: date | None) -> str | None:
@@ -271,7 +269,7 @@ def clock_view(clock: CaseClock, today: date | None = None) -> dict[str, Any]:
         "starts_on": clock.starts_on.isoformat(),
         "due_on": _iso(clock.due_on),
         "warn_on": _iso(clock.warn_on),
-        "day_after": _iso(clock.due_on + timedelta(days=1)) if clock.due_on else None,
+        "day_after": _iso(day_after(clock.due_on)) if clock.due_on else None,
         "ending": clock.ending,
         "citation": clock.citation,
         "backdated": clock.start_reason is not None,

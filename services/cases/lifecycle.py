@@ -131,16 +131,22 @@ def relief_rule(priority_need: bool | None, intentionally_homeless: bool | None)
 
 
 def start_date_problems(
-    field: str, begins_on: date, today: date, earliest: date, reason: str | None
+    field: str,
+    begins_on: date,
+    today: date,
+    earliest: date,
+    reason_field: str | None = None,
+    reason: str | None = None,
 ) -> dict[str, list[str]]:
-    """A clock's first day as an officer records it: never in the future, never before the
-    enquiry, and a reason whenever it is earlier than today (it moves every date after it)."""
+    """A day an officer records for a clock to begin with: never in the future, never before
+    the enquiry, and, where ``reason_field`` is given, a reason whenever it is earlier than
+    today (a backdated duty moves every date after it)."""
     if begins_on > today:
         return {field: [f"{begins_on.isoformat()} is in the future"]}
     if begins_on < earliest:
         return {field: [f"{begins_on.isoformat()} is before the enquiry ({earliest.isoformat()})"]}
-    if begins_on < today and not (reason and reason.strip()):
-        return {f"{field}_reason": [f"required when {field} is earlier than today"]}
+    if reason_field and begins_on < today and not (reason and reason.strip()):
+        return {reason_field: [f"required when {field} is earlier than today"]}
     return {}
 
 

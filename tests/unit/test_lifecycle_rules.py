@@ -136,22 +136,33 @@ OPENED = date(2027, 3, 1)
         (
             date(2027, 3, 5),
             None,
-            {"duty_start_reason": ["required when duty_start is earlier than today"]},
+            {"duty_start_reason": ["required when duty_start_on is earlier than today"]},
         ),
         (
             date(2027, 3, 5),
             "   ",
-            {"duty_start_reason": ["required when duty_start is earlier than today"]},
+            {"duty_start_reason": ["required when duty_start_on is earlier than today"]},
         ),
-        (date(2027, 3, 11), "tomorrow", {"duty_start": ["2027-03-11 is in the future"]}),
+        (date(2027, 3, 11), "tomorrow", {"duty_start_on": ["2027-03-11 is in the future"]}),
         (
             date(2027, 2, 28),
             "before",
-            {"duty_start": ["2027-02-28 is before the enquiry (2027-03-01)"]},
+            {"duty_start_on": ["2027-02-28 is before the enquiry (2027-03-01)"]},
         ),
     ],
 )
 def test_a_backdated_start_needs_a_reason_and_cannot_be_future_or_before_the_enquiry(
     begins, reason, problems
 ):
-    assert lc.start_date_problems("duty_start", begins, TODAY, OPENED, reason) == problems
+    found = lc.start_date_problems(
+        "duty_start_on", begins, TODAY, OPENED, "duty_start_reason", reason
+    )
+    assert found == problems
+
+
+def test_a_notification_date_is_checked_the_same_way_but_needs_no_reason():
+    check = lc.start_date_problems
+    assert check("decision_notified_on", date(2027, 3, 5), TODAY, OPENED) == {}
+    assert check("decision_notified_on", date(2027, 3, 11), TODAY, OPENED) == {
+        "decision_notified_on": ["2027-03-11 is in the future"]
+    }
