@@ -23,7 +23,10 @@ EXCHANGE_OF = {
 SOURCES = ("enquiry", "advice", "cases", "tasks", "documents")
 
 
-def _channel(exchange: str, routing_key: str, description: str, message: str) -> dict[str, Any]:
+def _channel(
+    exchange: str, routing_key: str, description: str, messages: list[str]
+) -> dict[str, Any]:
+    refs = [{"$ref": f"#/components/messages/{message}"} for message in messages]
     return {
         "description": description,
         "bindings": {
@@ -41,37 +44,51 @@ def _channel(exchange: str, routing_key: str, description: str, message: str) ->
         },
         "subscribe": {
             "operationId": f"on_{exchange.split('.')[0]}_{routing_key.replace('.', '_')}",
-            "message": {"$ref": f"#/components/messages/{message}"},
+            # Several versions may be in flight while subscribers upgrade: the envelope's
+            # ``version`` says which one a message is.
+            "message": refs[0] if len(refs) == 1 else {"oneOf": refs},
         },
     }
+
+
+def _versions() -> dict[str, list[tuple[int, Path]]]:
+    """Each event name with its documented versions, oldest first (``<name>.v<N>.json``)."""
+    found: dict[str, list[tuple[int, Path]]] = {}
+    for path in DOCS.joinpath("schemas").glob("*.v*.json"):
+        name, _, version = path.name.removesuffix(".json").rpartition(".v")
+        found.setdefault(name, []).append((int(version), path))
+    return {name: sorted(found[name]) for name in sorted(found)}
 
 
 def document() -> dict[str, Any]:
     channels: dict[str, Any] = {}
     messages: dict[str, Any] = {}
-    for path in sorted((DOCS / "schemas").glob("*.v1.json")):
-        name = path.name.removesuffix(".v1.json")
-        schema = json.loads(path.read_text())
-        message = name.replace(".", "_")
-        messages[message] = {
-            "name": name,
-            "title": schema["title"],
-            "summary": schema["description"],
-            "contentType": "application/json",
-            "payload": {"$ref": f"schemas/{path.name}"},
-        }
+    for name, versions in _versions().items():
+        refs = []
+        for version, path in versions:
+            schema = json.loads(path.read_text())
+            # Version 1 keeps its original message name; later versions are named apart.
+            message = name.replace(".", "_") + (f"_v{version}" if version > 1 else "")
+            messages[message] = {
+                "name": name,
+                "title": schema["title"],
+                "summary": schema["description"],
+                "contentType": "application/json",
+                "payload": {"$ref": f"schemas/{path.name}"},
+            }
+            refs.append(message)
         if name == "audit.recorded":
             for source in SOURCES:
                 channels[f"{source}.events/{name}"] = _channel(
                     f"{source}.events",
                     name,
                     f"Audit events of the {source} service.",
-                    message,
+                    refs,
                 )
             continue
         exchange = EXCHANGE_OF[name.split(".")[0]]
         channels[f"{exchange}/{name}"] = _channel(
-            exchange, name, f"Routing key `{name}` on the `{exchange}` topic exchange.", message
+            exchange, name, f"Routing key `{name}` on the `{exchange}` topic exchange.", refs
         )
     return {
         "asyncapi": "2.6.0",

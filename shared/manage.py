@@ -7,7 +7,9 @@
 - ``python -m shared.manage replay SERVICE [ID ...]``: publish parked events again;
 - ``python -m shared.manage health SERVICE``: ask a running service for its health over
   RabbitMQ (``AMQP_URI``); prints it, exits 0 when ``ok`` (a container health check);
-- ``python -m shared.manage revision SERVICE "message"``: autogenerate a migration."""
+- ``python -m shared.manage revision SERVICE "message"``: autogenerate a migration;
+- ``python -m shared.manage law-change --nation england --on 2026-05-01``: the open cases whose
+  notice was checked under the law a pack taking effect that day replaces (cases database)."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ import json
 
 import sqlalchemy as sa
 from alembic import command
+from sqlalchemy.orm import Session
 
 from shared.config import SERVICES, SERVICES_DIR, service_config
 from shared.db import create_engine_for
@@ -123,6 +126,29 @@ def health(service: str, amqp_uri: str, timeout: float = 5.0) -> tuple[int, dict
     return (0 if answer.get("status") == "ok" else 1), answer
 
 
+def law_change(nation: str, on: str) -> dict:
+    """Read straight from the cases database: it works while the services are stopped."""
+    from datetime import date
+
+    from services.cases.operations import cases_affected_by_law_change
+    from shared.errors import ValidationFailed
+
+    try:
+        day = date.fromisoformat(on)
+    except ValueError:
+        raise SystemExit(f"--on: {on!r} is not a date (YYYY-MM-DD)") from None
+    engine = create_engine_for(service_config("cases")["DATABASE_URL"])
+    try:
+        with Session(engine) as session:
+            return cases_affected_by_law_change(session, nation, day)
+    except ValidationFailed as invalid:
+        raise SystemExit(
+            "; ".join(f"--{field}: {' '.join(why)}" for field, why in invalid.field_errors.items())
+        ) from None
+    finally:
+        engine.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m shared.manage")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -139,6 +165,9 @@ def main() -> None:
     revision_cmd = sub.add_parser("revision", help="autogenerate a migration")
     revision_cmd.add_argument("service", choices=SERVICES)
     revision_cmd.add_argument("message")
+    law_cmd = sub.add_parser("law-change", help="open cases affected by a change of law")
+    law_cmd.add_argument("--nation", required=True)
+    law_cmd.add_argument("--on", required=True, help="the day the new law pack takes effect")
     args = parser.parse_args()
     if args.command == "migrate":
         try:
@@ -159,6 +188,8 @@ def main() -> None:
         )
         print(json.dumps(answer))
         raise SystemExit(status)
+    elif args.command == "law-change":
+        print(json.dumps(law_change(args.nation, args.on), indent=2))
     else:
         revision(args.service, args.message)
 

@@ -223,6 +223,8 @@ def start_clocks(
     start_reason: str | None = None,
     **details: Any,
 ) -> list[CaseClock]:
+    if case.nation not in lifecycle.CLOCK_NATIONS:
+        return []
     try:
         started = lifecycle.clocks_for_stage(
             case.stage,
@@ -255,7 +257,12 @@ def start_clocks(
 def stop_clocks(session: Session, case: Case, today: date) -> None:
     session.execute(
         sa.update(CaseClock)
-        .where(CaseClock.case_id == case.id, CaseClock.stopped_on.is_(None))
+        .where(
+            CaseClock.case_id == case.id,
+            CaseClock.stopped_on.is_(None),
+            # A decision's review window runs on whatever the case does next.
+            CaseClock.decision_id.is_(None),
+        )
         .values(stopped_on=today)
     )
 
@@ -274,6 +281,7 @@ def clock_view(clock: CaseClock, today: date | None = None) -> dict[str, Any]:
         "citation": clock.citation,
         "backdated": clock.start_reason is not None,
         "note": clock.note,
+        "decision_id": clock.decision_id,
     }
     if today is not None:
         view["state"] = (

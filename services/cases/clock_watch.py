@@ -8,9 +8,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from services.cases import case_work, events
+from services.cases import case_work, decisions, events, lifecycle
 from services.cases.models import Case, CaseClock
 from shared.clock import utcnow
+from shared.periods import Ending
 from shared.unit_of_work import Transaction
 
 ALERTS = {
@@ -60,3 +61,9 @@ def _announce(tx: Transaction, clock: CaseClock, kind: str, event_type: str, tod
         correlation_id=case.correlation_id,
         after={"kind": clock.kind, "due_on": view["due_on"], "state": kind},
     )
+    if (
+        kind == "period_ended"
+        and clock.kind == decisions.DUTY_CLOCK[lifecycle.RELIEF]
+        and clock.ending == Ending.ENDS_AUTOMATICALLY
+    ):
+        decisions.end_relief_by_itself(tx, case, clock)

@@ -13,6 +13,6 @@ def format_reference(year: int, sequence: int) -> str:
     return f"{REFERENCE_PREFIX}-{year}-{sequence:06d}"
 
 
-def applicant_name(answers: dict) -> str | None:
-    name = answers.get("full_name")
+def applicant_name(name: object) -> str | None:
+    """The name the enquiry form declared as the applicant's (its ``applicant_name`` role)."""
     return name.strip()[:200] if isinstance(name, str) and name.strip() else None

@@ -59,3 +59,10 @@ CASE_CLOCK_WARNING = "case.clock_warning"
 # The day after a clock's last day. Not "expired": a prevention duty goes on until a notice ends
 # it; the event's ``clock.ending`` says what the day means. (Replaced case.clock_expired.)
 CASE_CLOCK_PERIOD_ENDED = "case.clock_period_ended"
+# A prevention or relief duty ended: by notice on a ground (with the decision's review window),
+# or by itself at the end of the relief period (s.189B(4), ``automatic``).
+CASE_DUTY_ENDED = "case.duty_ended"
+# A decision carrying review rights other than a duty ending (the steps of a written plan).
+CASE_DECISION_NOTIFIED = "case.decision_notified"
+CASE_FINDINGS_RECORDED = "case.findings_recorded"
+CASE_CLOCK_CORRECTED = "case.clock_corrected"

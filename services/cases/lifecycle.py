@@ -101,6 +101,9 @@ REVIEW_CATEGORIES: dict[str, ClockRule] = {
 }
 WARNING_DAYS = 7
 DUTY_STAGES = (PREVENTION, RELIEF)
+# The nations whose duty and review periods these rules state. A Welsh or Scottish case moves
+# through its stages without statutory clocks rather than with England's (docs/law.md).
+CLOCK_NATIONS = ("england",)
 
 
 class IllegalTransition(ValueError):

@@ -31,6 +31,12 @@ class Case(Base):
     # None until recorded.
     priority_need: Mapped[bool | None]
     intentionally_homeless: Mapped[bool | None]
+    # The nation whose law the case is decided under (the enquiry form's), and what triage
+    # suggested: the duty is the council's to decide, so this is only a suggestion.
+    nation: Mapped[str] = mapped_column(sa.String(20), default="england")
+    suggested_duty: Mapped[str | None] = mapped_column(sa.String(20))
+    # shared.law.NoticeCheck.to_dict() of the notice the applicant reported, with the pack used.
+    notice_check: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     closed_from: Mapped[str | None] = mapped_column(sa.String(30))
     outcome: Mapped[str | None] = mapped_column(sa.String(50))
     outcome_reason: Mapped[str | None] = mapped_column(sa.Text)
@@ -59,6 +65,36 @@ class CaseClock(Base):
     warned_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     period_ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     stopped_on: Mapped[date | None]
+    # A review-request window belongs to the decision it follows, not to a stage: it keeps
+    # running when the case moves on or closes.
+    decision_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
+
+
+class CaseDecision(Base):
+    """A decision notified to the applicant that carries review rights (a duty ended by notice,
+    the steps of a written plan), or a non-cooperation notice on its way to being issued
+    (proposed, then authorised by a second officer, then issued by ending the duty)."""
+
+    __tablename__ = "case_decisions"
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    case_id: Mapped[str] = mapped_column(sa.String(36), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    duty: Mapped[str] = mapped_column(sa.String(20))
+    ground: Mapped[str | None] = mapped_column(sa.String(60))
+    citation: Mapped[str] = mapped_column(sa.String(200), default="")
+    status: Mapped[str] = mapped_column(sa.String(20))
+    review_category: Mapped[str | None] = mapped_column(sa.String(40))
+    decided_by: Mapped[str] = mapped_column(sa.String(100))
+    decided_grade: Mapped[str | None] = mapped_column(sa.String(30))
+    authorised_by: Mapped[str | None] = mapped_column(sa.String(100))
+    authorised_grade: Mapped[str | None] = mapped_column(sa.String(30))
+    authorised_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    warning_given_on: Mapped[date | None]
+    notified_on: Mapped[date | None]
+    # The officer's reasons: kept with the decision and its audit entry, never put in events.
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class CaseNote(Base):

@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from services.cases import audit_chain, case_work, domain, events, lifecycle, repository, schemas
+from services.cases import (
+    audit_chain,
+    case_work,
+    decisions,
+    domain,
+    events,
+    lifecycle,
+    repository,
+    schemas,
+)
 from services.cases.models import Case, CaseAdvice, CaseDocument
 from shared.clock import london_today, utcnow
 from shared.envelope import Envelope, load_event_data
-from shared.errors import NotFound
+from shared.errors import NotFound, ValidationFailed
 from shared.unit_of_work import Transaction
 
 
@@ -31,7 +41,10 @@ def open_case_for_enquiry(tx: Transaction, event: Envelope) -> Case:
         workflow=data["workflow"],
         status=domain.OPEN,
         stage=lifecycle.TRIAGE,
-        applicant_name=domain.applicant_name(data["answers"]),
+        applicant_name=domain.applicant_name(data["roles"].get("applicant_name")),
+        nation=data["nation"],
+        suggested_duty=data["suggested_duty"],
+        notice_check=data["notice_check"],
         opened_at=now,
     )
     tx.session.add(case)
@@ -45,9 +58,24 @@ def open_case_for_enquiry(tx: Transaction, event: Envelope) -> Case:
         case_id=case.id,
         correlation_id=case.correlation_id,
         causation_id=event.id,
-        after={"reference": case.reference, "workflow": case.workflow, "stage": case.stage},
+        after={
+            "reference": case.reference,
+            "workflow": case.workflow,
+            "stage": case.stage,
+            "nation": case.nation,
+            "suggested_duty": case.suggested_duty,
+            "notice_check": _notice_summary(case.notice_check),
+        },
     )
     return case
+
+
+def _notice_summary(check: dict | None) -> dict | None:
+    """What the audit trail keeps of the notice check: the verdict and the law it was made
+    under, not the dates the applicant gave."""
+    if not check:
+        return None
+    return {key: check.get(key) for key in ("pack_key", "notice_type", "ground", "verdict")}
 
 
 def follow_workflow_change(tx: Transaction, event: Envelope) -> Case | None:
@@ -142,6 +170,10 @@ def _view(session: Session, case: Case) -> dict[str, Any]:
     return {
         **schemas.CaseSchema().dump(case),
         "clocks": [case_work.clock_view(c, today) for c in case_work.clocks_of(session, case.id)],
+        "decisions": [
+            decisions.decision_view(d) for d in repository.decisions_of(session, case.id)
+        ],
+        "notice_check": case.notice_check,
         "notes": schemas.NoteSchema(many=True).dump(case_work.notes_of(session, case.id)),
         "advice": schemas.AdviceSummarySchema().dump(advice) if advice else None,
         "tasks": schemas.TaskSummarySchema(many=True).dump(repository.tasks_for(session, case.id)),
@@ -173,3 +205,41 @@ def verify_timeline(session: Session, reference: str) -> dict[str, Any]:
         head.last_hash if head else None,
     )
     return {"case_id": case.id, "reference": case.reference, **vars(verdict)}
+
+
+def cases_affected_by_law_change(session: Session, nation: str, on: date) -> dict[str, Any]:
+    """Open cases of ``nation`` whose notice was checked under the law that a pack starting on
+    ``on`` replaces, for a notice type whose rules that change touches: each needs its advice
+    and dates looked at again. No names: references, stages and the notice's type only."""
+    from shared import law  # TEMP: top-level once shared.law lands
+
+    try:
+        change = law.changes_on(nation, on)
+    except law.UnknownNation as unknown:
+        raise ValidationFailed({"nation": [str(unknown)]}) from None
+    if change is None:
+        raise ValidationFailed({"on": [f"no {nation} law pack takes effect on {on.isoformat()}"]})
+    affected = []
+    for case in repository.open_cases_of_nation(session, nation):
+        check = case.notice_check or {}
+        if not check or check.get("notice_type") not in change.changed_notice_types:
+            continue
+        if change.before is not None and check.get("pack_key") != change.before.key:
+            continue
+        affected.append(
+            {
+                "reference": case.reference,
+                "stage": case.stage,
+                "notice_type": check.get("notice_type"),
+                "checked_under": check.get("pack_key"),
+                "verdict": check.get("verdict"),
+            }
+        )
+    return {
+        "nation": nation,
+        "on": on.isoformat(),
+        "replaces": change.before.key if change.before else None,
+        "pack": change.after.key,
+        "changed_notice_types": sorted(change.changed_notice_types),
+        "cases": affected,
+    }

@@ -13,7 +13,10 @@ from services.cases.models import (
     AuditEntry,
     Case,
     CaseAdvice,
+    CaseClock,
+    CaseDecision,
     CaseDocument,
+    CaseNote,
     CaseTask,
     ReferenceCounter,
 )
@@ -122,5 +125,75 @@ def documents_for(session: Session, case_id: str) -> list[CaseDocument]:
             sa.select(CaseDocument)
             .where(CaseDocument.case_id == case_id)
             .order_by(CaseDocument.generated_at, CaseDocument.version)
+        )
+    )
+
+
+def running_clock(session: Session, case_id: str, kind: str) -> CaseClock | None:
+    """The case's running stage clock of this kind (a duty or a review), locked for change."""
+    return session.scalar(
+        sa.select(CaseClock)
+        .where(
+            CaseClock.case_id == case_id,
+            CaseClock.kind == kind,
+            CaseClock.stopped_on.is_(None),
+            CaseClock.decision_id.is_(None),
+        )
+        .order_by(CaseClock.id.desc())
+        .limit(1)
+        .with_for_update()
+    )
+
+
+def decision_of(session: Session, case_id: str, decision_id: str) -> CaseDecision | None:
+    return session.scalar(
+        sa.select(CaseDecision)
+        .where(CaseDecision.case_id == case_id, CaseDecision.id == decision_id)
+        .with_for_update()
+    )
+
+
+def decisions_of(session: Session, case_id: str) -> list[CaseDecision]:
+    return list(
+        session.scalars(
+            sa.select(CaseDecision)
+            .where(CaseDecision.case_id == case_id)
+            .order_by(CaseDecision.created_at, CaseDecision.id)
+        )
+    )
+
+
+def actors_involved(session: Session, case: Case, not_involvement: frozenset[str]) -> set[str]:
+    """Everyone who has done something on the case other than read it: audit entries, notes,
+    decisions, and its owner."""
+    audited = session.scalars(
+        sa.select(AuditEntry.actor)
+        .where(
+            sa.or_(
+                AuditEntry.case_id == case.id,
+                AuditEntry.correlation_id == case.correlation_id,
+            ),
+            AuditEntry.action.not_in(not_involvement),
+        )
+        .distinct()
+    )
+    noted = session.scalars(
+        sa.select(CaseNote.author).where(CaseNote.case_id == case.id).distinct()
+    )
+    decided = session.scalars(
+        sa.select(CaseDecision.decided_by).where(CaseDecision.case_id == case.id).distinct()
+    )
+    involved = {*audited, *noted, *decided}
+    if case.owner and case.owner.startswith("officer:"):
+        involved.add(case.owner)
+    return involved
+
+
+def open_cases_of_nation(session: Session, nation: str) -> list[Case]:
+    return list(
+        session.scalars(
+            sa.select(Case)
+            .where(Case.status == "open", Case.nation == nation)
+            .order_by(Case.opened_at, Case.reference)
         )
     )

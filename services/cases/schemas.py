@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
+from marshmallow import EXCLUDE, RAISE, Schema, fields, post_load, validate
 
-from services.cases import lifecycle
+from services.cases import duties, lifecycle
 from shared.validation import arguments_schema
 
 
@@ -15,9 +15,26 @@ class _EventData(Schema):
 
 
 class EnquirySubmittedData(_EventData):
+    """Versions 1 and 2 of enquiry.submitted: version 1 carries neither nation, roles, nor the
+    notice check, so its defaults are what version 1 meant (England; the name in full_name)."""
+
     enquiry_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
     workflow = fields.String(required=True, validate=validate.Length(min=1, max=50))
     answers = fields.Dict(required=True)
+    nation = fields.String(load_default="england", validate=validate.Length(min=1, max=20))
+    roles = fields.Dict(load_default=None, allow_none=True)
+    suggested_duty = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.OneOf(["prevention", "relief", "none"]),
+    )
+    notice_check = fields.Dict(load_default=None, allow_none=True)
+
+    @post_load
+    def upcast(self, data: dict, **_: object) -> dict:
+        if data["roles"] is None:
+            data["roles"] = {"applicant_name": data["answers"].get("full_name")}
+        return data
 
 
 class WorkflowChangedData(_EventData):
@@ -89,6 +106,10 @@ class CaseSchema(Schema):
     stage = fields.String()
     owner = fields.String()
     applicant_name = fields.String()
+    nation = fields.String()
+    suggested_duty = fields.String()
+    priority_need = fields.Boolean()
+    intentionally_homeless = fields.Boolean()
     outcome = fields.String()
     outcome_reason = fields.String()
     opened_at = fields.AwareDateTime()
@@ -231,4 +252,50 @@ class SearchCasesSchema(Schema):
 VIEW_ARGS = arguments_schema(
     reference=fields.String(required=True, validate=validate.Length(min=1, max=36)),
     actor=fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100)),
+)
+
+
+class EndDutySchema(_Request):
+    ground = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    # The day the applicant was notified in writing: the review window begins with it.
+    notified_on = fields.Date(required=True)
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=4000))
+    # A non-cooperation ending names the authorised s.193B notice.
+    notice = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
+
+
+class PlanDecisionSchema(_Request):
+    notified_on = fields.Date(required=True)
+
+
+class ProposeNonCooperationSchema(_Request):
+    grade = fields.String(required=True, validate=validate.OneOf(duties.GRADES))
+    warning_given_on = fields.Date(required=True)
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=4000))
+
+
+class AuthoriseNonCooperationSchema(_Request):
+    notice = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    grade = fields.String(required=True, validate=validate.OneOf(duties.GRADES))
+
+
+class RecordFindingsSchema(_Request):
+    priority_need = fields.Boolean(load_default=None, allow_none=True, truthy={True}, falsy={False})
+    intentionally_homeless = fields.Boolean(
+        load_default=None, allow_none=True, truthy={True}, falsy={False}
+    )
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=4000))
+
+
+class CorrectClockStartSchema(_Request):
+    clock = fields.String(
+        required=True, validate=validate.OneOf(["prevention_duty", "relief_duty"])
+    )
+    starts_on = fields.Date(required=True)
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=4000))
+
+
+LAW_CHANGE_ARGS = arguments_schema(
+    nation=fields.String(required=True, validate=validate.Length(min=1, max=20)),
+    on=fields.Date(required=True),
 )

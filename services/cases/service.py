@@ -9,22 +9,30 @@ from __future__ import annotations
 
 from typing import Any
 
+from nameko.dependency_providers import Config
 from nameko.events import event_handler
 from nameko.rpc import rpc
 from nameko.timer import timer
 
-from services.cases import case_work, clock_watch, operations
+from services.cases import case_work, clock_watch, decisions, duties, operations
 from services.cases.models import metadata
 from services.cases.schemas import (
     CASE_ID_ARGS,
     ENQUIRY_ARGS,
+    LAW_CHANGE_ARGS,
     VIEW_ARGS,
     AddNoteSchema,
     AssignCaseSchema,
+    AuthoriseNonCooperationSchema,
     CaseSchema,
     ChangeStageSchema,
     CloseCaseSchema,
+    CorrectClockStartSchema,
+    EndDutySchema,
     NoteSchema,
+    PlanDecisionSchema,
+    ProposeNonCooperationSchema,
+    RecordFindingsSchema,
     ReopenCaseSchema,
     SearchCasesSchema,
 )
@@ -47,6 +55,7 @@ class CasesService(unit_of_work.OutboxRelay):
     name = "cases"
 
     uow = UnitOfWorkProvider(metadata, audit_sink=operations.store_audit_entry)
+    config = Config()
 
     @handles("enquiry", "enquiry.submitted")
     def open_case_for_enquiry(self, message: dict) -> None:
@@ -206,6 +215,68 @@ class CasesService(unit_of_work.OutboxRelay):
         load_arguments(CASE_ID_ARGS, case_id=case_id)
         with self.uow.read() as session:
             return operations.verify_timeline(session, case_id)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def end_duty(self, request: dict[str, Any]) -> dict[str, Any]:
+        """``{case, ground, notified_on, reason, notice?, actor}``: end the case's prevention or
+        relief duty on a ground of s.195(8) or s.189B(7) (or s.193A, or an authorised s.193B
+        notice); opens the decision's 21-day review window. See docs/case-lifecycle.md."""
+        args = load(EndDutySchema(), request)
+        with self.uow.transaction() as tx:
+            return decisions.decision_view(decisions.end_duty(tx, args))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def record_plan_decision(self, request: dict[str, Any]) -> dict[str, Any]:
+        """``{case, notified_on, actor}``: the applicant was notified of the steps in their
+        written plan; opens a 21-day review window (a 3-week review category)."""
+        args = load(PlanDecisionSchema(), request)
+        with self.uow.transaction() as tx:
+            return decisions.decision_view(decisions.record_plan_decision(tx, args))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def propose_non_cooperation_notice(self, request: dict[str, Any]) -> dict[str, Any]:
+        """``{case, grade, warning_given_on, reason, actor}``: a s.193B notice waiting for a
+        second officer's authorisation."""
+        args = load(ProposeNonCooperationSchema(), request)
+        period = int(
+            self.config.get("NON_COOPERATION_WARNING_DAYS", duties.DEFAULT_WARNING_PERIOD_DAYS)
+        )
+        with self.uow.transaction() as tx:
+            notice = decisions.propose_non_cooperation_notice(tx, args, period)
+            return decisions.decision_view(notice)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def authorise_non_cooperation_notice(self, request: dict[str, Any]) -> dict[str, Any]:
+        """``{case, notice, grade, actor}``: a second officer, at least as senior as the one
+        who proposed it and not involved in the case, authorises the notice."""
+        args = load(AuthoriseNonCooperationSchema(), request)
+        with self.uow.transaction() as tx:
+            return decisions.decision_view(decisions.authorise_non_cooperation_notice(tx, args))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def record_findings(self, request: dict[str, Any]) -> dict[str, Any]:
+        """``{case, priority_need?, intentionally_homeless?, reason, actor}``: findings that
+        decide whether a running relief duty ends by itself (s.189B(4))."""
+        args = load(RecordFindingsSchema(), request)
+        with self.uow.transaction() as tx:
+            return self._summary(decisions.record_findings(tx, args))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def correct_clock_start(self, request: dict[str, Any]) -> dict[str, Any]:
+        """``{case, clock, starts_on, reason, actor}``: move a running duty period's first day
+        to the day the council was first satisfied; the clock as it now stands."""
+        args = load(CorrectClockStartSchema(), request)
+        with self.uow.transaction() as tx:
+            clock = decisions.correct_clock_start(tx, args)
+            return case_work.clock_view(clock, london_today())
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def cases_affected_by_law_change(self, nation: str, on: str) -> dict[str, Any]:
+        """Open cases whose notice was checked under law that a pack taking effect on ``on``
+        (ISO date) replaces: ``{nation, on, replaces, pack, changed_notice_types, cases}``."""
+        args = load_arguments(LAW_CHANGE_ARGS, nation=nation, on=on)
+        with self.uow.read() as session:
+            return operations.cases_affected_by_law_change(session, args["nation"], args["on"])
 
     @staticmethod
     def _summary(case: Any) -> dict[str, Any]:

@@ -270,7 +270,11 @@ def test_clock_alerts_are_raised_once_each_even_after_downtime(cases):
     clock = rpc.cases.get_case(ref, OFFICER)["clocks"][0]
     assert clock["state"] == "may_end_by_notice"
     for message in [*warnings, *ended, *of_type(received, "case.stage_changed")]:
-        schema = json.loads((ROOT / "docs" / "schemas" / f"{message['type']}.v1.json").read_text())
+        schema = json.loads(
+            (
+                ROOT / "docs" / "schemas" / f"{message['type']}.v{message['version']}.json"
+            ).read_text()
+        )
         jsonschema.validate(message, schema)
     due = rpc.cases.list_cases({"clock_due_by": date.today().isoformat()})
     assert [c["reference"] for c in due["items"]] == [ref]

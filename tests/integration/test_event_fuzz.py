@@ -48,7 +48,9 @@ def handlers_of(cls: type) -> list[tuple[str, str, str]]:
 
 
 def data_keys(event_type: str) -> list[str]:
-    schema = json.loads((SCHEMAS / f"{event_type}.v1.json").read_text())
+    # The newest version a handler accepts: every field it may meet.
+    newest = max(SCHEMAS.glob(f"{event_type}.v*.json"), key=lambda p: p.name)
+    schema = json.loads(newest.read_text())
     return sorted(schema["properties"]["data"].get("properties", {})) or ["x"]
 
 
