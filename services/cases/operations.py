@@ -19,6 +19,7 @@ from services.cases import (
     schemas,
 )
 from services.cases.models import Case, CaseAdvice, CaseDocument
+from shared import law
 from shared.clock import london_today, utcnow
 from shared.envelope import Envelope, load_event_data
 from shared.errors import NotFound, ValidationFailed
@@ -27,7 +28,7 @@ from shared.unit_of_work import Transaction
 
 def open_case_for_enquiry(tx: Transaction, event: Envelope) -> Case:
     """One case per enquiry, whatever the number of deliveries."""
-    data = load_event_data(event, schemas.EnquirySubmittedData())
+    data = load_event_data(event, schemas.EnquirySubmittedData(), versions=frozenset({1, 2}))
     existing = repository.case_for_enquiry(tx.session, data["enquiry_id"])
     if existing is not None:
         return existing
@@ -211,8 +212,6 @@ def cases_affected_by_law_change(session: Session, nation: str, on: date) -> dic
     """Open cases of ``nation`` whose notice was checked under the law that a pack starting on
     ``on`` replaces, for a notice type whose rules that change touches: each needs its advice
     and dates looked at again. No names: references, stages and the notice's type only."""
-    from shared import law  # TEMP: top-level once shared.law lands
-
     try:
         change = law.changes_on(nation, on)
     except law.UnknownNation as unknown:

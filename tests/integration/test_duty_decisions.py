@@ -1,7 +1,11 @@
 """Duty endings, decisions with review rights, the s.193B sign-off, findings and a corrected
 duty start, over real RPC against the cases service's own database."""
 
+import dataclasses
 import json
+import os
+import subprocess
+import sys
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -347,3 +351,64 @@ def test_correcting_a_duty_start_refuses_the_future_and_before_the_enquiry(cases
                 "actor": OFFICER,
             }
         )
+
+
+def open_case_with_notice(container, config, received, check):
+    event = dataclasses.replace(
+        enquiry_submitted("private_rented_eviction", {"full_name": "Jo Bloggs"}), version=2
+    )
+    event.data.update(
+        nation="england",
+        roles={"applicant_name": "Jo Bloggs"},
+        suggested_duty="prevention",
+        notice_check=check,
+        derived={},
+    )
+    with entrypoint_waiter(container, "open_case_for_enquiry"):
+        publish(config, event)
+    return wait_for(
+        lambda: [
+            m["data"]["reference"]
+            for m in received
+            if m["type"] == "case.opened" and m["data"]["enquiry_id"] == event.data["enquiry_id"]
+        ]
+    )[0]
+
+
+def test_open_cases_affected_by_a_change_of_law(cases):
+    container, config, received, rpc = cases
+    old_notice = open_case_with_notice(
+        container,
+        config,
+        received,
+        {"pack_key": "england-2021-10-01", "notice_type": "section_21", "verdict": "can_be_valid"},
+    )
+    new_notice = open_case_with_notice(
+        container,
+        config,
+        received,
+        {"pack_key": "england-2026-05-01", "notice_type": "section_8", "verdict": "can_be_valid"},
+    )
+    view = rpc.cases.get_case(old_notice, OFFICER)
+    assert (view["nation"], view["suggested_duty"]) == ("england", "prevention")
+    assert view["notice_check"]["notice_type"] == "section_21"
+
+    found = rpc.cases.cases_affected_by_law_change("england", "2026-05-01")
+    assert (found["replaces"], found["pack"]) == ("england-2021-10-01", "england-2026-05-01")
+    assert [c["reference"] for c in found["cases"]] == [old_notice]
+    assert new_notice not in str(found) and "Jo Bloggs" not in str(found)
+    with pytest.raises(ValidationFailed) as error:
+        rpc.cases.cases_affected_by_law_change("mercia", "2026-05-01")
+    assert list(error.value.field_errors) == ["nation"]
+    with pytest.raises(ValidationFailed) as error:
+        rpc.cases.cases_affected_by_law_change("england", "2026-05-02")
+    assert list(error.value.field_errors) == ["on"]
+
+    command = [sys.executable, "-m", "shared.manage", "law-change", "--nation", "england"]
+    env = {**os.environ, "CASES_DATABASE_URL": config["DATABASE_URL"]}
+    listed = subprocess.run(
+        [*command, "--on", "2026-05-01"], env=env, capture_output=True, text=True, check=True
+    )
+    assert json.loads(listed.stdout)["cases"][0]["reference"] == old_notice
+    refused = subprocess.run([*command, "--on", "someday"], env=env, capture_output=True, text=True)
+    assert refused.returncode == 1 and "--on" in refused.stderr
