@@ -27,21 +27,32 @@ TEMPLATE_KEY = "housing-options-enquiry"
 
 
 def sample_answers(today: date | None = None) -> dict[str, Any]:
-    """A private tenant with a section 21 notice ending in 40 days."""
+    """A private tenant in England with a section 8 notice for rent arrears (ground 8), served
+    9 days ago and giving a date 30 days after service (ground 8 needs 4 weeks): the date is 3
+    weeks away, so she is threatened with homelessness (Housing Act 1996 s.175(5) as amended by
+    the Renters' Rights Act 2025) and the prevention duty is suggested."""
     today = today or date.today()
+    served = today - timedelta(days=9)
     return {
         "full_name": "Siobhan Kowalski",
+        "age_band": "aged_25_or_over",
         "email": "siobhan@example.org",
         "postcode": "m1 1ae",
         "household_adults": 1,
         "household_children": 2,
+        "immigration_status": "british_or_irish",
         "tenure": "private_rented",
-        "has_notice": True,
-        "notice_type": "section_21",
-        "notice_served_date": (today - timedelta(days=16)).isoformat(),
-        "notice_expiry_date": (today + timedelta(days=40)).isoformat(),
         "homeless_tonight": False,
+        "has_notice": True,
+        "notice_type": "section_8",
+        "notice_ground": "ground_8",
+        "notice_served_date": served.isoformat(),
+        "notice_expiry_date": (served + timedelta(days=30)).isoformat(),
+        "tenancy_start_date": (today - timedelta(days=800)).isoformat(),
+        "relationship_ending": False,
+        "home_unsafe": False,
         "fleeing_violence": False,
+        "armed_forces": "never",
         "support_needs": ["mental_health"],
         "income_sources": ["employment", "universal_credit"],
         "referral_source": "self",

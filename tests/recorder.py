@@ -38,6 +38,7 @@ PUBLISHED = [
             "warning",
             "overdue",
             "escalated",
+            "rescheduled",
         )
     ],
     ("documents", "document.generated"),

@@ -1,22 +1,23 @@
 """Choosing advice: pure functions over the statement bank. No nameko, no database.
 
 The bank is compiled once per bank version (``CompiledBank``): every statement's condition
-becomes a closure (``shared.rules.compile_condition``), and statements are indexed per workflow by
-their most selective required equality, so a match only evaluates the statements that could
-possibly apply to these answers.
+becomes a closure (``shared.rules.compile_condition``), and statements are indexed per nation and
+workflow by their most selective required equality, so a match only evaluates the statements that
+could possibly apply to these answers, and never sees one written for another nation's law.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from operator import attrgetter
 from typing import Any
 
 from jinja2 import TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 
+from shared.law import DERIVED_FACTS, NATIONS, UnknownNation
 from shared.rules import (
     InvalidCondition,
     Predicate,
@@ -44,8 +45,12 @@ class StatementVersion:
     priority: int
     workflows: tuple[str, ...]
     condition: Any
+    # Law differs by nation and changes by date: a statement names both, and its source.
+    nations: tuple[str, ...]
     effective_from: date | None = None
     effective_to: date | None = None
+    source: str = ""
+    reviewed_on: date | None = None
 
     def in_effect(self, on: date) -> bool:
         return (self.effective_from is None or self.effective_from <= on) and (
@@ -144,28 +149,36 @@ class CompiledBank:
         frequency = Counter(
             pair for s in statements for pair in _hashable(equality_pairs(s.condition))
         )
-        self._indexes: dict[str, _WorkflowIndex] = {}
-        for workflow in workflows:
-            rank_of = {section: rank for rank, section in enumerate(workflow.sections)}
-            index = _WorkflowIndex()
-            for statement in statements:
-                if workflow.key not in statement.workflows or statement.section not in rank_of:
-                    continue
-                rank = (rank_of[statement.section], statement.priority, statement.key)
-                index.add(statement, rank, frequency)
-            index.finish()
-            self._indexes[workflow.key] = index
+        # One index per nation and workflow: a statement is filed only under its own nations, so
+        # excluding another nation's law costs a match nothing.
+        self._indexes: dict[tuple[str, str], _WorkflowIndex] = {}
+        for nation in NATIONS:
+            for workflow in workflows:
+                rank_of = {section: rank for rank, section in enumerate(workflow.sections)}
+                index = _WorkflowIndex()
+                for statement in statements:
+                    if (
+                        nation not in statement.nations
+                        or workflow.key not in statement.workflows
+                        or statement.section not in rank_of
+                    ):
+                        continue
+                    rank = (rank_of[statement.section], statement.priority, statement.key)
+                    index.add(statement, rank, frequency)
+                index.finish()
+                self._indexes[(nation, workflow.key)] = index
 
-    def match(self, workflow: str, answers: dict[str, Any], on: date) -> list[StatementVersion]:
-        """The statements that apply, in pack order (section order of the workflow, then
-        priority, then key), each once."""
-        index = self._indexes.get(workflow)
-        if index is None:
-            raise KeyError(workflow)
+    def match(
+        self, workflow: str, facts: dict[str, Any], on: date, nation: str
+    ) -> list[StatementVersion]:
+        """The statements for ``nation`` in effect ``on`` whose conditions hold for ``facts``
+        (the answers and the derived facts), in pack order (section order of the workflow, then
+        priority, then key), each once. ``UnknownNation`` or ``KeyError(workflow)`` otherwise."""
+        index = self._index(nation, workflow)
         candidates = list(index.always)
         shared: list[Candidate] = []
         by_answer = index.by_answer
-        for pair in answers.items():
+        for pair in facts.items():
             try:
                 bucket = by_answer.get(pair)
             except TypeError:  # a list answer is never equal to an indexed scalar
@@ -176,41 +189,62 @@ class CompiledBank:
             shared += bucket.shared
             for key, by_value in bucket.then.items():
                 try:
-                    found = by_value.get(answers.get(key))
+                    found = by_value.get(facts.get(key))
                 except TypeError:
                     continue
                 if found:
                     candidates += found
         if shared:
             candidates += {id(candidate[1]): candidate for candidate in shared}.values()
-        chosen = [entry for check, entry in candidates if check(answers, on)]
+        chosen = [entry for check, entry in candidates if check(facts, on)]
         chosen.sort(key=_ORDER)
         return [entry.statement for entry in chosen]
 
+    def _index(self, nation: str, workflow: str) -> _WorkflowIndex:
+        index = self._indexes.get((nation, workflow))
+        if index is None:
+            if nation not in NATIONS:
+                raise UnknownNation(nation)
+            raise KeyError(workflow)
+        return index
+
     def why(
-        self, statement_key: str, workflow: str, answers: dict[str, Any], on: date
+        self, statement_key: str, workflow: str, facts: dict[str, Any], on: date, nation: str
     ) -> dict[str, Any]:
-        """For officers: is this statement chosen for these answers, and why (not)."""
+        """For officers: is this statement chosen for these facts, and why (not)."""
         statement = self.statements.get(statement_key)
         if statement is None:
             raise KeyError(statement_key)
-        definition = self.workflows.get(workflow)
-        if definition is None:
-            raise KeyError(workflow)
+        self._index(nation, workflow)
+        definition = self.workflows[workflow]
         checks = {
             "eligible_for_workflow": workflow in statement.workflows,
             "section_in_workflow": statement.section in definition.sections,
+            "for_nation": nation in statement.nations,
             "in_effect": statement.in_effect(on),
         }
-        reasons = explain(statement.condition, answers, on)
+        reasons = explain(statement.condition, facts, on)
         chosen = all(checks.values()) and reasons["held"]
         return {
             "key": statement.key,
             "version": statement.version,
             "chosen": chosen,
             **checks,
+            "nations": list(statement.nations),
+            "effective_from": _iso(statement.effective_from),
+            "effective_to": _iso(statement.effective_to),
             "condition": reasons,
         }
+
+
+def match_facts(answers: dict[str, Any], derived: dict[str, Any]) -> dict[str, Any]:
+    """What statement conditions see: the answers and the facts derived from them (the notice
+    check), the derived ones winning, as triage sees them."""
+    return {**answers, **derived}
+
+
+def _iso(day: date | None) -> str | None:
+    return None if day is None else day.isoformat()
 
 
 def _hashable(pairs: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
@@ -250,27 +284,33 @@ def reasons_for(statement: StatementVersion, answers: dict[str, Any], on: date) 
 
 
 def check_bank(
-    bank: dict[str, Any], questions: dict[str, dict[str, Any]] | None = None
+    bank: dict[str, Any], questions: dict[str, dict[str, Any]] | None, today: date
 ) -> dict[str, list[str]]:
-    """Problems in a statement bank, keyed by ``statements.<key>`` / ``workflows.<key>``. With
-    ``questions`` (the question template, by key) conditions are checked against it too: unknown
-    questions, type mismatches and impossible option values, each with the path of the node."""
+    """Problems in a statement bank, keyed by the field at fault: ``statement[<key>].<field>``
+    or ``workflow[<key>].sections``. With ``questions`` (the question template, by key)
+    conditions are checked against it and the derived facts too: unknown questions, type
+    mismatches and impossible option values, each with the path of the node."""
     errors: dict[str, list[str]] = {}
     sections = {s["key"] for s in bank.get("sections", [])}
     workflows = {w["key"] for w in bank.get("workflows", [])}
     for workflow in bank.get("workflows", []):
         unknown = [s for s in workflow.get("sections", []) if s not in sections]
         if unknown:
-            errors[f"workflows.{workflow['key']}"] = [f"unknown sections {unknown}"]
+            errors[f"workflow[{workflow['key']}].sections"] = [f"unknown sections {unknown}"]
     seen: set[str] = set()
     for statement in bank.get("statements", []):
         key = statement.get("key", "?")
-        problems = errors.setdefault(f"statements.{key}", [])
+        problems = check_statement(statement, sections, workflows, questions, today)
         if key in seen:
-            problems.append("duplicate statement key")
+            problems.setdefault("key", []).append("duplicate statement key")
         seen.add(key)
-        problems.extend(check_statement(statement, sections, workflows, questions))
-    return {key: messages for key, messages in errors.items() if messages}
+        errors.update(statement_errors(key, problems))
+    return errors
+
+
+def statement_errors(key: str, problems: dict[str, list[str]]) -> dict[str, list[str]]:
+    """``check_statement``'s problems named as fields of the statement, for a ValidationFailed."""
+    return {f"statement[{key}].{name}": messages for name, messages in problems.items()}
 
 
 def check_statement(
@@ -278,36 +318,74 @@ def check_statement(
     sections: set[str],
     workflows: set[str],
     questions: dict[str, dict[str, Any]] | None,
-) -> list[str]:
-    problems = []
+    today: date,
+) -> dict[str, list[str]]:
+    """Problems of one statement (as in a bank file), by field; empty when it may be stored."""
+    problems: dict[str, list[str]] = {}
+
+    def problem(name: str, message: str) -> None:
+        problems.setdefault(name, []).append(message)
+
     if statement.get("section") not in sections:
-        problems.append(f"unknown section {statement.get('section')!r}")
-    unknown = [w for w in statement.get("workflows", []) if w not in workflows]
+        problem("section", f"unknown section {statement.get('section')!r}")
+    unknown = [w for w in statement.get("workflows") or [] if w not in workflows]
     if unknown or not statement.get("workflows"):
-        problems.append(f"workflows must be a non-empty list of known workflows: {unknown}")
+        problem("workflows", f"workflows must be a non-empty list of known workflows: {unknown}")
     for name in ("title", "body"):
         if not isinstance(statement.get(name), str) or not statement[name].strip():
-            problems.append(f"{name} is required")
+            problem(name, f"{name} is required")
     if isinstance(statement.get("body"), str):
         try:
             _TEMPLATE_SYNTAX.parse(statement["body"])
         except TemplateSyntaxError as exc:
-            problems.append(f"body is not a valid template (line {exc.lineno}): {exc.message}")
+            problem("body", f"body is not a valid template (line {exc.lineno}): {exc.message}")
     if not isinstance(statement.get("priority", 100), int):
-        problems.append("priority must be a whole number")
-    start, end = statement.get("effective_from"), statement.get("effective_to")
-    for name, value in (("effective_from", start), ("effective_to", end)):
-        if value is not None and not isinstance(value, date):
-            problems.append(f"{name} must be a date (YYYY-MM-DD)")
-    if isinstance(start, date) and isinstance(end, date) and end < start:
-        problems.append("effective_to is before effective_from")
+        problem("priority", "priority must be a whole number")
+    for name, message in _law_problems(statement, today):
+        problem(name, message)
     condition = statement.get("when", True)
     try:
         check_condition(condition)
     except InvalidCondition as exc:
-        return [*problems, f"invalid condition at {exc.path}: {exc.message}"]
+        problem("when", f"invalid condition at {exc.path}: {exc.message}")
+        return problems
     if questions is not None:
-        problems += [
-            f"condition at {p}: {m}" for p, m in check_against_questions(condition, questions)
-        ]
+        facts = {**questions, **DERIVED_FACTS}
+        for path, message in check_against_questions(condition, facts):
+            problem("when", f"condition at {path}: {message}")
     return problems
+
+
+def _law_problems(statement: dict[str, Any], today: date) -> list[tuple[str, str]]:
+    """What ties a statement to the law it states: its nations, the dates it holds for, its
+    source and when that source was last checked."""
+    problems = []
+    start, end = statement.get("effective_from"), statement.get("effective_to")
+    for name, value in (("effective_from", start), ("effective_to", end)):
+        if value is not None and not _is_date(value):
+            problems.append((name, f"{name} must be a date (YYYY-MM-DD)"))
+    if _is_date(start) and _is_date(end) and end < start:
+        problems.append(("effective_to", "effective_to is before effective_from"))
+    source = statement.get("source")
+    if not isinstance(source, str) or not source.strip():
+        problems.append(("source", "a statement must cite its source: a citation or a URL"))
+    reviewed_on = statement.get("reviewed_on")
+    if not _is_date(reviewed_on):
+        problems.append(("reviewed_on", "the date the source was last checked (YYYY-MM-DD)"))
+    elif reviewed_on > today:
+        problems.append(("reviewed_on", f"reviewed_on {reviewed_on} is after today ({today})"))
+    nations = statement.get("nations")
+    if not isinstance(nations, list | tuple) or not nations:
+        problems.append(("nations", f"nations must be a non-empty list of {list(NATIONS)}"))
+    else:
+        unknown = [n for n in nations if n not in NATIONS]
+        if unknown:
+            problems.append(("nations", f"unknown nations {unknown}: use {list(NATIONS)}"))
+        elif len(set(nations)) != len(nations):
+            problems.append(("nations", "a nation is listed twice"))
+    return problems
+
+
+def _is_date(value: Any) -> bool:
+    # A datetime is a date too, but a statement holds for whole days.
+    return isinstance(value, date) and not isinstance(value, datetime)

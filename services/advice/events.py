@@ -29,6 +29,9 @@ def advice_matched(
             "enquiry_id": match.enquiry_id,
             "workflow": match.workflow,
             "workflow_title": workflow_title,
+            # Additions compatible with version 1: whose law, and on which day.
+            "nation": match.nation,
+            "matched_on": match.matched_on.isoformat() if match.matched_on else None,
             "sections": sections,
             "statements": match.statements,
             "matched_at": isoformat(match.matched_at),

@@ -47,6 +47,10 @@ class Statement(Base):
     condition: Mapped[Any] = mapped_column(sa.JSON)
     effective_from: Mapped[date | None] = mapped_column(sa.Date)
     effective_to: Mapped[date | None] = mapped_column(sa.Date)
+    nations: Mapped[list[str]] = mapped_column(sa.JSON)
+    source: Mapped[str] = mapped_column(sa.String(1000))
+    # NULL only on versions stored before sources were required (migration 0005).
+    reviewed_on: Mapped[date | None] = mapped_column(sa.Date)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     created_by: Mapped[str | None] = mapped_column(sa.String(100))
 
@@ -67,6 +71,9 @@ class MatchResult(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     enquiry_id: Mapped[str] = mapped_column(sa.String(36), unique=True)
     workflow: Mapped[str] = mapped_column(sa.String(50))
+    nation: Mapped[str] = mapped_column(sa.String(20))
+    # The day whose law was applied: the enquiry's submission date. NULL before migration 0005.
+    matched_on: Mapped[date | None] = mapped_column(sa.Date)
     statements: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON)
     matched_at: Mapped[datetime] = mapped_column(UtcDateTime())
 

@@ -10,9 +10,10 @@ from sqlalchemy.orm import Session
 
 from services.advice import domain, events, repository, schemas, seed
 from services.advice.models import MatchResult, Statement
-from shared.clock import london_today, utcnow
-from shared.envelope import Envelope, load_event_data, new_correlation_id
+from shared.clock import london_date, london_today, utcnow
+from shared.envelope import Envelope, new_correlation_id
 from shared.errors import NotFound, ValidationFailed
+from shared.law import UnknownNation
 from shared.unit_of_work import Transaction
 
 
@@ -39,32 +40,46 @@ class BankCache:
 BANKS = BankCache()
 
 
-def match(session: Session, workflow: str, answers: dict[str, Any], today: date) -> list[dict]:
-    """The statements that apply, in pack order, each with the conditions that held."""
+def match(
+    session: Session,
+    workflow: str,
+    answers: dict[str, Any],
+    derived: dict[str, Any],
+    on: date,
+    nation: str,
+) -> list[dict]:
+    """The statements for ``nation`` in effect ``on`` whose conditions hold over the answers
+    and the derived facts, in pack order, each with the conditions that held."""
+    facts = domain.match_facts(answers, derived)
     bank = BANKS.get(session)
     try:
-        chosen = bank.match(workflow, answers, today)
+        chosen = bank.match(workflow, facts, on, nation)
+    except UnknownNation as unknown:
+        raise ValidationFailed({"nation": [str(unknown)]}) from None
     except KeyError:
         raise ValidationFailed({"workflow": [f"unknown workflow {workflow!r}"]}) from None
     return [
         {
             **schemas.MatchedStatementSchema().dump(statement),
-            "reasons": domain.reasons_for(statement, answers, today),
+            "reasons": domain.reasons_for(statement, facts, on),
         }
         for statement in chosen
     ]
 
 
 def why(session: Session, request: dict[str, Any]) -> dict[str, Any]:
-    """Why a statement was, or was not, chosen for these answers."""
+    """Why a statement was, or was not, chosen for these answers in this nation on this day."""
     bank = BANKS.get(session)
     try:
         return bank.why(
             request["statement_key"],
             request["workflow"],
-            request["answers"],
+            domain.match_facts(request["answers"], request["derived"]),
             request["on_date"] or london_today(),
+            request["nation"],
         )
+    except UnknownNation as unknown:
+        raise ValidationFailed({"nation": [str(unknown)]}) from None
     except KeyError as missing:
         if missing.args[0] == request["workflow"]:
             raise ValidationFailed(
@@ -83,15 +98,26 @@ def pack_outline(session: Session, workflow_key: str) -> tuple[str, list[dict[st
 
 
 def match_submitted_enquiry(tx: Transaction, event: Envelope) -> MatchResult:
-    """Match once per enquiry and announce the ordered statements with versions and reasons."""
-    data = load_event_data(event, schemas.EnquirySubmittedData())
+    """Match once per enquiry, under the law of the enquiry's nation on the day it was
+    submitted, and announce the ordered statements with versions and reasons."""
+    data = schemas.submitted_enquiry(event)
     existing = repository.match_for(tx.session, data["enquiry_id"])
     if existing is not None:
         return existing
+    submitted_on = london_date(data["submitted_at"])
     result = MatchResult(
         enquiry_id=data["enquiry_id"],
         workflow=data["workflow"],
-        statements=match(tx.session, data["workflow"], data["answers"], london_today()),
+        nation=data["nation"],
+        matched_on=submitted_on,
+        statements=match(
+            tx.session,
+            data["workflow"],
+            data["answers"],
+            data["derived"],
+            submitted_on,
+            data["nation"],
+        ),
         matched_at=utcnow(),
     )
     tx.session.add(result)
@@ -107,6 +133,8 @@ def match_submitted_enquiry(tx: Transaction, event: Envelope) -> MatchResult:
         causation_id=event.id,
         after={
             "workflow": result.workflow,
+            "nation": result.nation,
+            "matched_on": submitted_on.isoformat(),
             "statements": [f"{s['key']}@{s['version']}" for s in result.statements],
         },
     )
@@ -124,9 +152,10 @@ def save_statement(
         repository.all_sections(tx.session),
         {w.key for w in repository.all_workflows(tx.session)},
         seed.questions_of(template),
+        london_today(),
     )
     if problems:
-        raise ValidationFailed({f"statement[{item['key']}]": problems})
+        raise ValidationFailed(domain.statement_errors(item["key"], problems))
     created = seed.add_version_if_changed(
         tx.session, item["key"], seed.statement_fields(item), request["actor"]
     )
@@ -140,7 +169,12 @@ def save_statement(
         entity_id=f"{created.key}@{created.version}",
         correlation_id=new_correlation_id(),
         before={"version": created.version - 1} if created.version > 1 else None,
-        after={"version": created.version, "title": created.title},
+        after={
+            "version": created.version,
+            "title": created.title,
+            "nations": list(created.nations),
+            "source": created.source,
+        },
     )
     return created, True
 

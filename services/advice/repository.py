@@ -58,8 +58,11 @@ def to_domain(statement: Statement) -> StatementVersion:
         priority=statement.priority,
         workflows=tuple(statement.workflows),
         condition=statement.condition,
+        nations=tuple(statement.nations),
         effective_from=statement.effective_from,
         effective_to=statement.effective_to,
+        source=statement.source,
+        reviewed_on=statement.reviewed_on,
     )
 
 

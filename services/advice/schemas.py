@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 
+from shared.contracts import ENQUIRY_SUBMITTED_VERSION, current_enquiry_submitted
+from shared.envelope import Envelope, load_event_data
+from shared.law import NATIONS
 from shared.validation import arguments_schema
 
 ANSWERS = {"keys": fields.String(validate=validate.Length(max=100))}
+NATION = validate.OneOf(NATIONS, error="unknown nation {input!r}: one of {choices}")
 
 
 class _Request(Schema):
@@ -17,6 +23,9 @@ class _Request(Schema):
 class MatchRequestSchema(_Request):
     workflow = fields.String(required=True, validate=validate.Length(min=1, max=50))
     answers = fields.Dict(required=True, **ANSWERS)
+    # Facts derived from the answers (shared.law.derived_facts), as enquiry.submitted carries.
+    derived = fields.Dict(load_default=dict, **ANSWERS)
+    nation = fields.String(load_default="england", validate=NATION)
     on_date = fields.Date(load_default=None, allow_none=True)
 
 
@@ -36,6 +45,11 @@ class StatementInputSchema(_Request):
     when = fields.Raw(load_default=True)
     effective_from = fields.Date(load_default=None, allow_none=True)
     effective_to = fields.Date(load_default=None, allow_none=True)
+    # Required, but checked with the rest of the statement (domain.check_statement), so that a
+    # missing one is named like every other rule: statement[<key>].source.
+    nations = fields.List(fields.String(validate=validate.Length(max=20)), load_default=None)
+    source = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
+    reviewed_on = fields.Date(load_default=None, allow_none=True)
 
 
 class SaveStatementSchema(_Request):
@@ -47,12 +61,27 @@ class SaveStatementSchema(_Request):
 
 
 class EnquirySubmittedData(Schema):
+    """enquiry.submitted version 2 (a version 1 event is upcast first): what matching uses."""
+
     class Meta:
         unknown = EXCLUDE
 
     enquiry_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
     workflow = fields.String(required=True, validate=validate.Length(min=1, max=50))
     answers = fields.Dict(required=True)
+    derived = fields.Dict(required=True)
+    nation = fields.String(required=True, validate=NATION)
+    submitted_at = fields.AwareDateTime(required=True)
+
+
+def submitted_enquiry(event: Envelope) -> dict[str, Any]:
+    """An enquiry.submitted event's data in the newest shape, whichever version was published
+    (shared.contracts); a bad or unknown one is a ValidationFailed (parked)."""
+    return load_event_data(
+        current_enquiry_submitted(event),
+        EnquirySubmittedData(),
+        frozenset({ENQUIRY_SUBMITTED_VERSION}),
+    )
 
 
 class MatchedStatementSchema(Schema):
@@ -61,14 +90,18 @@ class MatchedStatementSchema(Schema):
     title = fields.String()
     section = fields.String()
     body = fields.String()
+    # What the statement's law is, and where it comes from: for the pack and the officer.
+    nations = fields.List(fields.String())
+    effective_from = fields.Date()
+    effective_to = fields.Date()
+    source = fields.String()
+    reviewed_on = fields.Date()
 
 
 class StatementSchema(MatchedStatementSchema):
     priority = fields.Integer()
     workflows = fields.List(fields.String())
     when = fields.Raw(attribute="condition")
-    effective_from = fields.Date()
-    effective_to = fields.Date()
     created_at = fields.AwareDateTime()
     created_by = fields.String()
 

@@ -6,6 +6,7 @@ refers to a question or option the form does not have never reaches a database."
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +15,12 @@ from sqlalchemy.orm import Session
 
 from services.advice import domain, repository
 from services.advice.models import Section, Statement, Workflow
-from shared.clock import utcnow
+from shared.clock import london_today, utcnow
 from shared.errors import ValidationFailed
 
 SEED_DIR = Path(__file__).parent / "seed"
-STARTER_TEMPLATE = Path(__file__).parent.parent / "enquiry" / "seed" / "starter_template.yaml"
+# The newest starter form: the bank is checked against the questions it asks.
+STARTER_TEMPLATE = Path(__file__).parent.parent / "enquiry" / "seed" / "starter_template_v2.yaml"
 VERSIONED_FIELDS = (
     "title",
     "body",
@@ -28,6 +30,9 @@ VERSIONED_FIELDS = (
     "condition",
     "effective_from",
     "effective_to",
+    "nations",
+    "source",
+    "reviewed_on",
 )
 
 
@@ -45,6 +50,9 @@ def statement_fields(item: dict[str, Any]) -> dict[str, Any]:
         "condition": item.get("when", True),
         "effective_from": item.get("effective_from"),
         "effective_to": item.get("effective_to"),
+        "nations": list(item["nations"]),
+        "source": item["source"].strip(),
+        "reviewed_on": item["reviewed_on"],
     }
 
 
@@ -68,10 +76,14 @@ def add_version_if_changed(
 
 
 def load_bank(
-    session: Session, bank: dict[str, Any], questions: dict[str, dict[str, Any]] | None = None
+    session: Session,
+    bank: dict[str, Any],
+    questions: dict[str, dict[str, Any]] | None = None,
+    today: date | None = None,
 ) -> int:
-    """Returns the number of statement versions added."""
-    problems = domain.check_bank(bank, questions)
+    """Returns the number of statement versions added. Nothing is stored if any statement is
+    wrong (``today`` bounds the reviewed_on dates; London's today by default)."""
+    problems = domain.check_bank(bank, questions, today or london_today())
     if problems:
         raise ValidationFailed(problems, "statement bank is invalid")
     for section in bank["sections"]:

@@ -42,18 +42,26 @@ class AdviceService(unit_of_work.OutboxRelay):
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def match(self, request: dict[str, Any]) -> list[dict[str, Any]]:
-        """``{workflow, answers, on_date?}`` → the statements that apply, in pack order, each
-        with ``reasons``: the conditions that held and the answers they used."""
+        """``{workflow, answers, derived?, nation?, on_date?}`` → the statements for that nation
+        (default england) in effect on that day (default today) whose conditions hold over the
+        answers and derived facts, in pack order, each with ``reasons``: the conditions that
+        held and the answers they used."""
         args = load(MatchRequestSchema(), request)
         with self.uow.read() as session:
             return operations.match(
-                session, args["workflow"], args["answers"], args["on_date"] or london_today()
+                session,
+                args["workflow"],
+                args["answers"],
+                args["derived"],
+                args["on_date"] or london_today(),
+                args["nation"],
             )
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def explain_statement(self, request: dict[str, Any]) -> dict[str, Any]:
-        """``{statement_key, workflow, answers, on_date?}`` → whether the statement is chosen
-        and why (not): eligibility, dates, and every condition with the answer it saw."""
+        """``{statement_key, workflow, answers, derived?, nation?, on_date?}`` → whether the
+        statement is chosen and why (not): eligibility, nation, dates, and every condition with
+        the answer it saw."""
         args = load(WhyRequestSchema(), request)
         with self.uow.read() as session:
             return operations.why(session, args)
@@ -61,7 +69,9 @@ class AdviceService(unit_of_work.OutboxRelay):
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def save_statement(self, request: dict[str, Any]) -> dict[str, Any]:
         """``{statement, actor, template_key?}``: add a statement or a new version of it,
-        checked against the question template (fetched from the enquiry service)."""
+        checked against the question template (fetched from the enquiry service). A statement
+        names its ``nations``, ``source`` and ``reviewed_on``; each missing one is an error
+        naming ``statement[<key>].<field>``."""
         args = load(SaveStatementSchema(), request)
         template = self.enquiry.get_template(args["template_key"])
         with self.uow.transaction() as tx:

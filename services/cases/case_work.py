@@ -61,7 +61,7 @@ def change_stage(tx: Transaction, request: dict[str, Any]) -> Case:
         }
         if clock.start_reason:
             after[clock.kind]["start_reason"] = clock.start_reason
-    _audit(tx, case, request["actor"], "case.stage_changed", {"stage": previous}, after)
+    audit_case(tx, case, request["actor"], "case.stage_changed", {"stage": previous}, after)
     return case
 
 
@@ -133,7 +133,7 @@ def close_case(tx: Transaction, request: dict[str, Any]) -> Case:
             },
         )
     )
-    _audit(
+    audit_case(
         tx,
         case,
         request["actor"],
@@ -163,7 +163,7 @@ def reopen_case(tx: Transaction, request: dict[str, Any]) -> Case:
             },
         )
     )
-    _audit(
+    audit_case(
         tx,
         case,
         request["actor"],
@@ -184,7 +184,9 @@ def assign_case(tx: Transaction, request: dict[str, Any]) -> Case:
             events.CASE_ASSIGNED, case, {"owner": case.owner, "previous_owner": previous}
         )
     )
-    _audit(tx, case, request["actor"], "case.assigned", {"owner": previous}, {"owner": case.owner})
+    audit_case(
+        tx, case, request["actor"], "case.assigned", {"owner": previous}, {"owner": case.owner}
+    )
     return case
 
 
@@ -212,7 +214,7 @@ def add_note(tx: Transaction, request: dict[str, Any]) -> CaseNote:
     tx.session.add(note)
     tx.session.flush()
     # The audit trail records that a note was written, not what it says.
-    _audit(tx, case, request["actor"], "case.note_added", None, {"note_id": note.id})
+    audit_case(tx, case, request["actor"], "case.note_added", None, {"note_id": note.id})
     return note
 
 
@@ -344,7 +346,10 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _audit(tx: Transaction, case: Case, actor: str, action: str, before: Any, after: Any) -> None:
+def audit_case(
+    tx: Transaction, case: Case, actor: str, action: str, before: Any, after: Any
+) -> None:
+    """An audit entry about the case, on its hash chain."""
     tx.audit(
         actor=actor,
         action=action,

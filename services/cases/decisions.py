@@ -64,7 +64,7 @@ def end_duty(tx: Transaction, request: dict[str, Any]) -> CaseDecision:
     tx.session.add(decision)
     window = _open_review_window(tx, case, decision)
     tx.emit(events.case_event(events.CASE_DUTY_ENDED, case, _ending_data(decision, window)))
-    _audit(
+    case_work.audit_case(
         tx,
         case,
         request["actor"],
@@ -99,7 +99,7 @@ def end_relief_by_itself(tx: Transaction, case: Case, clock: CaseClock) -> CaseD
     )
     tx.session.add(decision)
     tx.emit(events.case_event(events.CASE_DUTY_ENDED, case, _ending_data(decision, None)))
-    _audit(
+    case_work.audit_case(
         tx,
         case,
         "system:cases",
@@ -146,7 +146,7 @@ def record_plan_decision(tx: Transaction, request: dict[str, Any]) -> CaseDecisi
             },
         )
     )
-    _audit(
+    case_work.audit_case(
         tx,
         case,
         request["actor"],
@@ -194,7 +194,7 @@ def propose_non_cooperation_notice(
         created_at=utcnow(),
     )
     tx.session.add(notice)
-    _audit(
+    case_work.audit_case(
         tx,
         case,
         request["actor"],
@@ -224,7 +224,7 @@ def authorise_non_cooperation_notice(tx: Transaction, request: dict[str, Any]) -
         raise ValidationFailed(problems)
     notice.status, notice.authorised_at = AUTHORISED, utcnow()
     notice.authorised_by, notice.authorised_grade = request["actor"], request["grade"]
-    _audit(
+    case_work.audit_case(
         tx,
         case,
         request["actor"],
@@ -264,7 +264,7 @@ def record_findings(tx: Transaction, request: dict[str, Any]) -> Case:
             },
         )
     )
-    _audit(
+    case_work.audit_case(
         tx,
         case,
         request["actor"],
@@ -282,6 +282,8 @@ def correct_clock_start(tx: Transaction, request: dict[str, Any]) -> CaseClock:
     clock = repository.running_clock(tx.session, case.id, request["clock"])
     if clock is None:
         raise Conflict(f"case {case.reference} has no running {request['clock']} period")
+    if request["starts_on"] == clock.starts_on:
+        raise Conflict(f"the {clock.kind} period already begins on {clock.starts_on.isoformat()}")
     today = london_today()
     problems = lifecycle.start_date_problems(
         "starts_on", request["starts_on"], today, london_date(case.opened_at)
@@ -316,7 +318,7 @@ def correct_clock_start(tx: Transaction, request: dict[str, Any]) -> CaseClock:
             {"clock": case_work.clock_view(clock), "previous_starts_on": before["starts_on"]},
         )
     )
-    _audit(
+    case_work.audit_case(
         tx,
         case,
         request["actor"],
@@ -441,16 +443,3 @@ def _ending_data(decision: CaseDecision, window: CaseClock | None) -> dict[str, 
 
 def _iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
-
-
-def _audit(tx: Transaction, case: Case, actor: str, action: str, before: Any, after: Any) -> None:
-    tx.audit(
-        actor=actor,
-        action=action,
-        entity_type="case",
-        entity_id=case.id,
-        case_id=case.id,
-        correlation_id=case.correlation_id,
-        before=before,
-        after=after,
-    )

@@ -23,6 +23,7 @@ def case_opened(case: Case, causation_id: str | None) -> Envelope:
             "reference": case.reference,
             "enquiry_id": case.enquiry_id,
             "workflow": case.workflow,
+            "nation": case.nation,
             "stage": case.stage,
             "status": case.status,
             "opened_at": isoformat(case.opened_at),

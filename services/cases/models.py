@@ -37,6 +37,10 @@ class Case(Base):
     suggested_duty: Mapped[str | None] = mapped_column(sa.String(20))
     # shared.law.NoticeCheck.to_dict() of the notice the applicant reported, with the pack used.
     notice_check: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    # A public body's referral under the duty to refer (s.213B): who referred, and whether the
+    # applicant consented (a referral needs consent). None when the applicant came themselves.
+    referred_by: Mapped[str | None] = mapped_column(sa.String(40))
+    referral_consent: Mapped[bool | None]
     closed_from: Mapped[str | None] = mapped_column(sa.String(30))
     outcome: Mapped[str | None] = mapped_column(sa.String(50))
     outcome_reason: Mapped[str | None] = mapped_column(sa.Text)

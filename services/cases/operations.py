@@ -21,6 +21,7 @@ from services.cases import (
 from services.cases.models import Case, CaseAdvice, CaseDocument
 from shared import law
 from shared.clock import london_today, utcnow
+from shared.contracts import ENQUIRY_SUBMITTED_VERSION, current_enquiry_submitted
 from shared.envelope import Envelope, load_event_data
 from shared.errors import NotFound, ValidationFailed
 from shared.unit_of_work import Transaction
@@ -28,7 +29,11 @@ from shared.unit_of_work import Transaction
 
 def open_case_for_enquiry(tx: Transaction, event: Envelope) -> Case:
     """One case per enquiry, whatever the number of deliveries."""
-    data = load_event_data(event, schemas.EnquirySubmittedData(), versions=frozenset({1, 2}))
+    data = load_event_data(
+        current_enquiry_submitted(event),
+        schemas.EnquirySubmittedData(),
+        frozenset({ENQUIRY_SUBMITTED_VERSION}),
+    )
     existing = repository.case_for_enquiry(tx.session, data["enquiry_id"])
     if existing is not None:
         return existing
@@ -46,6 +51,7 @@ def open_case_for_enquiry(tx: Transaction, event: Envelope) -> Case:
         nation=data["nation"],
         suggested_duty=data["suggested_duty"],
         notice_check=data["notice_check"],
+        **domain.referral(data["roles"]),
         opened_at=now,
     )
     tx.session.add(case)
@@ -66,6 +72,7 @@ def open_case_for_enquiry(tx: Transaction, event: Envelope) -> Case:
             "nation": case.nation,
             "suggested_duty": case.suggested_duty,
             "notice_check": _notice_summary(case.notice_check),
+            "referred_by": case.referred_by,
         },
     )
     return case

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, RAISE, Schema, fields, post_load, validate
+from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 
 from services.cases import duties, lifecycle
+from shared.law import NATIONS
 from shared.validation import arguments_schema
 
 
@@ -15,26 +16,17 @@ class _EventData(Schema):
 
 
 class EnquirySubmittedData(_EventData):
-    """Versions 1 and 2 of enquiry.submitted: version 1 carries neither nation, roles, nor the
-    notice check, so its defaults are what version 1 meant (England; the name in full_name)."""
+    """enquiry.submitted in its newest shape (shared.contracts upcasts older versions)."""
 
     enquiry_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
     workflow = fields.String(required=True, validate=validate.Length(min=1, max=50))
     answers = fields.Dict(required=True)
-    nation = fields.String(load_default="england", validate=validate.Length(min=1, max=20))
-    roles = fields.Dict(load_default=None, allow_none=True)
+    nation = fields.String(required=True, validate=validate.OneOf(NATIONS))
+    roles = fields.Dict(required=True)
     suggested_duty = fields.String(
-        load_default=None,
-        allow_none=True,
-        validate=validate.OneOf(["prevention", "relief", "none"]),
+        required=True, validate=validate.OneOf(["prevention", "relief", "none"])
     )
-    notice_check = fields.Dict(load_default=None, allow_none=True)
-
-    @post_load
-    def upcast(self, data: dict, **_: object) -> dict:
-        if data["roles"] is None:
-            data["roles"] = {"applicant_name": data["answers"].get("full_name")}
-        return data
+    notice_check = fields.Dict(required=True, allow_none=True)
 
 
 class WorkflowChangedData(_EventData):
@@ -108,6 +100,8 @@ class CaseSchema(Schema):
     applicant_name = fields.String()
     nation = fields.String()
     suggested_duty = fields.String()
+    referred_by = fields.String()
+    referral_consent = fields.Boolean()
     priority_need = fields.Boolean()
     intentionally_homeless = fields.Boolean()
     outcome = fields.String()

@@ -109,6 +109,10 @@ class CasesService(unit_of_work.OutboxRelay):
     def record_task_overdue(self, message: dict) -> None:
         self.uow.handle_event(message, "record_task_overdue", operations.record_task)
 
+    @handles("tasks", "task.rescheduled")
+    def record_task_rescheduled(self, message: dict) -> None:
+        self.uow.handle_event(message, "record_task_rescheduled", operations.record_task)
+
     @handles("tasks", "task.escalated")
     def record_task_escalated(self, message: dict) -> None:
         self.uow.handle_event(message, "record_task_escalated", operations.record_task)

@@ -25,6 +25,8 @@ class PackRequest(Base):
     enquiry_id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
     correlation_id: Mapped[str | None] = mapped_column(sa.String(64))
     answers: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    # The name the enquiry form declared as the applicant's (its applicant_name role).
+    applicant_name: Mapped[str | None] = mapped_column(sa.String(200))
     case_id: Mapped[str | None] = mapped_column(sa.String(36))
     case_reference: Mapped[str | None] = mapped_column(sa.String(20))
     workflow: Mapped[str | None] = mapped_column(sa.String(50))

@@ -14,6 +14,7 @@ from services.documents import events, rendering, repository, schemas
 from services.documents.file_store import FileStore
 from services.documents.models import Document, PackRequest
 from shared.clock import london_today, parse_iso, utcnow
+from shared.contracts import ENQUIRY_SUBMITTED_VERSION, current_enquiry_submitted
 from shared.envelope import Envelope, load_event_data
 from shared.errors import Conflict, NotFound, ValidationFailed
 from shared.unit_of_work import Transaction
@@ -31,12 +32,19 @@ class Renderer:
 
 
 def record_answers(tx: Transaction, event: Envelope, renderer: Renderer) -> Document | None:
-    data = load_event_data(event, schemas.EnquirySubmittedData())
+    data = load_event_data(
+        current_enquiry_submitted(event),
+        schemas.EnquirySubmittedData(),
+        frozenset({ENQUIRY_SUBMITTED_VERSION}),
+    )
     repository.fill_pack_part(
         tx.session,
         data["enquiry_id"],
         {
-            "answers": data["answers"],
+            # What statements personalise from: the answers and the facts derived from the
+            # notice check, as the rules that chose the statements saw them.
+            "answers": {**data["answers"], **data["derived"]},
+            "applicant_name": data["roles"].get("applicant_name"),
             "correlation_id": event.correlation_id,
             "answers_received_at": utcnow(),
         },
@@ -137,11 +145,12 @@ def render_letter_for(
     actor: str,
     causation_id: str | None,
 ) -> Document:
+    applicant_name, answers = _personalisation(request)
     content = {
         "case_reference": request.case_reference,
-        "applicant_name": (request.answers or {}).get("full_name"),
+        "applicant_name": applicant_name,
         "generated_on": london_today(),
-        "answers": request.answers or {},
+        "answers": answers,
     }
     return _store(
         tx,
@@ -237,12 +246,13 @@ def pack_content(request: PackRequest) -> dict[str, Any]:
     by_section: dict[str, list[dict[str, Any]]] = {}
     for statement in request.statements:
         by_section.setdefault(statement["section"], []).append(statement)
+    applicant_name, answers = _personalisation(request)
     return {
         "case_reference": request.case_reference,
-        "applicant_name": request.answers.get("full_name"),
+        "applicant_name": applicant_name,
         "workflow_title": request.workflow_title,
         "generated_on": london_today(),
-        "answers": request.answers,
+        "answers": answers,
         "next_steps": [_step(step) for step in request.next_steps or []],
         "sections": [
             {**section, "statements": by_section[section["key"]]}
@@ -250,6 +260,12 @@ def pack_content(request: PackRequest) -> dict[str, Any]:
             if section["key"] in by_section
         ],
     }
+
+
+def _personalisation(request: PackRequest) -> tuple[str | None, dict[str, Any]]:
+    """The applicant's name (the form's ``applicant_name`` role) and what statements
+    personalise from (answers and derived facts)."""
+    return request.applicant_name, dict(request.answers or {})
 
 
 def _step(step: dict[str, Any]) -> str:

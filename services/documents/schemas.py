@@ -13,8 +13,12 @@ class _EventData(Schema):
 
 
 class EnquirySubmittedData(_EventData):
+    """Version 2 (shared.contracts.upcast_enquiry_submitted brings version 1 to it)."""
+
     enquiry_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
     answers = fields.Dict(required=True)
+    roles = fields.Dict(required=True)
+    derived = fields.Dict(required=True)
 
 
 class CaseOpenedData(_EventData):

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from services.enquiry import template_law
+from shared import law
 from shared.rules import (
     InvalidCondition,
     check_against_questions,
@@ -42,10 +45,17 @@ def questions(template: Template) -> list[dict[str, Any]]:
     return [q for section in template["sections"] for q in section["questions"]]
 
 
-def check_template(template: Template) -> FieldErrors:
+def check_template(
+    template: Template, council_nation: str | None = None, *, allow_legacy: bool = False
+) -> FieldErrors:
     """Every problem that makes a template unpublishable, keyed by question key (or
-    ``template``, ``triage[i]``): structure, duplicate keys, option lists, limits, conditions
-    that refer to unknown questions or impossible values, and cycles between conditions."""
+    ``template``, ``nation``, ``effective_from``, ``roles.<role>``, ``computed_dates[i]``,
+    ``triage[i]``, ``duty_triage[i]``): structure, duplicate keys, option lists, limits,
+    conditions that refer to unknown questions or impossible values, cycles between conditions,
+    and the law the template declares (its nation, which must be the council's, its effective
+    dates, and the roles its questions play). ``allow_legacy`` accepts a template that declares
+    no nation, dates or roles (a version published before they existed); ``council_nation``
+    None skips the comparison with the council's nation."""
     structure = _check_structure(template)
     if structure:
         return structure
@@ -58,20 +68,39 @@ def check_template(template: Template) -> FieldErrors:
         if key in seen:
             problems.append("duplicate question key")
         seen.add(key)
+        if key in law.DERIVED_FACTS:
+            problems.append("this key is reserved for a fact derived from the notice check")
         problems.extend(_question_problems(question))
         if "show_if" in question:
             problems.extend(_condition_problems(question["show_if"], by_key))
     for cycle in _show_if_cycles(by_key):
         errors.setdefault(cycle[0], []).append("conditions form a cycle: " + " -> ".join(cycle))
+    if not (allow_legacy and template_law.is_legacy(template)):
+        errors.update(template_law.check_law(template, by_key, council_nation))
+    computed, computed_errors = template_law.check_computed_dates(template, by_key)
+    errors.update(computed_errors)
+    # Triage sees more than the questions: the facts derived from the notice check and the
+    # computed dates, declared like questions so conditions on them are checked the same way.
+    rule_questions = {**law.DERIVED_FACTS, **computed, **by_key}
     for index, rule in enumerate(template.get("triage", [])):
-        problems = _condition_problems(rule.get("when"), by_key)
+        problems = _condition_problems(rule.get("when"), rule_questions)
         if not isinstance(rule.get("workflow"), str) or not WORKFLOW_KEY.match(rule["workflow"]):
             problems.append("workflow must be a snake_case workflow key")
         if problems:
             errors[f"triage[{index}]"] = problems
+    for index, rule in enumerate(template.get("duty_triage", [])):
+        problems = _condition_problems(rule.get("when"), rule_questions)
+        if rule.get("duty") not in DUTIES:
+            problems.append(f"duty must be one of {', '.join(DUTIES)}")
+        if problems:
+            errors[f"duty_triage[{index}]"] = problems
     return {key: messages for key, messages in errors.items() if messages}
 
 
+# The duties triage may suggest: relief (s.189B) for the homeless, prevention (s.195) for the
+# threatened with homelessness, none otherwise. The officer decides.
+DUTIES = ("relief", "prevention", "none")
+DEFAULT_DUTY = "none"
 WORKFLOW_KEY = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
 QUESTION_KEY_TEXT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
 QUESTION_KEY = re.compile(r"^[a-z][a-z0-9_]{0,99}$")
@@ -90,8 +119,16 @@ def _check_structure(template: Any) -> FieldErrors:
         template["default_workflow"]
     ):
         problems.append("default_workflow must be a snake_case workflow key")
-    if not isinstance(template.get("triage", []), list):
+    if not isinstance(template.get("triage", []), list) or not all(
+        isinstance(rule, dict) for rule in template.get("triage", [])
+    ):
         problems.append("triage must be a list of {workflow, when}")
+    if not isinstance(template.get("duty_triage", []), list) or not all(
+        isinstance(rule, dict) for rule in template.get("duty_triage", [])
+    ):
+        problems.append("duty_triage must be a list of {duty, when}")
+    if template.get("default_duty", DEFAULT_DUTY) not in DUTIES:
+        problems.append(f"default_duty must be one of {', '.join(DUTIES)}")
     sections = template.get("sections")
     if not isinstance(sections, list) or not sections:
         problems.append("sections must be a non-empty list")
@@ -281,12 +318,66 @@ def _check_number(question: dict[str, Any], value: Any) -> tuple[Any, list[str]]
     return (value if question["type"] == "integer" else float(number)), []
 
 
-def choose_workflow(template: Template, answers: dict[str, Any], today: date) -> str:
-    """The first triage rule whose condition holds picks the workflow."""
+def choose_workflow(template: Template, facts: dict[str, Any], today: date) -> str:
+    """The first triage rule whose condition holds picks the workflow. ``facts``: the answers
+    with the derived facts and computed dates (see ``rule_facts``)."""
     for rule in template.get("triage", []):
-        if evaluate(rule["when"], answers, today):
+        if evaluate(rule["when"], facts, today):
             return rule["workflow"]
     return template["default_workflow"]
+
+
+def suggest_duty(template: Template, facts: dict[str, Any], today: date) -> str:
+    """The first duty rule whose condition holds suggests the duty; the template's
+    ``default_duty`` (``none`` unless it says otherwise) when none does."""
+    for rule in template.get("duty_triage", []):
+        if evaluate(rule["when"], facts, today):
+            return rule["duty"]
+    return template.get("default_duty", DEFAULT_DUTY)
+
+
+def rule_facts(
+    template: Template, answers: dict[str, Any], derived: dict[str, Any]
+) -> dict[str, Any]:
+    """What triage rules evaluate over: the answers, the facts derived from the notice check,
+    and the template's computed dates."""
+    return {**answers, **derived, **template_law.computed_dates(template, answers)}
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """What submission works out from valid answers, beyond the answers themselves."""
+
+    nation: str
+    roles: dict[str, Any]
+    notice_check: law.NoticeCheck | None
+    derived: dict[str, Any]
+    workflow: str
+    suggested_duty: str
+
+
+def assess(
+    template: Template, answers: dict[str, Any], today: date
+) -> tuple[Assessment | None, FieldErrors]:
+    """Check the notice the answers describe, then triage the workflow and the duty over the
+    answers and what the check derived. A notice whose dates contradict each other is a
+    problem keyed by the question that answered the contradicting date."""
+    check, problems = template_law.check_notice_answers(template, answers, today)
+    if problems:
+        return None, problems
+    derived = law.derived_facts(check)
+    facts = rule_facts(template, answers, derived)
+    return (
+        Assessment(
+            nation=template_law.template_law(template).nation,
+            roles=template_law.resolve_roles(template, answers),
+            notice_check=check,
+            derived=derived,
+            workflow=choose_workflow(template, facts, today),
+            suggested_duty=suggest_duty(template, facts, today),
+        ),
+        {},
+    )
 
 
 def workflows(template: Template) -> set[str]:

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from services.enquiry.models import Enquiry
 from shared.clock import isoformat
+from shared.contracts import ENQUIRY_SUBMITTED, ENQUIRY_SUBMITTED_VERSION
 from shared.envelope import Envelope
 
 SOURCE = "enquiry"
-ENQUIRY_SUBMITTED = "enquiry.submitted"
 
 
-def enquiry_submitted(enquiry: Enquiry) -> Envelope:
+def enquiry_submitted(enquiry: Enquiry, roles: dict[str, Any], derived: dict[str, Any]) -> Envelope:
+    """Version 2: version 1's fields, plus the template's ``nation``, its ``roles`` resolved to
+    the answers, the ``suggested_duty``, the ``notice_check`` and the facts ``derived`` from it."""
     return Envelope(
         type=ENQUIRY_SUBMITTED,
-        version=1,
+        version=ENQUIRY_SUBMITTED_VERSION,
         source=SOURCE,
         correlation_id=enquiry.correlation_id,
         data={
@@ -23,6 +27,11 @@ def enquiry_submitted(enquiry: Enquiry) -> Envelope:
             "workflow_source": enquiry.workflow_source,
             "answers": enquiry.answers,
             "submitted_at": isoformat(enquiry.submitted_at),
+            "nation": enquiry.nation,
+            "roles": roles,
+            "suggested_duty": enquiry.suggested_duty,
+            "notice_check": enquiry.notice_check,
+            "derived": derived,
         },
     )
 

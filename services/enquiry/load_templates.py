@@ -2,8 +2,9 @@
 
     python -m services.enquiry.load_templates my-form.yaml other-form.json
 
-Uses ENQUIRY_DATABASE_URL (as services/enquiry/config.yaml). Each file is checked; a file with
-problems is reported field by field and nothing from it is stored."""
+Uses ENQUIRY_DATABASE_URL and COUNCIL_NATION (as services/enquiry/config.yaml). Each file is
+checked, including that it declares the council's nation, its effective dates and the roles of
+its questions; a file with problems is reported field by field and nothing from it is stored."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pathlib import Path
 import yaml
 from sqlalchemy.orm import Session
 
+from services.enquiry.council import ConfigurationError, council_nation_of
 from services.enquiry.seed import load_template_file
 from shared.config import service_config
 from shared.db import create_engine_for
@@ -21,13 +23,19 @@ from shared.migrations import prepare_database
 
 
 def main(paths: list[str]) -> int:
-    engine = create_engine_for(service_config("enquiry")["DATABASE_URL"])
+    config = service_config("enquiry")
+    try:
+        council_nation = council_nation_of(config, "load_templates")
+    except ConfigurationError as error:
+        print(error, file=sys.stderr)
+        return 1
+    engine = create_engine_for(config["DATABASE_URL"])
     prepare_database(engine, "enquiry")
     failed = 0
     for name in paths:
         try:
             with Session(engine) as session, session.begin():
-                outcome = load_template_file(session, Path(name))
+                outcome = load_template_file(session, Path(name), council_nation)
             print(f"{name}: {outcome}")
         except ValidationFailed as error:
             failed += 1

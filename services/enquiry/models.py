@@ -45,6 +45,11 @@ class Enquiry(Base):
     # The caller's idempotency key: a front end retrying after a lost reply (or a broker
     # redelivering the request after a crash) gets the same enquiry, never a second one.
     request_id: Mapped[str | None] = mapped_column(sa.String(100))
+    # Set at submission: the nation whose law the template follows, the duty triage suggests
+    # (relief, prevention or none) and the notice check (shared.law NoticeCheck.to_dict()).
+    nation: Mapped[str | None] = mapped_column(sa.String(20))
+    suggested_duty: Mapped[str | None] = mapped_column(sa.String(20))
+    notice_check: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

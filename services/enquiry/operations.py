@@ -21,10 +21,13 @@ DRAFT, SUBMITTED = "draft", "submitted"
 # --- templates -----------------------------------------------------------------------------------
 
 
-def publish_template(tx: Transaction, definition: Any, actor: str) -> QuestionTemplate:
+def publish_template(
+    tx: Transaction, definition: Any, actor: str, council_nation: str
+) -> QuestionTemplate:
     """Publish the next version of a template. Versions already published never change, so
-    enquiries made on them keep meaning what they meant."""
-    problems = domain.check_template(definition)
+    enquiries made on them keep meaning what they meant. A new version declares its nation
+    (the council's), its effective dates and the roles its questions play."""
+    problems = domain.check_template(definition, council_nation)
     if problems:
         raise ValidationFailed(
             {f"definition.{key}": messages for key, messages in problems.items()}
@@ -56,10 +59,13 @@ def publish_template(tx: Transaction, definition: Any, actor: str) -> QuestionTe
     return template
 
 
-def load_template_definition(session: Session, definition: Any) -> str:
+def load_template_definition(
+    session: Session, definition: Any, council_nation: str, allow_legacy: bool = False
+) -> str:
     """Load a template file's definition (the seed and the load command): a version already
-    published is left alone if identical and refused if different."""
-    problems = domain.check_template(definition)
+    published is left alone if identical and refused if different. ``allow_legacy`` is for
+    the shipped files only: a version published before templates declared their law."""
+    problems = domain.check_template(definition, council_nation, allow_legacy=allow_legacy)
     if problems or not isinstance(definition.get("version"), int):
         raise ValidationFailed(problems or {"version": ["a template file states its version"]})
     existing = repository.get_template(session, definition["key"], definition["version"])
@@ -180,6 +186,11 @@ def submit_enquiry(tx: Transaction, request: dict[str, Any]) -> Enquiry:
     definition = template.definition
     today = london_today()
     cleaned, problems = domain.validate_answers(definition, answers, today)
+    # The notice is checked on whatever answers are valid, so that its problems are reported
+    # with the others, all at once.
+    assessment, notice_problems = domain.assess(definition, cleaned, today)
+    for key, messages in notice_problems.items():
+        problems.setdefault(key, messages)
     field_errors: dict[str, Any] = {f"answers.{key}": msgs for key, msgs in problems.items()}
     if request["workflow"] and request["workflow"] not in domain.workflows(definition):
         field_errors["workflow"] = [f"must be one of {sorted(domain.workflows(definition))}"]
@@ -208,15 +219,20 @@ def submit_enquiry(tx: Transaction, request: dict[str, Any]) -> Enquiry:
             created_at=now,
         )
         repository.add_enquiry(tx.session, enquiry)
+    assert assessment is not None  # no problems, so the notice was checked
     officer_choice = request["workflow"]
     enquiry.status = SUBMITTED
     enquiry.answers = cleaned
-    enquiry.workflow = officer_choice or domain.choose_workflow(definition, cleaned, today)
+    enquiry.workflow = officer_choice or assessment.workflow
     enquiry.workflow_source = "officer" if officer_choice else "triage"
     enquiry.workflow_reason = request["workflow_reason"] if officer_choice else None
+    enquiry.nation = assessment.nation
+    enquiry.suggested_duty = assessment.suggested_duty
+    check = assessment.notice_check
+    enquiry.notice_check = None if check is None else check.to_dict()
     enquiry.updated_at = enquiry.submitted_at = now
     tx.session.flush()
-    tx.emit(events.enquiry_submitted(enquiry))
+    tx.emit(events.enquiry_submitted(enquiry, assessment.roles, assessment.derived))
     _audit(
         tx,
         enquiry,
@@ -227,6 +243,8 @@ def submit_enquiry(tx: Transaction, request: dict[str, Any]) -> Enquiry:
             "template": f"{enquiry.template_key}@{enquiry.template_version}",
             "workflow": enquiry.workflow,
             "workflow_source": enquiry.workflow_source,
+            "suggested_duty": enquiry.suggested_duty,
+            "notice_verdict": None if check is None else check.verdict,
             "questions_answered": len(cleaned),
         },
     )

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from nameko.dependency_providers import Config
 from nameko.rpc import rpc
 
 from services.enquiry import operations, repository
+from services.enquiry.council import EnquiryStore, council_nation_of
 from services.enquiry.models import Enquiry, metadata
 from services.enquiry.schemas import (
     ENQUIRY_ARGS,
@@ -20,10 +22,8 @@ from services.enquiry.schemas import (
     SubmitEnquirySchema,
     TemplateSummarySchema,
 )
-from services.enquiry.seed import load_seed
 from shared import unit_of_work
 from shared.errors import EXPECTED_ERRORS
-from shared.unit_of_work import UnitOfWorkProvider
 from shared.validation import load, load_arguments
 
 
@@ -36,7 +36,8 @@ def _dump(enquiry: Enquiry) -> dict[str, Any]:
 class EnquiryService(unit_of_work.OutboxRelay):
     name = "enquiry"
 
-    uow = UnitOfWorkProvider(metadata, seed=load_seed)
+    uow = EnquiryStore(metadata)
+    config = Config()
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_template(self, key: str, version: int | None = None) -> dict[str, Any]:
@@ -53,10 +54,13 @@ class EnquiryService(unit_of_work.OutboxRelay):
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def publish_template(self, request: dict[str, Any]) -> dict[str, Any]:
-        """``{definition, actor}``: publish the next version of a template after checking it."""
+        """``{definition, actor}``: publish the next version of a template after checking it,
+        including its ``nation`` (the council's ``COUNCIL_NATION``), ``effective_from`` and
+        ``roles``."""
         args = load(PublishTemplateSchema(), request)
+        nation = council_nation_of(self.config, self.name)
         with self.uow.transaction() as tx:
-            template = operations.publish_template(tx, args["definition"], args["actor"])
+            template = operations.publish_template(tx, args["definition"], args["actor"], nation)
         return TemplateSummarySchema().dump(template)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -108,7 +112,8 @@ class EnquiryService(unit_of_work.OutboxRelay):
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_enquiry(self, enquiry_id: str) -> dict[str, Any]:
         """The enquiry, with ``progress``: the questions to show now and the required ones
-        still unanswered (what a front end needs to resume a draft)."""
+        still unanswered (what a front end needs to resume a draft). A submitted enquiry also
+        has its ``nation``, ``suggested_duty`` and ``notice_check`` (null without a notice)."""
         load_arguments(ENQUIRY_ARGS, enquiry_id=enquiry_id)
         with self.uow.read() as session:
             enquiry, progress = operations.enquiry_view(session, enquiry_id)

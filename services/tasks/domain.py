@@ -4,13 +4,17 @@ Times are stored in UTC; calendar arithmetic (days, working days, months) happen
 Europe/London wall clock so "14 working days after" lands on the same local time of day.
 Working days skip weekends, the bank holidays of the council's nation and its own closure days
 (``WorkingCalendar``).
+
+A framework has two parts: the tasks a case starts with when it opens, and the tasks a statutory
+duty starts with (``on_duty``), anchored to the day the duty began, which an officer may record
+as earlier than the day the case moved (see ``duty_anchor``).
 """
 
 from __future__ import annotations
 
 from calendar import monthrange
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,6 +24,18 @@ LONDON = ZoneInfo("Europe/London")
 _DEFAULT_CALENDAR = WorkingCalendar()
 UNITS = ("minutes", "hours", "days", "working_days", "weeks", "months")
 LINK_TYPES = ("finish_to_start", "start_to_start")
+# The statutory duties whose start begins a framework's duty part, keyed as the case stages are.
+DUTIES = ("prevention", "relief")
+# What a duty task without predecessors is anchored to: the first day of the duty's 56-day
+# period, or the day after its last day (when the council may act on the period having run:
+# s.195(8)(b) and s.189B(7)(b), or the relief duty has ended by itself, s.189B(4)).
+ANCHORS = ("duty_start", "day_after")
+# A duty's dates are days; its tasks are anchored at the start of the council's working day on
+# them, so deadlines read as office times ("due Tuesday 09:00").
+DUTY_DAY_STARTS = time(9, 0)
+# Framework keys are prefixed on the case (duty and entry, or the workflow after a change):
+# keep them short enough for the stored key.
+MAX_KEY_LENGTH = 40
 
 PENDING, ACTIVE, IN_PROGRESS, ON_HOLD = "pending", "active", "in_progress", "on_hold"
 COMPLETED, CANCELLED = "completed", "cancelled"
@@ -54,6 +70,9 @@ class TaskTemplate:
     depends_on: tuple[Dependency, ...]
     warn_before: Lag | None = None
     escalate_after: Lag | None = None
+    # Duty tasks only: what an independent task is anchored to, and how long after it it starts.
+    anchor: str | None = None
+    anchor_lag: Lag | None = None
 
     @classmethod
     def parse(cls, raw: dict[str, Any]) -> TaskTemplate:
@@ -70,6 +89,8 @@ class TaskTemplate:
                 Dependency(d["task"], d.get("type", "finish_to_start"), Lag.parse(d.get("lag")))
                 for d in raw.get("depends_on", [])
             ),
+            anchor=raw.get("anchor"),
+            anchor_lag=Lag.parse(raw["anchor_lag"]) if raw.get("anchor_lag") else None,
         )
 
 
@@ -103,22 +124,39 @@ def add_lag(moment: datetime, lag: Lag, working: WorkingCalendar | None = None) 
     return local.replace(tzinfo=None).replace(tzinfo=LONDON).astimezone(UTC)
 
 
-def check_framework(raw_tasks: list[dict[str, Any]]) -> list[str]:
-    """Problems that make a framework unusable: unknown units or links, unknown predecessors,
-    duplicate keys, dependency cycles."""
+def check_framework(raw_tasks: list[dict[str, Any]], duty_part: bool = False) -> list[str]:
+    """Problems that make a framework's list of tasks unusable: unknown units or links, unknown
+    predecessors, duplicate or overlong keys, dependency cycles; and for a duty part
+    (``duty_part``), anchors that are unknown or given to a task that waits for predecessors.
+    Anchors and ``outlives_duty`` belong to duty parts only: a case's opening tasks start when
+    it opens and have no duty to outlive."""
+    if not isinstance(raw_tasks, list) or not all(isinstance(t, dict) for t in raw_tasks):
+        return ["a list of tasks, each a mapping with key and name"]
     problems: list[str] = []
     keys = [t.get("key") for t in raw_tasks]
-    problems += [f"duplicate task key {k!r}" for k in {k for k in keys if keys.count(k) > 1}]
+    problems += [
+        f"duplicate task key {k!r}" for k in sorted({str(k) for k in keys if keys.count(k) > 1})
+    ]
+    problems += [
+        f"task key {k!r} is longer than {MAX_KEY_LENGTH} characters"
+        for k in keys
+        if isinstance(k, str) and len(k) > MAX_KEY_LENGTH
+    ]
     try:
         templates = [TaskTemplate.parse(t) for t in raw_tasks]
     except (KeyError, TypeError, ValueError) as exc:
         return [*problems, f"malformed task: {exc}"]
-    for template in templates:
+    for raw, template in zip(raw_tasks, templates, strict=True):
         lags = [template.due_in] + [d.lag for d in template.depends_on]
-        lags += [lag for lag in (template.warn_before, template.escalate_after) if lag]
+        lags += [
+            lag
+            for lag in (template.warn_before, template.escalate_after, template.anchor_lag)
+            if lag
+        ]
         problems += [
             f"{template.key}: unknown unit {lag.unit!r}" for lag in lags if lag.unit not in UNITS
         ]
+        problems += _duty_problems(raw, template, duty_part)
         for dependency in template.depends_on:
             if dependency.task not in keys:
                 problems.append(f"{template.key}: depends on unknown task {dependency.task!r}")
@@ -129,6 +167,21 @@ def check_framework(raw_tasks: list[dict[str, Any]]) -> list[str]:
         if cycle:
             problems.append("dependency cycle: " + " -> ".join(cycle))
     return problems
+
+
+def _duty_problems(raw: dict[str, Any], template: TaskTemplate, duty_part: bool) -> list[str]:
+    outlives = raw.get("outlives_duty")
+    if outlives is not None and (not duty_part or not isinstance(outlives, bool)):
+        return [f"{template.key}: outlives_duty is true or false, and for duty tasks only"]
+    if template.anchor is None and template.anchor_lag is None:
+        return []
+    if not duty_part:
+        return [f"{template.key}: anchor is for duty tasks (on_duty); opening tasks start at once"]
+    if template.depends_on:
+        return [f"{template.key}: a task that waits for predecessors cannot have an anchor too"]
+    if (template.anchor or "duty_start") not in ANCHORS:
+        return [f"{template.key}: unknown anchor {template.anchor!r} (one of {', '.join(ANCHORS)})"]
+    return []
 
 
 def find_cycle(templates: list[TaskTemplate]) -> list[str] | None:
@@ -221,3 +274,50 @@ def deadlines(
     warn = subtract_lag(due, template.warn_before, working) if template.warn_before else None
     escalate = add_lag(due, template.escalate_after, working) if template.escalate_after else None
     return Deadlines(due, warn, escalate)
+
+
+@dataclass(frozen=True)
+class DutyClock:
+    """The statutory period a duty stage began with, as the cases service announced it: the
+    first day (the day the council was first satisfied, possibly backdated), the last day, and
+    the day after it (None when the event did not say)."""
+
+    duty: str
+    starts_on: date
+    due_on: date | None
+    day_after: date | None
+
+
+def duty_anchor(
+    template: TaskTemplate, clock: DutyClock, working: WorkingCalendar | None = None
+) -> datetime | None:
+    """When an independent duty task starts: the start of the working day (London) on the day
+    the duty began, or on the day after the period's last day, plus the task's anchor lag.
+    Anchored to the duty's own dates, so a backdated duty start gives earlier dates. None for a
+    task that waits for predecessors, or anchored to a day the clock does not give."""
+    if template.depends_on:
+        return None
+    day = clock.starts_on if (template.anchor or "duty_start") == "duty_start" else clock.day_after
+    if day is None:
+        return None
+    moment = datetime.combine(day, DUTY_DAY_STARTS, tzinfo=LONDON).astimezone(UTC)
+    return add_lag(moment, template.anchor_lag, working) if template.anchor_lag else moment
+
+
+def duty_task_key(duty: str, entry: int, key: str) -> str:
+    """A duty task's key on the case: the duty and which time the case entered it, so a case
+    that enters prevention again (reopened) gets a new set beside the cancelled one."""
+    return f"{duty}_duty.{entry}.{key}"
+
+
+def keyed_for_duty(definition: dict[str, Any], duty: str, entry: int) -> dict[str, Any]:
+    """A duty part's task definition with its key and its links prefixed for this duty entry, so
+    links resolve within the entry and never to another entry's or the opening tasks."""
+    return {
+        **definition,
+        "key": duty_task_key(duty, entry, definition["key"]),
+        "depends_on": [
+            {**link, "task": duty_task_key(duty, entry, link["task"])}
+            for link in definition.get("depends_on", [])
+        ],
+    }

@@ -20,6 +20,8 @@ TASK_CANCELLED = "task.cancelled"
 TASK_WARNING = "task.warning"
 TASK_OVERDUE = "task.overdue"
 TASK_ESCALATED = "task.escalated"
+# A duty task's dates moved because the day its duty began was corrected (case.clock_corrected).
+TASK_RESCHEDULED = "task.rescheduled"
 
 
 def task_summary(task: Task) -> dict[str, Any]:
@@ -47,6 +49,8 @@ def task_summary(task: Task) -> dict[str, Any]:
         "cancel_reason": task.cancel_reason,
         "kind": task.kind,
         "mandatory": task.mandatory,
+        # Added (compatible): the duty whose start created the task, or None.
+        "duty": task.duty,
         "revision": task.revision,
     }
 

@@ -3,9 +3,12 @@
     python -m services.tasks.load_frameworks our-frameworks.yaml
 
 Uses TASKS_DATABASE_URL (as services/tasks/config.yaml). The file has `frameworks:` keyed by
-workflow (see services/tasks/seed/task_frameworks.yaml). Every framework is checked (units, link
-types, unknown predecessors, cycles); if any is wrong every problem is printed and nothing is
-stored. A changed framework gets a new version and applies to cases opened from then on."""
+workflow, each naming its nations, effective_from (and effective_to), its opening tasks and its
+duty part (see services/tasks/seed/task_frameworks.yaml and docs/tasks.md). Everything is
+checked (nations, dates, units, link types, anchors, unknown predecessors, cycles); if anything
+is wrong every problem is printed, each with its field, and nothing is stored. A changed edition
+gets a new version and applies to cases opened (or duties begun) from then on; the shipped
+frameworks never overwrite an edition loaded this way."""
 
 from __future__ import annotations
 
@@ -29,13 +32,9 @@ def main(paths: list[str]) -> int:
     for name in paths:
         try:
             document = yaml.safe_load(Path(name).read_text(encoding="utf-8"))
-            if not isinstance(document, dict) or not isinstance(document.get("frameworks"), dict):
-                raise ValidationFailed(
-                    {"frameworks": ["the file needs frameworks: {workflow: [...]}"]}
-                )
             with Session(engine) as session, session.begin():
-                load_frameworks(session, document)
-            print(f"{name}: loaded {', '.join(sorted(document['frameworks']))}")
+                editions = load_frameworks(session, document)
+            print(f"{name}: loaded {', '.join(sorted(e.key for e in editions))}")
         except ValidationFailed as error:
             failed += 1
             print(f"{name}: rejected", file=sys.stderr)

@@ -16,12 +16,73 @@ class Base(DeclarativeBase):
 
 
 class TaskFramework(Base):
+    """One dated edition of a workflow's framework, for the nations whose law it follows
+    (services/tasks/frameworks.py)."""
+
     __tablename__ = "task_frameworks"
 
-    workflow: Mapped[str] = mapped_column(sa.String(50), primary_key=True)
+    # "<workflow>/<nations>/<effective_from>": loading the same edition again updates it.
+    id: Mapped[str] = mapped_column(sa.String(120), primary_key=True)
+    workflow: Mapped[str] = mapped_column(sa.String(50), index=True)
+    nations: Mapped[list[str]] = mapped_column(sa.JSON)
+    effective_from: Mapped[date]
+    effective_to: Mapped[date | None]
+    # The tasks a case starts with when it opens.
     tasks: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON)
+    # Duty ("prevention", "relief") -> the tasks that duty starts with, anchored to its start.
+    on_duty: Mapped[dict[str, list[dict[str, Any]]]] = mapped_column(sa.JSON)
+    # "seed" (shipped, refreshed on every start) or "council" (loaded by the council, which the
+    # shipped seed then leaves alone).
+    origin: Mapped[str] = mapped_column(sa.String(20))
     version: Mapped[int]
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class TaskCase(Base):
+    """What this service knows of a case: enough to choose its framework edition when a duty
+    begins, and the stage it last heard of (events of different types may arrive out of order;
+    one older than the stage recorded here changes nothing)."""
+
+    __tablename__ = "task_cases"
+
+    case_id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    reference: Mapped[str] = mapped_column(sa.String(20))
+    correlation_id: Mapped[str] = mapped_column(sa.String(64), index=True)
+    workflow: Mapped[str] = mapped_column(sa.String(50))
+    nation: Mapped[str] = mapped_column(sa.String(20))
+    opened_on: Mapped[date]
+    stage: Mapped[str | None] = mapped_column(sa.String(30))
+    # The publication time of the case event that set ``stage``.
+    stage_event_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class DutyPlan(Base):
+    """One entry of a case into a duty stage and the tasks it started: at most one per case,
+    duty and entry, so a redelivered or repeated stage change never starts them twice."""
+
+    __tablename__ = "duty_plans"
+    __table_args__ = (sa.UniqueConstraint("case_id", "duty", "entry"),)
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    case_id: Mapped[str] = mapped_column(sa.String(36), index=True)
+    duty: Mapped[str] = mapped_column(sa.String(20))
+    # 1 for the first time the case entered this duty, 2 after it was reopened into it, ...
+    entry: Mapped[int]
+    # The duty clock's dates as announced: the first day (possibly backdated), the last day and
+    # the day after it.
+    starts_on: Mapped[date]
+    due_on: Mapped[date | None]
+    day_after: Mapped[date | None]
+    framework_id: Mapped[str | None] = mapped_column(sa.String(120))
+    framework_version: Mapped[int | None]
+    started_by_event: Mapped[str] = mapped_column(sa.String(64))
+    # The publication time of that event: a duty ending announced before it was for an earlier
+    # entry and leaves this one alone.
+    entered_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    end_reason: Mapped[str | None] = mapped_column(sa.Text)
 
 
 class Task(Base):
@@ -57,6 +118,9 @@ class Task(Base):
     position: Mapped[int] = mapped_column(default=0)
     kind: Mapped[str] = mapped_column(sa.String(20), default="framework")
     mandatory: Mapped[bool] = mapped_column(default=False)
+    # Framework tasks a duty started ("prevention", "relief"); None for opening and ad-hoc tasks.
+    duty: Mapped[str | None] = mapped_column(sa.String(20))
+    duty_plan_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
     definition: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     name: Mapped[str] = mapped_column(sa.String(300))
     owner: Mapped[str | None] = mapped_column(sa.String(100))

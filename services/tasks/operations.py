@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,31 +22,52 @@ from services.tasks.domain import (
     PENDING,
     TaskTemplate,
 )
-from services.tasks.models import Task
-from shared.clock import utcnow
+from services.tasks.models import DutyPlan, Task, TaskCase
+from shared import law
+from shared.clock import london_date, utcnow
 from shared.envelope import Envelope, load_event_data
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict, NotFound, ValidationFailed
 from shared.unit_of_work import Transaction
 
 SYSTEM = "system:tasks"
+log = logging.getLogger(__name__)
 
 
 def working_calendar(session: Session, nation: str) -> WorkingCalendar:
     return WorkingCalendar(nation, repository.closure_days(session))
 
 
-def create_tasks_for_case(tx: Transaction, event: Envelope, working: WorkingCalendar) -> list[Task]:
-    """Instantiate the workflow's framework: independent tasks active now, dependent ones pending
-    with no activation time until their predecessors get there."""
+def create_tasks_for_case(
+    tx: Transaction, event: Envelope, working: WorkingCalendar, council_nation: str | None = None
+) -> list[Task]:
+    """Instantiate the opening tasks of the workflow's framework edition in force for the case's
+    nation on the day it opened: independent tasks active now, dependent ones pending with no
+    activation time until their predecessors get there. The case is remembered, so that its
+    duty tasks can start when a duty begins (``duties``)."""
     data = load_event_data(event, schemas.CaseOpenedData())
-    if repository.tasks_of_case(tx.session, data["case_id"]):
+    if repository.task_case(tx.session, data["case_id"]) is not None:
         return []
-    framework = repository.framework_for(tx.session, data["workflow"])
+    nation = _nation(data["nation"] or council_nation)
     now = utcnow()
+    known = TaskCase(
+        case_id=data["case_id"],
+        reference=data["reference"],
+        correlation_id=event.correlation_id,
+        workflow=data["workflow"],
+        nation=nation,
+        opened_on=london_date(data["opened_at"] or now),
+        created_at=now,
+    )
+    tx.session.add(known)
+    framework = repository.framework_in_force(tx.session, known.workflow, nation, known.opened_on)
+    if framework is None:
+        log.info(
+            "no %s task framework in force for %s on %s", known.workflow, nation, known.opened_on
+        )
     created = []
     case = CaseRef(data["case_id"], data["reference"], event.correlation_id, data["workflow"])
     for position, raw in enumerate(framework.tasks if framework else []):
-        created.append(_instantiate(tx, case, raw, position, now, working, event.id))
+        created.append(instantiate_task(tx, case, raw, position, now, working, event.id))
     tx.session.flush()
     # A start-to-start successor of a task active from the outset can be scheduled now.
     schedule_dependents(tx, data["case_id"], now, working)
@@ -62,6 +84,13 @@ def create_tasks_for_case(tx: Transaction, event: Envelope, working: WorkingCale
     return created
 
 
+def _nation(value: str | None) -> str:
+    try:
+        return law.council_nation(value)
+    except law.UnknownNation as unknown:
+        raise ValidationFailed({"data.nation": [str(unknown)]}) from None
+
+
 @dataclass(frozen=True)
 class CaseRef:
     case_id: str
@@ -70,7 +99,7 @@ class CaseRef:
     workflow: str
 
 
-def _instantiate(
+def instantiate_task(
     tx: Transaction,
     case: CaseRef,
     definition: dict[str, Any],
@@ -78,8 +107,12 @@ def _instantiate(
     now: datetime,
     working: WorkingCalendar,
     causation_id: str,
+    plan: DutyPlan | None = None,
+    anchor: datetime | None = None,
 ) -> Task:
-    """One framework task on the case: active at once without predecessors, else pending."""
+    """One framework task on the case: without predecessors, active at once, or from ``anchor``
+    for a duty task (already active, and perhaps already due, when the anchor has passed;
+    pending until it comes otherwise); with predecessors, pending."""
     template = TaskTemplate.parse(definition)
     task = Task(
         id=str(uuid.uuid4()),
@@ -98,9 +131,13 @@ def _instantiate(
         customer_facing=template.customer_facing,
         revision=1,
         created_at=now,
+        duty=plan.duty if plan else None,
+        duty_plan_id=plan.id if plan else None,
     )
-    if not template.depends_on:
-        _make_active(task, now, working)
+    if anchor is not None and anchor > now:
+        task.activate_at = anchor
+    elif not template.depends_on:
+        _make_active(task, anchor or now, working)
     tx.session.add(task)
     tx.emit(events.task_event(events.TASK_CREATED, task, causation_id=causation_id))
     _audit(tx, task, "task.created", SYSTEM, None, {"status": task.status}, causation_id)
@@ -110,26 +147,32 @@ def _instantiate(
 def follow_workflow_change(
     tx: Transaction, event: Envelope, working: WorkingCalendar
 ) -> list[Task]:
-    """The enquiry moved to another workflow: the old framework's unfinished tasks are cancelled
-    (ad-hoc tasks stay) and the new workflow's framework is instantiated."""
+    """The enquiry moved to another workflow: the old framework's unfinished opening tasks are
+    cancelled (ad-hoc tasks stay, and so do a running duty's tasks: the duty has not changed)
+    and the new workflow's opening tasks are instantiated from its edition in force today."""
     data = load_event_data(event, schemas.WorkflowChangedData())
-    tasks = repository.tasks_of_correlation(tx.session, event.correlation_id)
-    if not tasks:
+    known = repository.task_case_of_correlation(tx.session, event.correlation_id)
+    if known is None:
         raise CaseNotKnownYet(data["enquiry_id"])
-    first, now = tasks[0], utcnow()
-    if first.workflow == data["workflow"]:
+    if known.workflow == data["workflow"]:
         return []
+    now = utcnow()
+    tasks = repository.tasks_of_correlation(tx.session, event.correlation_id)
     reason = f"workflow changed to {data['workflow']}"
-    case = CaseRef(first.case_id, first.case_reference, first.correlation_id, data["workflow"])
+    known.workflow = data["workflow"]
+    case = CaseRef(known.case_id, known.reference, known.correlation_id, data["workflow"])
     for task in tasks:
         task.workflow = data["workflow"]
-        if task.kind == "framework" and task.status not in (COMPLETED, CANCELLED):
+        opening = task.kind == "framework" and task.duty is None
+        if opening and task.status not in (COMPLETED, CANCELLED):
             before = {"status": task.status}
             task.status, task.completed_at, task.cancel_reason = CANCELLED, now, reason
-            _changed(tx, task, events.TASK_CANCELLED, SYSTEM, before, reason=reason)
-    framework = repository.framework_for(tx.session, data["workflow"])
+            record_change(tx, task, events.TASK_CANCELLED, SYSTEM, before, reason=reason)
+    framework = repository.framework_in_force(
+        tx.session, data["workflow"], known.nation, london_date(now)
+    )
     created = []
-    offset = max(t.position for t in tasks) + 1
+    offset = repository.next_position(tx.session, known.case_id)
     # The new framework's keys (and its links) get the workflow as a suffix, so they never
     # resolve to the cancelled tasks of the old one.
     suffix = f"@{data['workflow']}"
@@ -141,22 +184,24 @@ def follow_workflow_change(
                 {**link, "task": link["task"] + suffix} for link in raw.get("depends_on", [])
             ],
         }
-        created.append(_instantiate(tx, case, definition, position, now, working, event.id))
+        created.append(instantiate_task(tx, case, definition, position, now, working, event.id))
     tx.session.flush()
-    schedule_dependents(tx, first.case_id, now, working)
+    schedule_dependents(tx, known.case_id, now, working)
     return created
 
 
 class CaseNotKnownYet(Exception):
-    """Retryable: the workflow change overtook case.opened; the event is redelivered."""
+    """Retryable: a case event (a workflow change, a stage change) overtook case.opened; the
+    event is redelivered."""
 
 
 def add_task(tx: Transaction, request: dict[str, Any], working: WorkingCalendar) -> Task:
-    """An ad-hoc task on a case this service already works on, active at once."""
+    """An ad-hoc task on a case this service knows (it has seen it open), active at once."""
+    known = repository.task_case(tx.session, request["case_id"])
+    if known is None:
+        raise NotFound("case", request["case_id"])
     siblings = repository.tasks_of_case(tx.session, request["case_id"])
-    if not siblings:
-        raise NotFound("case with tasks", request["case_id"])
-    now, first = utcnow(), siblings[0]
+    now = utcnow()
     # With a request_id the key is the caller's, so the unique (case, key) pair makes a
     # repeated request find the task it added instead of adding another.
     key = f"adhoc-{request['request_id'] or uuid.uuid4().hex[:8]}"
@@ -172,17 +217,17 @@ def add_task(tx: Transaction, request: dict[str, Any], working: WorkingCalendar)
         if earlier.definition != definition:
             raise Conflict(
                 f"request_id {request['request_id']!r} already added a different task to "
-                f"case {first.case_id}"
+                f"case {known.case_id}"
             )
         return earlier
     task = Task(
         id=str(uuid.uuid4()),
-        case_id=first.case_id,
-        case_reference=first.case_reference,
-        correlation_id=first.correlation_id,
-        workflow=first.workflow,
+        case_id=known.case_id,
+        case_reference=known.reference,
+        correlation_id=known.correlation_id,
+        workflow=known.workflow,
         template_key=key,
-        position=max(t.position for t in siblings) + 1,
+        position=repository.next_position(tx.session, known.case_id),
         kind="adhoc",
         mandatory=False,
         definition=definition,
@@ -204,7 +249,7 @@ def add_task(tx: Transaction, request: dict[str, Any], working: WorkingCalendar)
 def start_task(tx: Transaction, request: dict[str, Any]) -> Task:
     task = _task(tx, request["task_id"], (ACTIVE,), "started")
     task.status, task.started_at = IN_PROGRESS, utcnow()
-    return _changed(tx, task, events.TASK_STARTED, request["actor"], {"status": ACTIVE})
+    return record_change(tx, task, events.TASK_STARTED, request["actor"], {"status": ACTIVE})
 
 
 def complete_task(tx: Transaction, request: dict[str, Any], working: WorkingCalendar) -> Task:
@@ -212,7 +257,7 @@ def complete_task(tx: Transaction, request: dict[str, Any], working: WorkingCale
     before = {"status": task.status}
     now = utcnow()
     task.status, task.completed_at, task.outcome = COMPLETED, now, request["outcome"]
-    _changed(tx, task, events.TASK_COMPLETED, request["actor"], before, outcome=task.outcome)
+    record_change(tx, task, events.TASK_COMPLETED, request["actor"], before, outcome=task.outcome)
     schedule_dependents(tx, task.case_id, now, working)
     return task
 
@@ -222,7 +267,7 @@ def hold_task(tx: Transaction, request: dict[str, Any]) -> Task:
     task = _task(tx, request["task_id"], OPEN_STATUSES, "put on hold")
     before = {"status": task.status}
     task.status, task.held_at, task.hold_reason = ON_HOLD, utcnow(), request["reason"]
-    return _changed(
+    return record_change(
         tx, task, events.TASK_ON_HOLD, request["actor"], before, reason=request["reason"]
     )
 
@@ -237,7 +282,7 @@ def release_task(tx: Transaction, request: dict[str, Any]) -> Task:
         for moment in (task.due_at, task.warn_at, task.escalate_at)
     )
     task.held_at, task.hold_reason = None, None
-    return _changed(
+    return record_change(
         tx,
         task,
         events.TASK_RELEASED,
@@ -253,7 +298,9 @@ def reassign_task(tx: Transaction, request: dict[str, Any]) -> Task:
         raise Conflict(f"task {task.id} is already owned by {task.owner}")
     before = {"owner": task.owner}
     task.owner = request["owner"]
-    return _changed(tx, task, events.TASK_REASSIGNED, request["actor"], before, owner=task.owner)
+    return record_change(
+        tx, task, events.TASK_REASSIGNED, request["actor"], before, owner=task.owner
+    )
 
 
 def cancel_task(tx: Transaction, request: dict[str, Any], working: WorkingCalendar) -> Task:
@@ -261,7 +308,9 @@ def cancel_task(tx: Transaction, request: dict[str, Any], working: WorkingCalend
     task = _task(tx, request["task_id"], (PENDING, ACTIVE, IN_PROGRESS, ON_HOLD), "cancelled")
     before, now = {"status": task.status}, utcnow()
     task.status, task.completed_at, task.cancel_reason = CANCELLED, now, request["reason"]
-    _changed(tx, task, events.TASK_CANCELLED, request["actor"], before, reason=request["reason"])
+    record_change(
+        tx, task, events.TASK_CANCELLED, request["actor"], before, reason=request["reason"]
+    )
     schedule_dependents(tx, task.case_id, now, working)
     return task
 
@@ -294,7 +343,7 @@ def activate(tx: Transaction, task_id: str, now: datetime, working: WorkingCalen
         return False
     task = repository.get_task(tx.session, task_id)
     tx.session.refresh(task)
-    _set_deadlines(task, now, working)
+    set_deadlines(task, task.activate_at or now, working)
     tx.emit(events.task_event(events.TASK_ACTIVATED, task))
     _audit(tx, task, "task.activated", SYSTEM, {"status": PENDING}, {"status": ACTIVE})
     # A start-to-start successor may be waiting for exactly this.
@@ -311,7 +360,9 @@ def activate_due_tasks(
     due = repository.due_pending_task_ids(tx.session, now, limit)
     claimed = repository.claim_activations(tx.session, due, now)
     for task in claimed:
-        _set_deadlines(task, now, working)
+        # From when it was due to start, not when the scan came round: a task anchored to a
+        # duty's dates keeps them after downtime.
+        set_deadlines(task, task.activate_at or now, working)
         tx.emit(events.task_event(events.TASK_ACTIVATED, task))
         _audit(tx, task, "task.activated", SYSTEM, {"status": PENDING}, {"status": ACTIVE})
     tx.session.flush()
@@ -343,10 +394,10 @@ def raise_task_alerts(tx: Transaction, now: datetime, limit: int = 500) -> int:
 
 def _make_active(task: Task, now: datetime, working: WorkingCalendar) -> None:
     task.status, task.activate_at, task.activated_at = ACTIVE, now, now
-    _set_deadlines(task, now, working)
+    set_deadlines(task, now, working)
 
 
-def _set_deadlines(task: Task, active_from: datetime, working: WorkingCalendar) -> None:
+def set_deadlines(task: Task, active_from: datetime, working: WorkingCalendar) -> None:
     found = domain.deadlines(TaskTemplate.parse(task.definition), active_from, working)
     task.due_at, task.warn_at, task.escalate_at = found.due_at, found.warn_at, found.escalate_at
 
@@ -360,7 +411,7 @@ def _task(tx: Transaction, task_id: str, allowed: tuple[str, ...], action: str) 
     return task
 
 
-def _changed(
+def record_change(
     tx: Transaction, task: Task, event_type: str, actor: str, before: dict, **after: Any
 ) -> Task:
     task.revision += 1

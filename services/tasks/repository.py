@@ -2,17 +2,106 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.tasks.domain import ACTIVE, OPEN_STATUSES, PENDING
-from services.tasks.models import ClosureDay, Task, TaskFramework
+from services.tasks.domain import ACTIVE, CANCELLED, COMPLETED, OPEN_STATUSES, PENDING
+from services.tasks.frameworks import FrameworkEdition, edition_in_force
+from services.tasks.models import ClosureDay, DutyPlan, Task, TaskCase, TaskFramework
 
 
-def framework_for(session: Session, workflow: str) -> TaskFramework | None:
-    return session.get(TaskFramework, workflow)
+def framework_in_force(
+    session: Session, workflow: str, nation: str, on: date
+) -> TaskFramework | None:
+    """The workflow's framework edition in force for ``nation`` on ``on`` (see
+    ``frameworks.edition_in_force`` for which one wins when several are)."""
+    rows = {
+        row.id: row
+        for row in session.scalars(
+            sa.select(TaskFramework).where(
+                TaskFramework.workflow == workflow,
+                TaskFramework.effective_from <= on,
+                sa.or_(TaskFramework.effective_to.is_(None), TaskFramework.effective_to >= on),
+            )
+        )
+    }
+    chosen = edition_in_force(
+        [
+            FrameworkEdition(
+                row.workflow, tuple(row.nations), row.effective_from, row.effective_to, row.tasks
+            )
+            for row in rows.values()
+        ],
+        nation,
+        on,
+    )
+    return rows[chosen.key] if chosen else None
+
+
+def framework_edition(session: Session, edition_id: str) -> TaskFramework | None:
+    return session.get(TaskFramework, edition_id)
+
+
+def task_case(session: Session, case_id: str, lock: bool = False) -> TaskCase | None:
+    query = sa.select(TaskCase).where(TaskCase.case_id == case_id)
+    return session.scalar(query.with_for_update() if lock else query)
+
+
+def task_case_of_correlation(session: Session, correlation_id: str) -> TaskCase | None:
+    return session.scalar(
+        sa.select(TaskCase).where(TaskCase.correlation_id == correlation_id).with_for_update()
+    )
+
+
+def open_duty_plan(session: Session, case_id: str, duty: str) -> DutyPlan | None:
+    return session.scalar(
+        sa.select(DutyPlan)
+        .where(DutyPlan.case_id == case_id, DutyPlan.duty == duty, DutyPlan.ended_at.is_(None))
+        .order_by(DutyPlan.entry.desc())
+        .limit(1)
+        .with_for_update()
+    )
+
+
+def duty_entries(session: Session, case_id: str, duty: str) -> int:
+    """How many times the case has entered this duty so far."""
+    return session.scalar(
+        sa.select(sa.func.coalesce(sa.func.max(DutyPlan.entry), 0)).where(
+            DutyPlan.case_id == case_id, DutyPlan.duty == duty
+        )
+    )
+
+
+def duty_plans_of_case(session: Session, case_id: str) -> list[DutyPlan]:
+    return list(
+        session.scalars(
+            sa.select(DutyPlan)
+            .where(DutyPlan.case_id == case_id)
+            .order_by(DutyPlan.started_at, DutyPlan.entry)
+        )
+    )
+
+
+def unfinished_tasks_of_plan(session: Session, plan_id: str) -> list[Task]:
+    return list(
+        session.scalars(
+            sa.select(Task)
+            .where(Task.duty_plan_id == plan_id, Task.status.not_in((COMPLETED, CANCELLED)))
+            .order_by(Task.position, Task.id)
+            .with_for_update()
+        )
+    )
+
+
+def next_position(session: Session, case_id: str) -> int:
+    """Where the next task added to the case goes in its order."""
+    return session.scalar(
+        sa.select(sa.func.coalesce(sa.func.max(Task.position) + 1, 0)).where(
+            Task.case_id == case_id
+        )
+    )
 
 
 def tasks_of_case(session: Session, case_id: str) -> list[Task]:

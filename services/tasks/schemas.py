@@ -8,6 +8,7 @@ from services.tasks.domain import (
     ACTIVE,
     CANCELLED,
     COMPLETED,
+    DUTIES,
     IN_PROGRESS,
     ON_HOLD,
     PENDING,
@@ -25,6 +26,76 @@ class CaseOpenedData(Schema):
     case_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
     reference = fields.String(required=True, validate=validate.Length(min=1, max=20))
     workflow = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    opened_at = fields.DateTime(load_default=None)
+    # Not in case.opened version 1 as first published: the council's nation is used without it.
+    nation = fields.String(load_default=None, validate=validate.Length(min=1, max=20))
+
+
+class ClockData(Schema):
+    """A statutory clock as case events carry it (docs/events.md); only what anchoring needs."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    kind = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    starts_on = fields.Date(required=True)
+    due_on = fields.Date(load_default=None, allow_none=True)
+    day_after = fields.Date(load_default=None, allow_none=True)
+
+
+# The case stages of docs/case-lifecycle.md: an event naming another is parked, not guessed at.
+CASE_STAGES = (
+    "triage",
+    "assessment",
+    "prevention",
+    "relief",
+    "main_duty_decision",
+    "review",
+    "closed",
+)
+
+
+class _CaseEventData(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    case_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    stage = fields.String(required=True, validate=validate.OneOf(CASE_STAGES))
+
+
+class StageChangedData(_CaseEventData):
+    previous_stage = fields.String(
+        load_default=None, allow_none=True, validate=validate.OneOf(CASE_STAGES)
+    )
+    clocks = fields.List(fields.Nested(ClockData), load_default=list)
+
+
+class CaseClosedData(_CaseEventData):
+    previous_stage = fields.String(
+        load_default=None, allow_none=True, validate=validate.OneOf(CASE_STAGES)
+    )
+    outcome = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=50))
+
+
+class CaseReopenedData(_CaseEventData):
+    clocks = fields.List(fields.Nested(ClockData), load_default=list)
+
+
+class ClockCorrectedData(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    case_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    clock = fields.Nested(ClockData, required=True)
+
+
+class DutyEndedData(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    case_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    duty = fields.String(required=True, validate=validate.OneOf(DUTIES))
+    ground = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=80))
 
 
 class WorkflowChangedData(Schema):

@@ -16,7 +16,7 @@ from nameko.events import event_handler
 from nameko.rpc import rpc
 from nameko.timer import timer
 
-from services.tasks import operations, repository
+from services.tasks import duties, operations, repository
 from services.tasks.calendar import WorkingCalendar
 from services.tasks.domain import LONDON
 from services.tasks.events import task_summary
@@ -54,6 +54,11 @@ class TasksService(unit_of_work.OutboxRelay):
             session, self.config.get("TASKS_NATION", "england_wales")
         )
 
+    def _with_calendar(self, message: dict, handler: str, apply: Any) -> None:
+        with self.uow.read() as session:
+            working = self._calendar(session)
+        self.uow.handle_event(message, handler, partial(apply, working=working))
+
     def _change(self, schema: Any, request: Any, change: Any, needs_calendar: bool = False) -> dict:
         args = load(schema, request)
         with self.uow.transaction() as tx:
@@ -63,23 +68,38 @@ class TasksService(unit_of_work.OutboxRelay):
 
     @event_handler("cases", "case.opened", requeue_on_error=True)
     def create_tasks_for_case(self, message: dict) -> None:
-        with self.uow.read() as session:
-            working = self._calendar(session)
-        self.uow.handle_event(
+        nation = self.config.get("COUNCIL_NATION") or None
+        self._with_calendar(
             message,
             "create_tasks_for_case",
-            partial(operations.create_tasks_for_case, working=working),
+            partial(operations.create_tasks_for_case, council_nation=nation),
         )
 
     @event_handler("enquiry", "enquiry.workflow_changed", requeue_on_error=True)
     def follow_workflow_change(self, message: dict) -> None:
-        with self.uow.read() as session:
-            working = self._calendar(session)
-        self.uow.handle_event(
-            message,
-            "follow_workflow_change",
-            partial(operations.follow_workflow_change, working=working),
-        )
+        self._with_calendar(message, "follow_workflow_change", operations.follow_workflow_change)
+
+    @event_handler("cases", "case.stage_changed", requeue_on_error=True)
+    def follow_stage_change(self, message: dict) -> None:
+        """A duty stage entered starts its duty tasks; a duty stage left cancels them."""
+        self._with_calendar(message, "follow_stage_change", duties.follow_stage_change)
+
+    @event_handler("cases", "case.reopened", requeue_on_error=True)
+    def follow_case_reopened(self, message: dict) -> None:
+        self._with_calendar(message, "follow_case_reopened", duties.follow_case_reopened)
+
+    @event_handler("cases", "case.closed", requeue_on_error=True)
+    def follow_case_closed(self, message: dict) -> None:
+        self.uow.handle_event(message, "follow_case_closed", duties.follow_case_closed)
+
+    @event_handler("cases", "case.clock_corrected", requeue_on_error=True)
+    def follow_clock_corrected(self, message: dict) -> None:
+        """The day a duty began was corrected: its anchored tasks move with it."""
+        self._with_calendar(message, "follow_clock_corrected", duties.follow_clock_corrected)
+
+    @event_handler("cases", "case.duty_ended", requeue_on_error=True)
+    def follow_duty_ended(self, message: dict) -> None:
+        self.uow.handle_event(message, "follow_duty_ended", duties.follow_duty_ended)
 
     @timer(interval=SCAN_SECONDS)
     def run_scheduler(self) -> None:

@@ -175,15 +175,24 @@ def test_every_published_event_matches_its_documented_schema(suite, recorded):
     officer = {"case": case["reference"], "actor": "officer:e2e"}
     rpc.cases.assign_case({**officer, "owner": "team:e2e"})
     rpc.cases.change_stage({**officer, "stage": "prevention"})
+    today = rpc.cases.get_case(case["reference"], "officer:e2e")["clocks"][0]["starts_on"]
+    rpc.cases.record_plan_decision({**officer, "notified_on": today})
+    rpc.cases.record_findings({**officer, "priority_need": True, "reason": "End to end"})
+    rpc.cases.end_duty(
+        {**officer, "ground": "became_homeless", "notified_on": today, "reason": "End to end"}
+    )
     rpc.cases.close_case({**officer, "outcome": "advice_given", "reason": "End to end"})
     rpc.cases.reopen_case({**officer, "reason": "End to end"})
     wait_for(lambda: of_type(recorded, "case.reopened"))
     types = {message["type"] for message in recorded}
     documented = {path.name.rpartition(".v")[0] for path in SCHEMAS.glob("*.v*.json")}
-    # Clock and task alerts need days to pass; the integration tests cover them.
+    # Clock and task alerts need days to pass, and moving a duty's first day needs a case opened
+    # before today; the integration tests cover them.
     timed = {
         "case.clock_warning",
         "case.clock_period_ended",
+        "case.clock_corrected",
+        "task.rescheduled",
         "task.warning",
         "task.overdue",
         "task.escalated",

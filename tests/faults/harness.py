@@ -103,44 +103,51 @@ def failed_attempts(database_url: str) -> int:
 
 # --- the customers ----------------------------------------------------------------------------
 
+NO_NOTICE = {
+    "has_notice": None,
+    "notice_type": None,
+    "notice_ground": None,
+    "notice_served_date": None,
+    "notice_expiry_date": None,
+    "tenancy_start_date": None,
+}
 WORKFLOW_VARIANTS: list[tuple[str, dict[str, Any]]] = [
     ("private_rented_eviction", {}),
     ("domestic_abuse", {"fleeing_violence": True}),
-    ("relief", {"homeless_tonight": True}),
+    (
+        "relief",
+        {
+            **NO_NOTICE,
+            "tenure": "no_fixed_abode",
+            "homeless_tonight": True,
+            "rough_sleeping": False,
+        },
+    ),
     (
         "mortgage_arrears",
-        {
-            "tenure": "owner_occupier_mortgage",
-            "mortgage_arrears": True,
-            "has_notice": None,
-            "notice_type": None,
-            "notice_served_date": None,
-            "notice_expiry_date": None,
-        },
+        {**NO_NOTICE, "tenure": "owner_occupier_mortgage", "mortgage_arrears": True},
     ),
-    ("prevention", {"tenure": "social_rented", "notice_type": "section_8"}),
     (
-        "advice_only",
-        {
-            "tenure": "social_rented",
-            "has_notice": False,
-            "notice_type": None,
-            "notice_served_date": None,
-            "notice_expiry_date": None,
-        },
+        "prevention",
+        # Told to leave temporary accommodation within 56 days (must_leave_date: see below).
+        {**NO_NOTICE, "tenure": "temporary_accommodation", "asked_to_leave": True},
     ),
+    ("advice_only", {**NO_NOTICE, "tenure": "social_rented", "has_notice": False}),
 ]
 
 
 def answers_for(number: int, today: date | None = None) -> tuple[str, dict[str, Any]]:
     """The expected workflow and the answers of customer ``number``: the six workflows in turn."""
+    today = today or date.today()
     workflow, changes = WORKFLOW_VARIANTS[number % len(WORKFLOW_VARIANTS)]
-    answers = {**sample_answers(today or date.today()), **changes}
+    answers = {**sample_answers(today), **changes}
     answers["full_name"] = f"Customer {number:04d}"
+    # Served 9 to 28 days ago: the notice's date (3 weeks ahead) stays 4 weeks or more after it.
     answers["notice_served_date"] = (
-        answers["notice_served_date"]
-        and ((today or date.today()) - timedelta(days=10 + number % 20)).isoformat()
+        answers["notice_served_date"] and (today - timedelta(days=9 + number % 20)).isoformat()
     )
+    if answers.get("asked_to_leave"):
+        answers["must_leave_date"] = (today + timedelta(days=30)).isoformat()
     return workflow, {key: value for key, value in answers.items() if value is not None}
 
 

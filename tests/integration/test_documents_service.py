@@ -247,3 +247,44 @@ def test_sweep_deletes_only_old_files_no_document_refers_to(documents):
         engine.dispose()
     remaining = sorted(str(p.relative_to(store.root)) for p in store.root.rglob("*") if p.is_file())
     assert remaining == sorted([*kept, "some-case/in-progress.pdf"])
+
+
+def test_version_2_names_the_applicant_by_role_and_personalises_from_derived_facts(documents):
+    """The name comes from roles.applicant_name, whatever the question is called, and statements
+    may use the facts derived from the notice check like answers."""
+    config, _ = documents
+    events = pack_inputs()
+    submitted = events[0]
+    events[0] = Envelope(
+        type=submitted.type,
+        version=2,
+        source=submitted.source,
+        correlation_id=submitted.correlation_id,
+        data={
+            **submitted.data,
+            "answers": {"name_on_form": "Amara Okafor", "notice_expiry_date": "2027-01-05"},
+            "nation": "england",
+            "roles": {"applicant_name": "Amara Okafor", "notice_leave_on": "2027-01-05"},
+            "suggested_duty": "prevention",
+            "notice_check": None,
+            "derived": {"threatened_by_notice": True, "notice_threatened_from": "2026-11-11"},
+        },
+    )
+    events[2].data["statements"][0]["body"] = (
+        "You are threatened with homelessness from "
+        "{{ answers.notice_threatened_from | long_date }}."
+    )
+    for event in events:
+        publish(config, event)
+    case_id = events[1].data["case_id"]
+    with ClusterRpcProxy(config) as rpc:
+        wait_for(lambda: len(rpc.documents.list_documents(case_id)) == 2)
+        texts = {}
+        for document in rpc.documents.list_documents(case_id):
+            pdf = base64.b64decode(rpc.documents.get_document(document["id"])["content_base64"])
+            texts[document["kind"]] = " ".join(
+                " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split()
+            )
+    assert "Amara Okafor" in texts["information_pack"]
+    assert "Amara Okafor" in texts["acknowledgement"]
+    assert "threatened with homelessness from 11 November 2026." in texts["information_pack"]

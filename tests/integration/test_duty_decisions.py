@@ -341,6 +341,16 @@ def test_correcting_a_duty_start_refuses_the_future_and_before_the_enquiry(cases
                 }
             )
         assert list(error.value.field_errors) == ["starts_on"]
+    with pytest.raises(Conflict, match="already begins"):
+        rpc.cases.correct_clock_start(
+            {
+                "case": ref,
+                "clock": "prevention_duty",
+                "starts_on": london_today().isoformat(),
+                "reason": "no change",
+                "actor": OFFICER,
+            }
+        )
     with pytest.raises(Conflict):
         rpc.cases.correct_clock_start(
             {

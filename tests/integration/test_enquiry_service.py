@@ -2,11 +2,14 @@
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
+import yaml
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from scripts.demo import TEMPLATE_KEY, sample_answers
+from services.enquiry.council import ConfigurationError
 from services.enquiry.service import EnquiryService
 from shared import manage
 from shared.envelope import Envelope
@@ -15,6 +18,7 @@ from tests.integration.helpers import execute_sql, rows
 from tests.recorder import make_recorder, of_type, wait_for
 
 pytestmark = pytest.mark.integration
+STARTER_V2 = Path(__file__).resolve().parents[2] / "services/enquiry/seed/starter_template_v2.yaml"
 
 
 @pytest.fixture
@@ -27,21 +31,111 @@ def enquiry(container_factory, service_config):
         yield rpc, config, received
 
 
+def v1_answers():
+    """Answers to version 1 of the starter form, which is still published."""
+    return {
+        "full_name": "Jo Bloggs",
+        "postcode": "M1 1AE",
+        "household_adults": 1,
+        "tenure": "private_rented",
+        "has_notice": True,
+        "notice_type": "section_8",
+        "homeless_tonight": False,
+        "fleeing_violence": False,
+        "referral_source": "self",
+    }
+
+
 def test_submitted_enquiry_is_stored_triaged_and_announced(enquiry):
     rpc, config, received = enquiry
     stored = rpc.enquiry.submit_enquiry({"template_key": TEMPLATE_KEY, "answers": sample_answers()})
     assert stored["status"] == "submitted"
+    assert stored["template_version"] == 2
     assert stored["workflow"] == "private_rented_eviction"
     assert stored["workflow_source"] == "triage"
+    assert (stored["nation"], stored["suggested_duty"]) == ("england", "prevention")
+    assert stored["notice_check"]["notice_type"] == "section_8"
+    assert stored["notice_check"]["verdict"] == "can_be_valid"
     assert stored["answers"]["postcode"] == "M1 1AE"
-    assert rpc.enquiry.get_enquiry(stored["id"])["answers"] == stored["answers"]
+    viewed = rpc.enquiry.get_enquiry(stored["id"])
+    assert viewed["answers"] == stored["answers"]
+    assert viewed["suggested_duty"] == "prevention"
+    assert viewed["notice_check"] == stored["notice_check"]
     submitted = wait_for(lambda: of_type(received, "enquiry.submitted"))
-    assert submitted[0]["data"]["enquiry_id"] == stored["id"]
-    assert submitted[0]["data"]["template"] == {"key": TEMPLATE_KEY, "version": 1}
+    assert submitted[0]["version"] == 2
+    data = submitted[0]["data"]
+    assert data["enquiry_id"] == stored["id"]
+    assert data["template"] == {"key": TEMPLATE_KEY, "version": 2}
     assert submitted[0]["correlation_id"] == stored["correlation_id"]
+    assert set(data) == {
+        "enquiry_id",
+        "template",
+        "workflow",
+        "workflow_source",
+        "answers",
+        "submitted_at",
+        "nation",
+        "roles",
+        "suggested_duty",
+        "notice_check",
+        "derived",
+    }
+    assert data["nation"] == "england" and data["suggested_duty"] == "prevention"
+    assert data["roles"]["applicant_name"] == "Siobhan Kowalski"
+    assert data["roles"]["notice_type"] == "section_8"
+    assert data["roles"]["release_date"] is None
+    assert data["notice_check"] == stored["notice_check"]
+    assert data["derived"]["threatened_by_notice"] is True
+    assert data["derived"]["notice_verdict"] == "can_be_valid"
     audit = wait_for(lambda: of_type(received, "audit.recorded"))
     assert audit[0]["data"]["action"] == "enquiry.submitted"
     assert audit[0]["data"]["actor"] == "customer"
+    assert audit[0]["data"]["after"]["suggested_duty"] == "prevention"
+
+
+@pytest.mark.parametrize(
+    ("changes", "question"),
+    [
+        (
+            {"notice_expiry_date": "2026-01-02", "notice_served_date": "2026-01-05"},
+            "notice_expiry_date",
+        ),
+        (
+            {"notice_served_date": "2099-01-05", "notice_expiry_date": "2099-03-05"},
+            "notice_served_date",
+        ),
+        ({"tenancy_start_date": "2099-01-01"}, "tenancy_start_date"),
+    ],
+)
+def test_notice_dates_that_contradict_each_other_are_refused_naming_the_question(
+    enquiry, changes, question
+):
+    rpc, config, received = enquiry
+    answers = {**sample_answers(), **changes}
+    with pytest.raises(ValidationFailed) as error:
+        rpc.enquiry.submit_enquiry({"template_key": TEMPLATE_KEY, "answers": answers})
+    assert list(error.value.field_errors) == [f"answers.{question}"]
+    assert rows(config["DATABASE_URL"], "SELECT count(*) FROM enquiries") == [(0,)]
+    # Reported with any other problem, all at once.
+    with pytest.raises(ValidationFailed) as error:
+        rpc.enquiry.submit_enquiry(
+            {"template_key": TEMPLATE_KEY, "answers": {**answers, "postcode": "nowhere"}}
+        )
+    assert set(error.value.field_errors) == {f"answers.{question}", "answers.postcode"}
+    assert not of_type(received, "enquiry.submitted")
+
+
+def test_an_enquiry_on_version_1_still_works_and_is_announced_as_version_2(enquiry):
+    rpc, _, received = enquiry
+    stored = rpc.enquiry.submit_enquiry(
+        {"template_key": TEMPLATE_KEY, "template_version": 1, "answers": v1_answers()}
+    )
+    assert (stored["template_version"], stored["workflow"]) == (1, "private_rented_eviction")
+    assert (stored["nation"], stored["suggested_duty"]) == ("england", "none")
+    assert stored["notice_check"] is None
+    data = wait_for(lambda: of_type(received, "enquiry.submitted"))[0]["data"]
+    assert data["roles"] == {"applicant_name": "Jo Bloggs"}
+    assert (data["notice_check"], data["derived"]) == (None, {})
 
 
 def test_officer_may_choose_the_workflow_with_a_reason(enquiry):
@@ -79,11 +173,16 @@ def test_officer_may_choose_the_workflow_with_a_reason(enquiry):
             {"template_key": TEMPLATE_KEY, "answers": {"full_name": "x" * 100_000}},
             {
                 "answers.full_name",
+                "answers.age_band",
                 "answers.postcode",
                 "answers.household_adults",
+                "answers.immigration_status",
                 "answers.tenure",
                 "answers.homeless_tonight",
+                "answers.relationship_ending",
+                "answers.home_unsafe",
                 "answers.fleeing_violence",
+                "answers.armed_forces",
                 "answers.referral_source",
             },
         ),
@@ -105,7 +204,7 @@ def test_unknown_template_and_enquiry_are_not_found(enquiry):
         rpc.enquiry.get_template(TEMPLATE_KEY, 99)
     with pytest.raises(NotFound):
         rpc.enquiry.get_enquiry("missing")
-    assert rpc.enquiry.get_template(TEMPLATE_KEY)["version"] == 1
+    assert rpc.enquiry.get_template(TEMPLATE_KEY)["version"] == 2
 
 
 def test_save_and_return_then_submit_the_draft(enquiry):
@@ -139,6 +238,7 @@ def test_save_and_return_then_submit_the_draft(enquiry):
     submitted = rpc.enquiry.submit_enquiry({"enquiry_id": draft["id"]})
     assert submitted["status"] == "submitted"
     assert submitted["workflow"] == "private_rented_eviction"
+    assert submitted["suggested_duty"] == "prevention"
     with pytest.raises(Conflict):
         rpc.enquiry.save_answers({"enquiry_id": draft["id"], "answers": {"full_name": "X"}})
     # Sent again (a retry after a lost reply): the same enquiry, nothing announced twice; but
@@ -228,6 +328,7 @@ def test_officer_changes_the_workflow_with_a_reason(enquiry):
 def test_publishing_template_versions(enquiry):
     rpc, _, _ = enquiry
     current = rpc.enquiry.get_template(TEMPLATE_KEY)
+    assert current["nation"] == "england" and current["roles"]["applicant_name"] == "full_name"
     new = {**current, "version": None, "title": "Housing options enquiry (2027)"}
     new["sections"] = [
         *current["sections"],
@@ -238,25 +339,40 @@ def test_publishing_template_versions(enquiry):
         },
     ]
     published = rpc.enquiry.publish_template({"definition": new, "actor": "admin:1"})
-    assert (published["version"], published["published_by"]) == (2, "admin:1")
+    assert (published["version"], published["published_by"]) == (3, "admin:1")
     # The old version is unchanged, and enquiries can still be made on it.
-    assert rpc.enquiry.get_template(TEMPLATE_KEY, 1) == current
+    assert rpc.enquiry.get_template(TEMPLATE_KEY, 2) == current
     old = rpc.enquiry.submit_enquiry(
-        {"template_key": TEMPLATE_KEY, "template_version": 1, "answers": sample_answers()}
+        {"template_key": TEMPLATE_KEY, "template_version": 2, "answers": sample_answers()}
     )
-    assert old["template_version"] == 1
+    assert old["template_version"] == 2
     with pytest.raises(ValidationFailed) as error:
         rpc.enquiry.submit_enquiry(
             {
                 "template_key": TEMPLATE_KEY,
-                "template_version": 1,
+                "template_version": 2,
                 "answers": {**sample_answers(), "pets": True},
             }
         )
     assert list(error.value.field_errors) == ["answers.pets"]
-    assert [t["version"] for t in rpc.enquiry.list_templates()] == [1, 2]
+    assert [t["version"] for t in rpc.enquiry.list_templates()] == [1, 2, 3]
 
-    broken = {**new, "version": 3}
+    # A new version declares the council's nation and the roles of its questions.
+    for changes, field in [
+        ({"nation": "wales"}, "definition.nation"),
+        ({"nation": "atlantis"}, "definition.nation"),
+        ({"roles": {}}, "definition.roles.applicant_name"),
+        ({"roles": {**new["roles"], "shoe_size": "full_name"}}, "definition.roles.shoe_size"),
+    ]:
+        with pytest.raises(ValidationFailed) as error:
+            rpc.enquiry.publish_template({"definition": {**new, **changes}, "actor": "admin:1"})
+        assert list(error.value.field_errors) == [field]
+    legacy = {k: v for k, v in new.items() if k not in ("nation", "effective_from", "roles")}
+    with pytest.raises(ValidationFailed) as error:
+        rpc.enquiry.publish_template({"definition": legacy, "actor": "admin:1"})
+    assert {"definition.nation", "definition.roles"} <= set(error.value.field_errors)
+
+    broken = {**new, "version": 4}
     broken["sections"] = [
         {
             "key": "s",
@@ -274,7 +390,26 @@ def test_publishing_template_versions(enquiry):
     with pytest.raises(ValidationFailed) as error:
         rpc.enquiry.publish_template({"definition": {**new, "version": 7}, "actor": "admin:1"})
     assert list(error.value.field_errors) == ["definition.version"]
-    assert [t["version"] for t in rpc.enquiry.list_templates()] == [1, 2]
+    assert [t["version"] for t in rpc.enquiry.list_templates()] == [1, 2, 3]
+
+
+def test_the_council_nation_is_checked_on_start(container_factory, service_config):
+    config = service_config("enquiry", COUNCIL_NATION="narnia")
+    with pytest.raises(ConfigurationError) as error:
+        container_factory(EnquiryService, config).start()
+    assert str(error.value).startswith("enquiry: COUNCIL_NATION 'narnia' is not a nation")
+    assert "\n" not in str(error.value)
+
+
+def test_a_welsh_council_gets_no_english_starter_form(container_factory, service_config):
+    config = service_config("enquiry", COUNCIL_NATION="Wales")
+    container_factory(EnquiryService, config).start()
+    with ClusterRpcProxy(config) as rpc:
+        assert rpc.enquiry.list_templates() == []
+        with pytest.raises(ValidationFailed) as error:
+            current = yaml.safe_load(STARTER_V2.read_text())
+            rpc.enquiry.publish_template({"definition": current, "actor": "admin:1"})
+        assert list(error.value.field_errors) == ["definition.nation"]
 
 
 def test_outbox_relay_publishes_what_a_crash_left_behind_and_health_reports_it(

@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,11 @@ from tests.integration.helpers import rows
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
 BANK = {
-    "sections": [{"key": "money", "title": "Money"}],
-    "workflows": [{"key": "relief", "title": "Relief", "sections": ["money"]}],
+    "sections": [{"key": "money", "title": "Money"}, {"key": "rights", "title": "Your rights"}],
+    "workflows": [
+        {"key": "relief", "title": "Relief", "sections": ["money"]},
+        {"key": "private_rented_eviction", "title": "Eviction", "sections": ["rights"]},
+    ],
     "statements": [
         {
             "key": "council-tax",
@@ -23,6 +27,27 @@ BANK = {
             "section": "money",
             "workflows": ["relief"],
             "when": {"contains": ["income_sources", "universal_credit"]},
+            "nations": ["england", "wales"],
+            "source": "https://www.legislation.gov.uk/ukpga/2012/17/section/10",
+            "reviewed_on": date(2026, 11, 25),
+        },
+        # A council's own section 8 advice, for the law since 1 May 2026, over the derived facts.
+        {
+            "key": "section-8-threatened",
+            "title": "Your section 8 notice",
+            "body": "Your notice makes you threatened with homelessness: we will help now.",
+            "section": "rights",
+            "workflows": ["private_rented_eviction"],
+            "when": {
+                "all": [
+                    {"eq": ["notice_type", "section_8"]},
+                    {"eq": ["threatened_by_notice", True]},
+                ]
+            },
+            "nations": ["england"],
+            "source": "https://www.legislation.gov.uk/ukpga/1996/52/section/175",
+            "reviewed_on": date(2026, 11, 25),
+            "effective_from": date(2026, 5, 1),
         },
     ],
 }
@@ -45,8 +70,14 @@ def test_bank_file_loads_versions_and_rejects_bad_statements(make_database_url, 
     path.write_text(yaml.safe_dump(BANK))
     result = load(url, path)
     assert result.returncode == 0, result.stderr
-    assert "1 statement version(s) added" in result.stdout
+    assert "2 statement version(s) added" in result.stdout
     assert "0 statement version(s) added" in load(url, path).stdout
+    assert rows(
+        url, "SELECT key FROM statements WHERE reviewed_on = '2026-11-25' ORDER BY key"
+    ) == [
+        ("council-tax",),
+        ("section-8-threatened",),
+    ]
 
     BANK["statements"][0]["body"] = "Apply online or by phone."
     BANK["statements"].append(
@@ -57,14 +88,21 @@ def test_bank_file_loads_versions_and_rejects_bad_statements(make_database_url, 
             "section": "money",
             "workflows": ["relief"],
             "when": {"eq": ["tenure", "yurt"]},
+            "nations": ["england", "ireland"],
         }
     )
     path.write_text(yaml.safe_dump(BANK))
     result = load(url, path)
     assert result.returncode == 1
-    assert (
-        "statements.broken: condition at $.eq: on 'tenure': 'yurt' is not one of its options"
-        in result.stderr
-    )
+    for line in (
+        "statement[broken].when: condition at $.eq: on 'tenure': 'yurt' is not one of its options",
+        "statement[broken].source: a statement must cite its source: a citation or a URL",
+        "statement[broken].nations: unknown nations ['ireland']",
+        "statement[broken].reviewed_on: the date the source was last checked (YYYY-MM-DD)",
+    ):
+        assert line in result.stderr, result.stderr
     # Nothing from the rejected file was stored, not even the valid edit.
-    assert rows(url, "SELECT key, version FROM statements") == [("council-tax", 1)]
+    assert rows(url, "SELECT key, version FROM statements ORDER BY key") == [
+        ("council-tax", 1),
+        ("section-8-threatened", 1),
+    ]

@@ -22,27 +22,31 @@ pytestmark = pytest.mark.integration
 OFFICER = "officer:7"
 FRAMEWORK = {
     "frameworks": {
-        "test_flow": [
-            {
-                "key": "assess",
-                "name": "Assess",
-                "owner": "team:triage",
-                "due_in": {"amount": 2, "unit": "days"},
-                "warn_before": {"amount": 1, "unit": "days"},
-                "escalate_after": {"amount": 3, "unit": "days"},
-            },
-            {
-                "key": "call",
-                "name": "Call",
-                "owner": "officer:7",
-                "due_in": {"amount": 5, "unit": "days"},
-            },
-            {
-                "key": "follow_up",
-                "name": "Follow up",
-                "depends_on": [{"task": "assess", "lag": {"amount": 2, "unit": "hours"}}],
-            },
-        ]
+        "test_flow": {
+            "nations": ["england"],
+            "effective_from": "2018-04-03",
+            "tasks": [
+                {
+                    "key": "assess",
+                    "name": "Assess",
+                    "owner": "team:triage",
+                    "due_in": {"amount": 2, "unit": "days"},
+                    "warn_before": {"amount": 1, "unit": "days"},
+                    "escalate_after": {"amount": 3, "unit": "days"},
+                },
+                {
+                    "key": "call",
+                    "name": "Call",
+                    "owner": "officer:7",
+                    "due_in": {"amount": 5, "unit": "days"},
+                },
+                {
+                    "key": "follow_up",
+                    "name": "Follow up",
+                    "depends_on": [{"task": "assess", "lag": {"amount": 2, "unit": "hours"}}],
+                },
+            ],
+        }
     }
 }
 
@@ -219,10 +223,14 @@ def test_workflow_change_replaces_the_framework_tasks(tasks):
             {
                 "frameworks": {
                     **FRAMEWORK["frameworks"],
-                    "other_flow": [
-                        {"key": "assess", "name": "Assess again"},
-                        {"key": "then", "name": "Then", "depends_on": [{"task": "assess"}]},
-                    ],
+                    "other_flow": {
+                        "nations": ["england"],
+                        "effective_from": "2018-04-03",
+                        "tasks": [
+                            {"key": "assess", "name": "Assess again"},
+                            {"key": "then", "name": "Then", "depends_on": [{"task": "assess"}]},
+                        ],
+                    },
                 }
             },
         )

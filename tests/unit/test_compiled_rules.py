@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.advice.domain import CompiledBank, StatementVersion, WorkflowDefinition, reasons_for
+from shared.law import NATIONS
 from shared.rules import check_condition, compile_condition, evaluate, explain
 
 TODAY = date(2026, 11, 24)
@@ -60,6 +61,9 @@ statements_strategy = st.lists(
         priority=st.integers(0, 3),
         workflows=st.sampled_from([("w1",), ("w2",), ("w1", "w2")]),
         condition=conditions,
+        nations=st.sampled_from(
+            [("england",), ("wales",), ("scotland", "england"), ("england", "wales", "scotland")]
+        ),
         effective_from=st.none() | st.just(TODAY + timedelta(days=1)),
         effective_to=st.none() | st.just(TODAY - timedelta(days=1)) | st.just(TODAY),
     ),
@@ -68,12 +72,13 @@ statements_strategy = st.lists(
 )
 
 
-def scan(statements, workflow, answers):
+def scan(statements, workflow, answers, nation):
     rank = {s: i for i, s in enumerate(workflow.sections)}
     chosen = [
         s
         for s in statements
-        if workflow.key in s.workflows
+        if nation in s.nations
+        and workflow.key in s.workflows
         and s.section in rank
         and s.in_effect(TODAY)
         and evaluate(s.condition, answers, TODAY)
@@ -85,12 +90,22 @@ def scan(statements, workflow, answers):
 @given(statements_strategy, answers_strategy)
 def test_indexed_bank_matches_a_plain_scan(statements, answers):
     bank = CompiledBank(statements, WORKFLOWS)
-    for workflow in WORKFLOWS:
-        assert bank.match(workflow.key, answers, TODAY) == scan(statements, workflow, answers)
+    for nation in NATIONS:
+        for workflow in WORKFLOWS:
+            chosen = bank.match(workflow.key, answers, TODAY, nation)
+            assert chosen == scan(statements, workflow, answers, nation)
 
 
 def statement(key, condition, **extra):
-    defaults = dict(version=1, title=key, body="b", section="s1", priority=1, workflows=("w1",))
+    defaults = dict(
+        version=1,
+        title=key,
+        body="b",
+        section="s1",
+        priority=1,
+        workflows=("w1",),
+        nations=("england",),
+    )
     return StatementVersion(key=key, condition=condition, **{**defaults, **extra})
 
 
@@ -100,13 +115,16 @@ def test_why_explains_a_statement_not_chosen():
         [s21, statement("old", True, effective_to=TODAY - timedelta(days=1))], WORKFLOWS
     )
     answers = {"notice": "s21", "expiry": (TODAY + timedelta(days=70)).isoformat()}
-    why = bank.why("s21", "w1", answers, TODAY)
+    why = bank.why("s21", "w1", answers, TODAY, "england")
     assert why["chosen"] is False and why["eligible_for_workflow"] and why["in_effect"]
+    assert why["for_nation"] is True and why["nations"] == ["england"]
     held = [(c["question"], c["held"]) for c in why["condition"]["conditions"]]
     assert held == [("notice", True), ("expiry", False)]
     assert why["condition"]["conditions"][1]["answer"] == answers["expiry"]
-    assert bank.why("old", "w1", {}, TODAY)["in_effect"] is False
-    assert bank.why("s21", "w2", answers, TODAY)["eligible_for_workflow"] is False
+    assert bank.why("old", "w1", {}, TODAY, "england")["in_effect"] is False
+    assert bank.why("s21", "w2", answers, TODAY, "england")["eligible_for_workflow"] is False
+    in_wales = bank.why("s21", "w1", {**answers, "expiry": TODAY.isoformat()}, TODAY, "wales")
+    assert (in_wales["for_nation"], in_wales["chosen"]) == (False, False)
 
 
 def test_reasons_list_the_conditions_that_held_with_their_answers():
@@ -126,6 +144,20 @@ def test_reasons_list_the_conditions_that_held_with_their_answers():
     assert reasons_for(statement("all", True), {}, TODAY) == []
 
 
+def bank_statement(key, **fields):
+    """A statement as a bank file holds it, with the law metadata every statement needs."""
+    defaults = {
+        "title": "t",
+        "body": "b",
+        "section": "s1",
+        "workflows": ["w1"],
+        "nations": ["england"],
+        "source": "Housing Act 1996 s.179",
+        "reviewed_on": TODAY,
+    }
+    return {"key": key, **defaults, **fields}
+
+
 def test_bank_checked_against_the_question_template_names_statement_and_node():
     questions = {
         "tenure": {
@@ -141,83 +173,60 @@ def test_bank_checked_against_the_question_template_names_statement_and_node():
         "sections": [{"key": "s1", "title": "S"}],
         "workflows": [{"key": "w1", "title": "W", "sections": ["s1"]}],
         "statements": [
-            {
-                "key": "ok",
-                "title": "t",
-                "body": "b",
-                "section": "s1",
-                "workflows": ["w1"],
-                "when": {"all": [{"eq": ["tenure", "owner"]}, {"contains": ["needs", "mental"]}]},
-            },
-            {
-                "key": "bad-option",
-                "title": "t",
-                "body": "b",
-                "section": "s1",
-                "workflows": ["w1"],
-                "when": {"any": [{"eq": ["tenure", "castle"]}]},
-            },
-            {
-                "key": "bad-type",
-                "title": "t",
-                "body": "b",
-                "section": "s1",
-                "workflows": ["w1"],
-                "when": {"all": [{"gt": ["tenure", 1]}, {"eq": ["children", "two"]}]},
-            },
-            {
-                "key": "unknown",
-                "title": "t",
-                "body": "b",
-                "section": "s1",
-                "workflows": ["w1"],
-                "when": {"not": {"answered": "shoe_size"}},
-            },
-            {
-                "key": "bad-date",
-                "title": "t",
-                "body": "b",
-                "section": "s1",
-                "workflows": ["w1"],
-                "when": {"within_days": ["children", 5]},
-            },
-            {
-                "key": "bad-body",
-                "title": "t",
-                "body": "{% if %}",
-                "section": "s1",
-                "workflows": ["w1"],
-                "effective_from": TODAY,
-                "effective_to": TODAY - timedelta(1),
-            },
-            {
-                "key": "bad-tree",
-                "title": "t",
-                "body": "b",
-                "section": "s1",
-                "workflows": ["w1"],
-                "when": {"all": [{"matches": ["tenure", ".*"]}]},
-            },
+            bank_statement(
+                "ok",
+                when={"all": [{"eq": ["tenure", "owner"]}, {"contains": ["needs", "mental"]}]},
+            ),
+            # The facts derived from the notice check are questions as far as conditions go.
+            bank_statement(
+                "derived",
+                when={
+                    "all": [
+                        {"eq": ["notice_verdict", "can_be_valid"]},
+                        {"eq": ["threatened_by_notice", True]},
+                        {"within_days": ["notice_threatened_from", 55]},
+                    ]
+                },
+            ),
+            bank_statement("bad-derived", when={"eq": ["notice_verdict", "maybe"]}),
+            bank_statement("bad-option", when={"any": [{"eq": ["tenure", "castle"]}]}),
+            bank_statement(
+                "bad-type", when={"all": [{"gt": ["tenure", 1]}, {"eq": ["children", "two"]}]}
+            ),
+            bank_statement("unknown", when={"not": {"answered": "shoe_size"}}),
+            bank_statement("bad-date", when={"within_days": ["children", 5]}),
+            bank_statement(
+                "bad-body",
+                body="{% if %}",
+                effective_from=TODAY,
+                effective_to=TODAY - timedelta(1),
+            ),
+            bank_statement("bad-tree", when={"all": [{"matches": ["tenure", ".*"]}]}),
         ],
     }
     from services.advice.domain import check_bank
 
-    errors = check_bank(bank, questions)
-    assert "statements.ok" not in errors
-    assert errors["statements.bad-option"] == [
+    errors = check_bank(bank, questions, TODAY)
+    assert not [
+        field for field in errors if field.startswith(("statement[ok]", "statement[derived]"))
+    ]
+    assert errors["statement[bad-derived].when"] == [
+        "condition at $.eq: on 'notice_verdict': 'maybe' is not one of its options"
+    ]
+    assert errors["statement[bad-option].when"] == [
         "condition at $.any[0].eq: on 'tenure': 'castle' is not one of its options"
     ]
-    assert errors["statements.bad-type"] == [
+    assert errors["statement[bad-type].when"] == [
         "condition at $.all[0].gt: on 'tenure': gt needs a number question",
         "condition at $.all[1].eq: on 'children': 'two' is not a whole number",
     ]
-    assert errors["statements.unknown"] == [
+    assert errors["statement[unknown].when"] == [
         "condition at $.not.answered: refers to unknown question 'shoe_size'"
     ]
-    assert "within_days needs a date question" in errors["statements.bad-date"][0]
-    assert any("not a valid template" in m for m in errors["statements.bad-body"])
-    assert "effective_to is before effective_from" in errors["statements.bad-body"]
-    assert errors["statements.bad-tree"] == [
+    assert "within_days needs a date question" in errors["statement[bad-date].when"][0]
+    assert any("not a valid template" in m for m in errors["statement[bad-body].body"])
+    assert errors["statement[bad-body].effective_to"] == ["effective_to is before effective_from"]
+    assert errors["statement[bad-tree].when"] == [
         "invalid condition at $.all[0].matches: unknown operator 'matches'"
     ]
 
@@ -226,7 +235,7 @@ def test_a_statement_reached_through_several_answers_is_chosen_once():
     either = statement("either", {"any": [{"eq": ["a", "x"]}, {"in": ["b", ["y", "z"]]}]})
     pair = statement("pair", {"all": [{"eq": ["a", "x"]}, {"eq": ["b", "y"]}, {"gt": ["n", 1]}]})
     bank = CompiledBank([either, pair], WORKFLOWS)
-    assert bank.match("w1", {"a": "x", "b": "y", "n": 2}, TODAY) == [either, pair]
-    assert bank.match("w1", {"a": "x", "b": "y", "n": 1}, TODAY) == [either]
-    assert bank.match("w1", {"b": "z"}, TODAY) == [either]
-    assert bank.match("w1", {}, TODAY) == []
+    assert bank.match("w1", {"a": "x", "b": "y", "n": 2}, TODAY, "england") == [either, pair]
+    assert bank.match("w1", {"a": "x", "b": "y", "n": 1}, TODAY, "england") == [either]
+    assert bank.match("w1", {"b": "z"}, TODAY, "england") == [either]
+    assert bank.match("w1", {}, TODAY, "england") == []

@@ -1,4 +1,5 @@
-"""duty endings, decisions with review rights, non-cooperation sign-off, nation and notice check
+"""duty endings, decisions with review rights, non-cooperation sign-off, nation, notice check
+and the duty to refer
 
 Revision ID: 0007
 Revises: 0006
@@ -49,10 +50,14 @@ def upgrade() -> None:
         )
         batch_op.add_column(sa.Column("suggested_duty", sa.String(length=20), nullable=True))
         batch_op.add_column(sa.Column("notice_check", sa.JSON(), nullable=True))
+        batch_op.add_column(sa.Column("referred_by", sa.String(length=40), nullable=True))
+        batch_op.add_column(sa.Column("referral_consent", sa.Boolean(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.drop_column("referral_consent")
+        batch_op.drop_column("referred_by")
         batch_op.drop_column("notice_check")
         batch_op.drop_column("suggested_duty")
         batch_op.drop_column("nation")

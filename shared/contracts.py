@@ -1,0 +1,48 @@
+"""The published shape of events that more than one service reads, with their upcasters: a
+consumer brings any version it may still meet (queued before an upgrade, replayed from parking)
+to the newest shape, and refuses the rest. Producers and consumers import this module, never each
+other's code."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from shared.envelope import Envelope
+from shared.errors import ValidationFailed
+
+ENQUIRY_SUBMITTED = "enquiry.submitted"
+ENQUIRY_SUBMITTED_VERSION = 2
+
+
+def upcast_enquiry_submitted(data: dict[str, Any], version: int) -> dict[str, Any]:
+    """The ``data`` of an enquiry.submitted event of any known version, in version 2's shape.
+
+    Version 1 came from templates that declared no law: they were England's, their applicant's
+    name was the ``full_name`` answer, and nothing was checked or suggested. A version this
+    code does not know is refused (``ValidationFailed`` on ``version``: the event is parked)."""
+    if version == ENQUIRY_SUBMITTED_VERSION:
+        return data
+    if version != 1:
+        raise ValidationFailed(
+            {"version": [f"{ENQUIRY_SUBMITTED} version {version} is not supported ([1, 2])"]}
+        )
+    answers = data.get("answers")
+    name = answers.get("full_name") if isinstance(answers, dict) else None
+    return {
+        **data,
+        "nation": "england",
+        "roles": {"applicant_name": name},
+        "suggested_duty": "none",
+        "notice_check": None,
+        "derived": {},
+    }
+
+
+def current_enquiry_submitted(event: Envelope) -> Envelope:
+    """The event with its data in the newest shape, and that version: what a consumer loads."""
+    return replace(
+        event,
+        data=upcast_enquiry_submitted(event.data, event.version),
+        version=ENQUIRY_SUBMITTED_VERSION,
+    )
