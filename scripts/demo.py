@@ -117,6 +117,29 @@ def main() -> None:
         print(f"enquiry {enquiry['id']} submitted; workflow: {enquiry['workflow']}")
         case = wait_for_case(rpc, enquiry)
         print(f"\ncase reference: {case['reference']}  (status {case['status']})")
+        notice = case["notice_check"]
+        if notice:
+            print(
+                f"notice checked under {notice['pack_key']}: {notice['notice_type']} "
+                f"{notice.get('ground') or ''} -> {notice['verdict']}"
+            )
+            print(f"  {notice['advice']}")
+        print(f"duty suggested by triage: {case['suggested_duty']}")
+        if case["suggested_duty"] in ("prevention", "relief"):
+            # The officer is satisfied today: the duty begins and its clock starts.
+            rpc.cases.change_stage(
+                {
+                    "case": case["reference"],
+                    "stage": case["suggested_duty"],
+                    "actor": "officer:demo",
+                }
+            )
+            case = rpc.cases.get_case(case["reference"], "officer:demo")
+            for clock in case["clocks"]:
+                print(
+                    f"  {clock['kind']}: begins {clock['starts_on']}, last day {clock['due_on']}"
+                    f" ({clock['citation']}); {clock['note']}"
+                )
         print("\nadvice chosen:")
         for statement in case["advice"]["statements"]:
             print(f"  - [{statement['section']}] {statement['title']} (v{statement['version']})")
