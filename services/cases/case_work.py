@@ -225,12 +225,11 @@ def start_clocks(
     start_reason: str | None = None,
     **details: Any,
 ) -> list[CaseClock]:
-    if case.nation not in lifecycle.CLOCK_NATIONS:
-        return []
     try:
         started = lifecycle.clocks_for_stage(
             case.stage,
             begins_on,
+            nation=case.nation,
             priority_need=case.priority_need,
             intentionally_homeless=case.intentionally_homeless,
             **{k: v for k, v in details.items() if v is not None},

@@ -357,6 +357,13 @@ def _running_duty(tx: Transaction, case: Case) -> tuple[str, CaseClock]:
     if case.stage not in lifecycle.DUTY_STAGES:
         raise Conflict(f"case {case.reference} is at {case.stage}: no prevention or relief duty")
     clock = repository.running_clock(tx.session, case.id, DUTY_CLOCK[case.stage])
+    if clock is None and not lifecycle.clocks_for_stage(
+        case.stage, london_today(), nation=case.nation
+    ):
+        raise Conflict(
+            f"the suite has no {case.nation} duty rules yet: case {case.reference} has no "
+            f"{case.stage} period to end (docs/case-lifecycle.md)"
+        )
     if clock is None:
         raise Conflict(f"the {case.stage} duty of case {case.reference} has already ended")
     return case.stage, clock

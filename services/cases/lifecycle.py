@@ -23,7 +23,7 @@ Clocks (Housing Act 1996 Part 7, as amended by the Homelessness Reduction Act 20
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from shared.periods import Ending, Period, StatutoryClock
@@ -63,12 +63,27 @@ HA96 = "Housing Act 1996"
 REVIEW_REGULATIONS = "Homelessness (Review Procedure etc.) Regulations 2018 (SI 2018/223)"
 
 
+# England's periods as the Homelessness Reduction Act 2017 and SI 2018/223 set them, in force
+# from 3 April 2018. A change of law is a new rule with dates, never an edit of this one.
+HRA_2017_IN_FORCE = date(2018, 4, 3)
+
+
 @dataclass(frozen=True)
 class ClockRule:
     kind: str
     period: Period
     ending: Ending
     citation: str
+    nation: str = "england"
+    effective_from: date = HRA_2017_IN_FORCE
+    effective_to: date | None = None
+
+    def in_force(self, nation: str, on: date) -> bool:
+        return (
+            self.nation == nation
+            and self.effective_from <= on
+            and (self.effective_to is None or on <= self.effective_to)
+        )
 
 
 PREVENTION_DUTY = ClockRule(
@@ -101,9 +116,6 @@ REVIEW_CATEGORIES: dict[str, ClockRule] = {
 }
 WARNING_DAYS = 7
 DUTY_STAGES = (PREVENTION, RELIEF)
-# The nations whose duty and review periods these rules state. A Welsh or Scottish case moves
-# through its stages without statutory clocks rather than with England's (docs/law.md).
-CLOCK_NATIONS = ("england",)
 
 
 class IllegalTransition(ValueError):
@@ -162,10 +174,12 @@ def clocks_for_stage(
     priority_need: bool | None = None,
     intentionally_homeless: bool | None = None,
     agreed_days: int | None = None,
+    nation: str = "england",
 ) -> list[StatutoryClock]:
     """The clocks that begin when a case enters ``stage``; ``on`` is the day the period begins
     with (for a duty, the day the council was first satisfied). ``agreed_days``: a longer
-    period allowed or agreed in writing for a review window or review decision."""
+    period allowed or agreed in writing for a review window or review decision. No clock
+    where no rule of the case's nation is in force on that day."""
     if stage == PREVENTION:
         rule = PREVENTION_DUTY
     elif stage == RELIEF:
@@ -175,6 +189,8 @@ def clocks_for_stage(
     elif stage == REVIEW:
         rule = _agreed(REVIEW_CATEGORIES[review_type or "standard"], agreed_days)
     else:
+        return []
+    if not rule.in_force(nation, on):
         return []
     return [StatutoryClock(rule.kind, on, rule.period, rule.ending, rule.citation, WARNING_DAYS)]
 
@@ -186,7 +202,7 @@ def _agreed(rule: ClockRule, agreed_days: int | None) -> ClockRule:
         raise ValueError(
             f"an agreed period must be longer than the statutory {rule.period.days} days"
         )
-    return ClockRule(rule.kind, Period(agreed_days), rule.ending, f"{rule.citation} (agreed)")
+    return replace(rule, period=Period(agreed_days), citation=f"{rule.citation} (agreed)")
 
 
 def what_the_day_after_means(kind: str, ending: Ending | str, day_after: date) -> str:

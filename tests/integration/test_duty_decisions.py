@@ -363,12 +363,12 @@ def test_correcting_a_duty_start_refuses_the_future_and_before_the_enquiry(cases
         )
 
 
-def open_case_with_notice(container, config, received, check):
+def open_case_with_notice(container, config, received, check, nation="england"):
     event = dataclasses.replace(
         enquiry_submitted("private_rented_eviction", {"full_name": "Jo Bloggs"}), version=2
     )
     event.data.update(
-        nation="england",
+        nation=nation,
         roles={"applicant_name": "Jo Bloggs"},
         suggested_duty="prevention",
         notice_check=check,
@@ -422,3 +422,21 @@ def test_open_cases_affected_by_a_change_of_law(cases):
     assert json.loads(listed.stdout)["cases"][0]["reference"] == old_notice
     refused = subprocess.run([*command, "--on", "someday"], env=env, capture_output=True, text=True)
     assert refused.returncode == 1 and "--on" in refused.stderr
+
+
+def test_a_welsh_case_gets_no_english_clocks_and_no_english_endings(cases):
+    container, config, received, rpc = cases
+    ref = open_case_with_notice(container, config, received, None, nation="wales")
+    start_duty(rpc, ref, "prevention")
+    view = rpc.cases.get_case(ref, OFFICER)
+    assert (view["nation"], view["stage"], view["clocks"]) == ("wales", "prevention", [])
+    with pytest.raises(Conflict, match="no wales duty rules"):
+        rpc.cases.end_duty(
+            {
+                "case": ref,
+                "ground": "became_homeless",
+                "notified_on": london_today().isoformat(),
+                "reason": "Evicted",
+                "actor": OFFICER,
+            }
+        )

@@ -166,3 +166,18 @@ def test_a_notification_date_is_checked_the_same_way_but_needs_no_reason():
     assert check("decision_notified_on", date(2027, 3, 11), TODAY, OPENED) == {
         "decision_notified_on": ["2027-03-11 is in the future"]
     }
+
+
+def test_clock_rules_name_their_nation_and_dates():
+    # England's rules since the Homelessness Reduction Act 2017 (in force 3 April 2018): a Welsh
+    # or Scottish case gets no clock rather than England's, and no rule runs before its law did.
+    assert lc.PREVENTION_DUTY.nation == "england"
+    assert lc.PREVENTION_DUTY.effective_from == date(2018, 4, 3)
+    assert lc.clocks_for_stage(lc.PREVENTION, date(2026, 11, 24), nation="wales") == []
+    assert lc.clocks_for_stage(lc.RELIEF, date(2026, 11, 24), nation="scotland") == []
+    assert lc.clocks_for_stage(lc.PREVENTION, date(2018, 4, 2)) == []
+    assert len(lc.clocks_for_stage(lc.PREVENTION, date(2018, 4, 3))) == 1
+    (longer,) = lc.clocks_for_stage(
+        lc.REVIEW, date(2027, 3, 1), review_type="standard", agreed_days=70
+    )
+    assert longer.citation.endswith("(agreed)")
