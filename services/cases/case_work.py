@@ -13,7 +13,7 @@ from services.cases import events, lifecycle
 from services.cases.models import Case, CaseClock, CaseNote
 from shared.clock import isoformat, london_date, london_today, utcnow
 from shared.errors import Conflict, NotFound, ValidationFailed
-from shared.periods import clock_state, day_after
+from shared.periods import StatutoryClock, clock_state, day_after
 from shared.unit_of_work import Transaction
 
 
@@ -236,23 +236,32 @@ def start_clocks(
         )
     except ValueError as problem:  # an agreed period no longer than the statutory one
         raise ValidationFailed({"agreed_days": [str(problem)]}) from None
-    clocks = [
-        CaseClock(
-            case_id=case.id,
-            kind=c.kind,
-            starts_on=c.begins_on,
-            due_on=c.last_day,
-            warn_on=c.warn_from,
-            ending=c.ending.value,
-            citation=c.citation,
-            start_reason=start_reason,
-            note=lifecycle.what_the_day_after_means(c.kind, c.ending, c.day_after),
-        )
-        for c in started
-    ]
+    clocks = [clock_row(case, c, start_reason=start_reason) for c in started]
     session.add_all(clocks)
     session.flush()
     return clocks
+
+
+def clock_row(
+    case: Case,
+    clock: StatutoryClock,
+    *,
+    start_reason: str | None = None,
+    decision_id: str | None = None,
+) -> CaseClock:
+    """A statutory period as the case stores it, with what its day after means."""
+    return CaseClock(
+        case_id=case.id,
+        kind=clock.kind,
+        starts_on=clock.begins_on,
+        due_on=clock.last_day,
+        warn_on=clock.warn_from,
+        ending=clock.ending.value,
+        citation=clock.citation,
+        start_reason=start_reason,
+        note=lifecycle.what_the_day_after_means(clock.kind, clock.ending, clock.day_after),
+        decision_id=decision_id,
+    )
 
 
 def stop_clocks(session: Session, case: Case, today: date) -> None:

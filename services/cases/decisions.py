@@ -394,26 +394,8 @@ def _authorised_notice(
 
 
 def _open_review_window(tx: Transaction, case: Case, decision: CaseDecision) -> CaseClock:
-    rule = lifecycle.REVIEW_REQUEST_WINDOW
-    window = StatutoryClock(
-        rule.kind,
-        decision.notified_on,
-        rule.period,
-        rule.ending,
-        rule.citation,
-        lifecycle.WARNING_DAYS,
-    )
-    clock = CaseClock(
-        case_id=case.id,
-        kind=rule.kind,
-        starts_on=window.begins_on,
-        due_on=window.last_day,
-        warn_on=window.warn_from,
-        ending=window.ending.value,
-        citation=rule.citation,
-        note=lifecycle.what_the_day_after_means(rule.kind, rule.ending, window.day_after),
-        decision_id=decision.id,
-    )
+    window = lifecycle.clock_of(lifecycle.REVIEW_REQUEST_WINDOW, decision.notified_on)
+    clock = case_work.clock_row(case, window, decision_id=decision.id)
     tx.session.add(clock)
     tx.session.flush()
     return clock

@@ -192,7 +192,14 @@ def clocks_for_stage(
         return []
     if not rule.in_force(nation, on):
         return []
-    return [StatutoryClock(rule.kind, on, rule.period, rule.ending, rule.citation, WARNING_DAYS)]
+    return [clock_of(rule, on)]
+
+
+def clock_of(rule: ClockRule, begins_on: date) -> StatutoryClock:
+    """The period the rule sets, beginning with ``begins_on``."""
+    return StatutoryClock(
+        rule.kind, begins_on, rule.period, rule.ending, rule.citation, WARNING_DAYS
+    )
 
 
 def _agreed(rule: ClockRule, agreed_days: int | None) -> ClockRule:
