@@ -21,6 +21,7 @@ from typing import Any  # noqa: E402
 
 from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 
+import shared.nameko_wiring  # noqa: E402, F401 - the typed errors come back as themselves
 from scripts.local_services import amqp_uri  # noqa: E402
 
 TEMPLATE_KEY = "housing-options-enquiry"

@@ -1,22 +1,19 @@
-"""Typed errors that cross the RPC boundary as themselves.
+"""Typed errors that cross the RPC boundary as themselves. Pure Python: no nameko here.
 
-nameko serialises an exception with its dotted path and args. Registering these classes with
-``deserialize_to_instance`` makes a Python RPC caller receive the same class back; any other client
-sees ``exc_type`` (``ValidationFailed``, ``NotFound``, ``Conflict``) and ``exc_args`` in JSON.
+nameko serialises an exception with its dotted path and args; ``shared.nameko_wiring`` registers
+these classes so that a Python RPC caller receives the same class back; any other client sees
+``exc_type`` (``ValidationFailed``, ``NotFound``, ``Conflict``) and ``exc_args`` in JSON.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from nameko.exceptions import deserialize_to_instance
-
 
 class ServiceError(Exception):
     """Base of every error a service raises on purpose."""
 
 
-@deserialize_to_instance
 class ValidationFailed(ServiceError):
     """The input was rejected. ``field_errors`` maps each field (dotted path) to its messages."""
 
@@ -29,7 +26,6 @@ class ValidationFailed(ServiceError):
         return f"{self.message}: {self.field_errors}"
 
 
-@deserialize_to_instance
 class NotFound(ServiceError):
     """The named entity does not exist."""
 
@@ -42,7 +38,6 @@ class NotFound(ServiceError):
         return f"{self.entity} {self.key!r} not found"
 
 
-@deserialize_to_instance
 class Conflict(ServiceError):
     """The request clashes with the entity's current state."""
 
@@ -55,3 +50,16 @@ class Conflict(ServiceError):
 
 
 EXPECTED_ERRORS = (ValidationFailed, NotFound, Conflict)
+
+
+class NotYet(Exception):  # noqa: N818 - a signal, not a failure
+    """What this event needs has not arrived yet (the case it names is not open yet). The event
+    waits and is delivered again with backoff, for minutes, before it is parked
+    (``shared.unit_of_work.WaitPolicy``); it never counts as a failure of the handler."""
+
+    def __init__(self, waiting_for: str) -> None:
+        super().__init__(waiting_for)
+        self.waiting_for = waiting_for
+
+    def __str__(self) -> str:
+        return f"waiting for {self.waiting_for}"

@@ -24,8 +24,8 @@ from sqlalchemy.orm import Session
 from shared.config import SERVICES, SERVICES_DIR, service_config
 from shared.db import create_engine_for
 from shared.migrations import alembic_config, prepare_database
+from shared.nameko_wiring import UnitOfWorkProvider
 from shared.startup import database_failure
-from shared.unit_of_work import UnitOfWorkProvider
 
 
 def provider_of(service: str) -> UnitOfWorkProvider:

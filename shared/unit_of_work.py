@@ -1,6 +1,7 @@
-"""The one nameko dependency every service uses: a database transaction that collects the events
-(and audit events) caused by a change, writes them to the service's **outbox** in the same
-transaction, and publishes them once the change is committed.
+"""The unit of work every service uses: a database transaction that collects the events (and
+audit events) caused by a change, writes them to the service's **outbox** in the same
+transaction, and publishes them once the change is committed. Pure Python and SQLAlchemy: the
+nameko glue that builds one per worker is ``shared.nameko_wiring``.
 
 Why: an event must never announce a change that was rolled back, and must never be lost because
 the process died or the broker was away between the commit and the publish. Whatever is not
@@ -18,28 +19,15 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from nameko.events import EventDispatcher
-from nameko.rpc import rpc
-from nameko.timer import timer
 from sqlalchemy.orm import Session
 
-from shared import broker_outages
 from shared.audit import audit_envelope
 from shared.clock import utcnow
-from shared.db import (
-    count_failure,
-    create_engine_for,
-    mark_event_processed,
-    record_rejected_event,
-)
+from shared.db import count_failure, mark_event_processed, record_rejected_event
 from shared.envelope import Envelope, parse_envelope
 from shared.errors import ValidationFailed
-from shared.migrations import prepare_database
-from shared.startup import database_failure
 
 log = logging.getLogger(__name__)
-RELAY_SECONDS = 5
-broker_outages.apply()
 
 T = TypeVar("T")
 AuditSink = Callable[[Session, Envelope], None]
@@ -82,6 +70,7 @@ class UnitOfWork:
         audit_sink: AuditSink | None,
         max_attempts: int = 5,
         backoff_seconds: float = 0.5,
+        handler: str | None = None,
     ) -> None:
         self.engine = engine
         self.metadata = metadata
@@ -90,6 +79,8 @@ class UnitOfWork:
         self._audit_sink = audit_sink
         self.max_attempts = max_attempts
         self.backoff_seconds = backoff_seconds
+        # The event handler this unit of work serves (its entrypoint's name): the inbox key.
+        self.handler = handler
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
@@ -164,10 +155,9 @@ class UnitOfWork:
         with Session(self.engine, expire_on_commit=False) as session:
             yield session
 
-    def handle_event(
-        self, message: Any, handler: str, apply: Callable[[Transaction, Envelope], T]
-    ) -> T | None:
-        """Apply an incoming event exactly once per handler.
+    def handle_event(self, message: Any, apply: Callable[[Transaction, Envelope], T]) -> T | None:
+        """Apply an incoming event exactly once per handler (the entrypoint this unit of work was
+        made for: its name is the inbox key, never a hand-typed string).
 
         A malformed envelope, or data ``apply`` rejects with ``ValidationFailed``, can never
         succeed: it is parked in ``rejected_events`` with the reasons and acknowledged. Any other
@@ -176,6 +166,9 @@ class UnitOfWork:
         ``max_attempts`` the event is parked with the last error, for `python -m shared.manage
         replay` once the cause is fixed.
         """
+        handler = self.handler
+        if handler is None:
+            raise RuntimeError("handle_event is for event handler entrypoints only")
         try:
             event = parse_envelope(message)
         except ValidationFailed as exc:
@@ -217,86 +210,3 @@ class UnitOfWork:
         log.warning("rejected event for %s: %s", handler, exc.field_errors)
         with Session(self.engine) as session, session.begin():
             record_rejected_event(session, self.metadata, handler, message, exc.field_errors)
-
-
-class UnitOfWorkProvider(EventDispatcher):
-    """Declare once per service: ``uow = UnitOfWorkProvider(metadata, seed=...)``.
-
-    Config: ``DATABASE_URL`` (required) and ``DATABASE_MIGRATE_ON_START`` (default true).
-    """
-
-    def __init__(
-        self,
-        metadata: sa.MetaData,
-        seed: Callable[[Session], None] | None = None,
-        audit_sink: AuditSink | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.metadata = metadata
-        self.seed = seed
-        self.audit_sink = audit_sink
-        self.engine: sa.Engine | None = None
-
-    def setup(self) -> None:
-        super().setup()
-        config = self.container.config
-        self.engine = create_engine_for(config["DATABASE_URL"])
-        if str(config.get("DATABASE_MIGRATE_ON_START", True)).lower() not in ("false", "0", "no"):
-            try:
-                prepare_database(self.engine, self.container.service_name, self.seed)
-            except Exception as error:
-                # The operator reads this line; the traceback that follows is for developers.
-                service = self.container.service_name
-                log.error(database_failure(service, config["DATABASE_URL"], error))
-                raise
-
-    def stop(self) -> None:
-        if self.engine is not None:
-            self.engine.dispose()
-        super().stop()
-
-    def get_dependency(self, worker_ctx: Any) -> UnitOfWork:
-        dispatch = super().get_dependency(worker_ctx)
-        config = self.container.config
-        return UnitOfWork(
-            self.engine,
-            self.metadata,
-            dispatch,
-            self.container.service_name,
-            self.audit_sink,
-            max_attempts=int(config.get("EVENT_MAX_ATTEMPTS", 5)),
-            backoff_seconds=float(config.get("EVENT_RETRY_BACKOFF_SECONDS", 0.5)),
-        )
-
-
-class OutboxRelay:
-    """Mixed into every service: publishes what the outbox still holds (after a crash or a broker
-    outage), and answers ``health`` for container orchestration. Runs in every replica; the
-    outbox rows are locked while being published, so replicas do not publish one event twice
-    on PostgreSQL (and at worst twice, never never, on SQLite: consumers de-duplicate)."""
-
-    uow: UnitOfWork
-
-    @timer(interval=RELAY_SECONDS)
-    def relay_outbox(self) -> None:
-        self.uow.relay_outbox()
-
-    @rpc
-    def health(self) -> dict[str, Any]:
-        """``{service, status, database, outbox: {unpublished, oldest_unpublished_at}}``. That
-        it answers at all shows the service is consuming from the broker; ``status`` is
-        ``ok`` when the database answers too."""
-        try:
-            backlog = self.uow.outbox_backlog()
-            database = "ok"
-        except Exception as error:  # noqa: BLE001 - reported, not raised: this is the probe
-            backlog, database = None, f"error: {type(error).__name__}"
-        oldest = backlog and backlog["oldest_unpublished_at"]
-        return {
-            "service": self.uow.source,
-            "status": "ok" if database == "ok" else "degraded",
-            "database": database,
-            "outbox": backlog
-            and {**backlog, "oldest_unpublished_at": oldest and oldest.isoformat()},
-        }

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator  # noqa: E402
 import pytest  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
+import shared.nameko_wiring  # noqa: E402, F401 - RPC callers get the typed errors back
 from shared.db import normalise_url  # noqa: E402
 
 

@@ -19,16 +19,16 @@ from services.advice.schemas import (
     WorkflowSchema,
 )
 from services.advice.seed import load_seed
-from shared import unit_of_work
+from shared import nameko_wiring
 from shared.clock import london_today
 from shared.errors import EXPECTED_ERRORS
-from shared.unit_of_work import UnitOfWorkProvider
+from shared.nameko_wiring import UnitOfWorkProvider
 from shared.validation import load, load_arguments
 
 
 # The relay is referenced through its module: `nameko run` would start any class with
 # entrypoints that this module names.
-class AdviceService(unit_of_work.OutboxRelay):
+class AdviceService(nameko_wiring.OutboxRelay):
     name = "advice"
 
     uow = UnitOfWorkProvider(metadata, seed=load_seed)
@@ -36,9 +36,7 @@ class AdviceService(unit_of_work.OutboxRelay):
 
     @event_handler("enquiry", "enquiry.submitted", requeue_on_error=True)
     def match_submitted_enquiry(self, message: dict) -> None:
-        self.uow.handle_event(
-            message, "match_submitted_enquiry", operations.match_submitted_enquiry
-        )
+        self.uow.handle_event(message, operations.match_submitted_enquiry)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def match(self, request: dict[str, Any]) -> list[dict[str, Any]]:

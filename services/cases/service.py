@@ -36,10 +36,10 @@ from services.cases.schemas import (
     ReopenCaseSchema,
     SearchCasesSchema,
 )
-from shared import unit_of_work
+from shared import nameko_wiring
 from shared.clock import london_today
 from shared.errors import EXPECTED_ERRORS
-from shared.unit_of_work import UnitOfWorkProvider
+from shared.nameko_wiring import UnitOfWorkProvider
 from shared.validation import load, load_arguments
 
 CLOCK_SCAN_SECONDS = 60
@@ -51,7 +51,7 @@ def handles(source: str, event_type: str) -> Any:
 
 # The relay is referenced through its module: `nameko run` would start any class with
 # entrypoints that this module names.
-class CasesService(unit_of_work.OutboxRelay):
+class CasesService(nameko_wiring.OutboxRelay):
     name = "cases"
 
     uow = UnitOfWorkProvider(metadata, audit_sink=operations.store_audit_entry)
@@ -59,84 +59,84 @@ class CasesService(unit_of_work.OutboxRelay):
 
     @handles("enquiry", "enquiry.submitted")
     def open_case_for_enquiry(self, message: dict) -> None:
-        self.uow.handle_event(message, "open_case_for_enquiry", operations.open_case_for_enquiry)
+        self.uow.handle_event(message, operations.open_case_for_enquiry)
 
     @handles("enquiry", "enquiry.workflow_changed")
     def follow_workflow_change(self, message: dict) -> None:
-        self.uow.handle_event(message, "follow_workflow_change", operations.follow_workflow_change)
+        self.uow.handle_event(message, operations.follow_workflow_change)
 
     @handles("advice", "advice.matched")
     def record_advice(self, message: dict) -> None:
-        self.uow.handle_event(message, "record_advice", operations.record_advice)
+        self.uow.handle_event(message, operations.record_advice)
 
     @handles("tasks", "task.created")
     def record_task_created(self, message: dict) -> None:
-        self.uow.handle_event(message, "record_task_created", operations.record_task)
+        self.uow.handle_event(message, operations.record_task)
 
     @handles("tasks", "task.activated")
     def record_task_activated(self, message: dict) -> None:
-        self.uow.handle_event(message, "record_task_activated", operations.record_task)
+        self.uow.handle_event(message, operations.record_task)
 
     @handles("tasks", "task.completed")
     def record_task_completed(self, message: dict) -> None:
-        self.uow.handle_event(message, "record_task_completed", operations.record_task)
+        self.uow.handle_event(message, operations.record_task)
 
     @handles("tasks", "task.started")
     def record_task_started(self, message: dict) -> None:
-        self.uow.handle_event(message, "record_task_started", operations.record_task)
+        self.uow.handle_event(message, operations.record_task)
 
     @handles("tasks", "task.on_hold")
     def record_task_on_hold(self, message: dict) -> None:
-        self.uow.handle_event(message, "record_task_on_hold", operations.record_task)
+        self.uow.handle_event(message, operations.record_task)
 
     @handles("tasks", "task.released")
     def record_task_released(self, message: dict) -> None:
-        self.uow.handle_event(message, "record_task_released", operations.record_task)
+        self.uow.handle_event(message, operations.record_task)
 
     @handles("tasks", "task.reassigned")
     def record_task_reassigned(self, message: dict) -> None:
-        self.uow.handle_event(message, "record_task_reassigned", operations.record_task)
+        self.uow.handle_event(message, operations.record_task)
 
     @handles("tasks", "task.cancelled")
     def record_task_cancelled(self, message: dict) -> None:
-        self.uow.handle_event(message, "record_task_cancelled", operations.record_task)
+        self.uow.handle_event(message, operations.record_task)
 
     @handles("tasks", "task.warning")
     def record_task_warning(self, message: dict) -> None:
-        self.uow.handle_event(message, "record_task_warning", operations.record_task)
+        self.uow.handle_event(message, operations.record_task)
 
     @handles("tasks", "task.overdue")
     def record_task_overdue(self, message: dict) -> None:
-        self.uow.handle_event(message, "record_task_overdue", operations.record_task)
+        self.uow.handle_event(message, operations.record_task)
 
     @handles("tasks", "task.rescheduled")
     def record_task_rescheduled(self, message: dict) -> None:
-        self.uow.handle_event(message, "record_task_rescheduled", operations.record_task)
+        self.uow.handle_event(message, operations.record_task)
 
     @handles("tasks", "task.escalated")
     def record_task_escalated(self, message: dict) -> None:
-        self.uow.handle_event(message, "record_task_escalated", operations.record_task)
+        self.uow.handle_event(message, operations.record_task)
 
     @handles("documents", "document.generated")
     def record_document(self, message: dict) -> None:
-        self.uow.handle_event(message, "record_document", operations.record_document)
+        self.uow.handle_event(message, operations.record_document)
 
     # The audit trail: one queue per publishing service (nameko binds a handler to one exchange).
     @handles("enquiry", "audit.recorded")
     def record_enquiry_audit(self, message: dict) -> None:
-        self.uow.handle_event(message, "record_enquiry_audit", operations.record_audit_event)
+        self.uow.handle_event(message, operations.record_audit_event)
 
     @handles("advice", "audit.recorded")
     def record_advice_audit(self, message: dict) -> None:
-        self.uow.handle_event(message, "record_advice_audit", operations.record_audit_event)
+        self.uow.handle_event(message, operations.record_audit_event)
 
     @handles("tasks", "audit.recorded")
     def record_tasks_audit(self, message: dict) -> None:
-        self.uow.handle_event(message, "record_tasks_audit", operations.record_audit_event)
+        self.uow.handle_event(message, operations.record_audit_event)
 
     @handles("documents", "audit.recorded")
     def record_documents_audit(self, message: dict) -> None:
-        self.uow.handle_event(message, "record_documents_audit", operations.record_audit_event)
+        self.uow.handle_event(message, operations.record_audit_event)
 
     @timer(interval=CLOCK_SCAN_SECONDS)
     def raise_clock_alerts(self) -> None:

@@ -18,15 +18,15 @@ from services.documents.schemas import (
     DocumentSchema,
     RegenerateSchema,
 )
-from shared import unit_of_work
+from shared import nameko_wiring
 from shared.errors import EXPECTED_ERRORS
-from shared.unit_of_work import UnitOfWorkProvider
+from shared.nameko_wiring import UnitOfWorkProvider
 from shared.validation import load, load_arguments
 
 
 # The relay is referenced through its module: `nameko run` would start any class with
 # entrypoints that this module names.
-class DocumentsService(unit_of_work.OutboxRelay):
+class DocumentsService(nameko_wiring.OutboxRelay):
     name = "documents"
 
     uow = UnitOfWorkProvider(metadata)
@@ -38,24 +38,24 @@ class DocumentsService(unit_of_work.OutboxRelay):
     def _store(self) -> FileStore:
         return FileStore(self.config["DOCUMENT_STORE_PATH"])
 
-    def _handle(self, message: dict, handler: str, apply: Any) -> None:
-        self.uow.handle_event(message, handler, partial(apply, renderer=self._renderer()))
+    def _handle(self, message: dict, apply: Any) -> None:
+        self.uow.handle_event(message, partial(apply, renderer=self._renderer()))
 
     @event_handler("enquiry", "enquiry.submitted", requeue_on_error=True)
     def collect_answers(self, message: dict) -> None:
-        self._handle(message, "collect_answers", operations.record_answers)
+        self._handle(message, operations.record_answers)
 
     @event_handler("cases", "case.opened", requeue_on_error=True)
     def collect_case(self, message: dict) -> None:
-        self._handle(message, "collect_case", operations.record_case)
+        self._handle(message, operations.record_case)
 
     @event_handler("advice", "advice.matched", requeue_on_error=True)
     def collect_advice(self, message: dict) -> None:
-        self._handle(message, "collect_advice", operations.record_advice)
+        self._handle(message, operations.record_advice)
 
     @event_handler("tasks", "task.plan_created", requeue_on_error=True)
     def collect_task_plan(self, message: dict) -> None:
-        self._handle(message, "collect_task_plan", operations.record_task_plan)
+        self._handle(message, operations.record_task_plan)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_document(self, document_id: str, edition: str = "pdf") -> dict[str, Any]:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from services.enquiry.seed import load_seed
 from shared import law
 from shared.config import service_config
-from shared.unit_of_work import UnitOfWorkProvider
+from shared.nameko_wiring import UnitOfWorkProvider
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from services.enquiry.schemas import (
     SubmitEnquirySchema,
     TemplateSummarySchema,
 )
-from shared import unit_of_work
+from shared import nameko_wiring
 from shared.errors import EXPECTED_ERRORS
 from shared.validation import load, load_arguments
 
@@ -33,7 +33,7 @@ def _dump(enquiry: Enquiry) -> dict[str, Any]:
 
 # The relay is referenced through its module: `nameko run` would start any class with
 # entrypoints that this module names.
-class EnquiryService(unit_of_work.OutboxRelay):
+class EnquiryService(nameko_wiring.OutboxRelay):
     name = "enquiry"
 
     uow = EnquiryStore(metadata)

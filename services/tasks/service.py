@@ -32,10 +32,10 @@ from services.tasks.schemas import (
     TaskActionSchema,
 )
 from services.tasks.seed import load_seed
-from shared import unit_of_work
+from shared import nameko_wiring
 from shared.clock import utcnow
 from shared.errors import EXPECTED_ERRORS, Conflict
-from shared.unit_of_work import UnitOfWorkProvider
+from shared.nameko_wiring import UnitOfWorkProvider
 from shared.validation import load, load_arguments
 
 SCAN_SECONDS = 2
@@ -43,7 +43,7 @@ SCAN_SECONDS = 2
 
 # The relay is referenced through its module: `nameko run` would start any class with
 # entrypoints that this module names.
-class TasksService(unit_of_work.OutboxRelay):
+class TasksService(nameko_wiring.OutboxRelay):
     name = "tasks"
 
     uow = UnitOfWorkProvider(metadata, seed=load_seed)
@@ -54,10 +54,10 @@ class TasksService(unit_of_work.OutboxRelay):
             session, self.config.get("TASKS_NATION", "england_wales")
         )
 
-    def _with_calendar(self, message: dict, handler: str, apply: Any) -> None:
+    def _with_calendar(self, message: dict, apply: Any) -> None:
         with self.uow.read() as session:
             working = self._calendar(session)
-        self.uow.handle_event(message, handler, partial(apply, working=working))
+        self.uow.handle_event(message, partial(apply, working=working))
 
     def _change(self, schema: Any, request: Any, change: Any, needs_calendar: bool = False) -> dict:
         args = load(schema, request)
@@ -71,35 +71,34 @@ class TasksService(unit_of_work.OutboxRelay):
         nation = self.config.get("COUNCIL_NATION") or None
         self._with_calendar(
             message,
-            "create_tasks_for_case",
             partial(operations.create_tasks_for_case, council_nation=nation),
         )
 
     @event_handler("enquiry", "enquiry.workflow_changed", requeue_on_error=True)
     def follow_workflow_change(self, message: dict) -> None:
-        self._with_calendar(message, "follow_workflow_change", operations.follow_workflow_change)
+        self._with_calendar(message, operations.follow_workflow_change)
 
     @event_handler("cases", "case.stage_changed", requeue_on_error=True)
     def follow_stage_change(self, message: dict) -> None:
         """A duty stage entered starts its duty tasks; a duty stage left cancels them."""
-        self._with_calendar(message, "follow_stage_change", duties.follow_stage_change)
+        self._with_calendar(message, duties.follow_stage_change)
 
     @event_handler("cases", "case.reopened", requeue_on_error=True)
     def follow_case_reopened(self, message: dict) -> None:
-        self._with_calendar(message, "follow_case_reopened", duties.follow_case_reopened)
+        self._with_calendar(message, duties.follow_case_reopened)
 
     @event_handler("cases", "case.closed", requeue_on_error=True)
     def follow_case_closed(self, message: dict) -> None:
-        self.uow.handle_event(message, "follow_case_closed", duties.follow_case_closed)
+        self.uow.handle_event(message, duties.follow_case_closed)
 
     @event_handler("cases", "case.clock_corrected", requeue_on_error=True)
     def follow_clock_corrected(self, message: dict) -> None:
         """The day a duty began was corrected: its anchored tasks move with it."""
-        self._with_calendar(message, "follow_clock_corrected", duties.follow_clock_corrected)
+        self._with_calendar(message, duties.follow_clock_corrected)
 
     @event_handler("cases", "case.duty_ended", requeue_on_error=True)
     def follow_duty_ended(self, message: dict) -> None:
-        self.uow.handle_event(message, "follow_duty_ended", duties.follow_duty_ended)
+        self.uow.handle_event(message, duties.follow_duty_ended)
 
     @timer(interval=SCAN_SECONDS)
     def run_scheduler(self) -> None:

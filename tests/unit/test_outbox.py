@@ -85,9 +85,21 @@ def test_a_broker_outage_delays_events_and_the_relay_sends_them_in_order(engine)
 
 def test_a_failing_handler_is_retried_then_parked_and_replayed(engine, monkeypatch, tmp_path):
     broker = Broker()
-    uow = UnitOfWork(
-        engine, metadata, broker.dispatch, "enquiry", None, max_attempts=3, backoff_seconds=0
-    )
+
+    def handler_unit(name):
+        # One unit of work per entrypoint: its name is the inbox key.
+        return UnitOfWork(
+            engine,
+            metadata,
+            broker.dispatch,
+            "enquiry",
+            None,
+            max_attempts=3,
+            backoff_seconds=0,
+            handler=name,
+        )
+
+    uow = handler_unit("flaky")
     message = event(1).to_message()
     calls = []
 
@@ -99,19 +111,20 @@ def test_a_failing_handler_is_retried_then_parked_and_replayed(engine, monkeypat
 
     for _ in range(2):  # what nameko's requeue would do
         with pytest.raises(ConnectionError):
-            uow.handle_event(message, "flaky", flaky)
-    assert uow.handle_event(message, "flaky", flaky) == "applied"
-    assert uow.handle_event(message, "flaky", flaky) is None  # redelivered: already applied
+            uow.handle_event(message, flaky)
+    assert uow.handle_event(message, flaky) == "applied"
+    assert uow.handle_event(message, flaky) is None  # redelivered: already applied
     assert len(calls) == 3
 
     def broken(tx, envelope):
         raise RuntimeError("a bug")
 
+    uow = handler_unit("broken")
     other = event(2).to_message()
     for _ in range(2):
         with pytest.raises(RuntimeError):
-            uow.handle_event(other, "broken", broken)
-    assert uow.handle_event(other, "broken", broken) is None  # third failure: parked, acked
+            uow.handle_event(other, broken)
+    assert uow.handle_event(other, broken) is None  # third failure: parked, acked
 
     from shared import manage
 

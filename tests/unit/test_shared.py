@@ -74,7 +74,8 @@ def test_a_lost_broker_connection_does_not_kill_the_worker_that_acks(monkeypatch
     from nameko.rpc import RpcConsumer
 
     import shared.broker_outages
-    import shared.unit_of_work  # noqa: F401 - applies the patch, as every service does
+
+    shared.broker_outages.apply()  # as every service's unit of work provider does on setup
 
     class DeadChannelMessage:
         class channel:  # noqa: N801 - mimics kombu's attribute
