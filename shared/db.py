@@ -71,8 +71,9 @@ def create_engine_for(url: str) -> Engine:
 
 def add_infrastructure_tables(metadata: sa.MetaData) -> None:
     """The inbox (events already handled), the outbox (events to publish, written in the same
-    transaction as the change) and the parking place for events that can never be handled.
-    Every service's database has all three, created by its own migrations."""
+    transaction as the change), the failure counts, the events waiting for what they need, and
+    the parking place for events that can never be handled. Every service's database has them
+    all, created by its own migrations (shared/infra_migrations.py)."""
     sa.Table(
         "processed_events",
         metadata,
@@ -98,6 +99,20 @@ def add_infrastructure_tables(metadata: sa.MetaData) -> None:
         sa.Column("attempts", sa.Integer, nullable=False),
         sa.Column("last_error", sa.Text, nullable=False),
         sa.Column("updated_at", UtcDateTime(), nullable=False),
+    )
+    # Events whose handler raised NotYet: what they need has not arrived. Each is delivered
+    # again to its handler's queue with backoff until it applies or has waited too long.
+    sa.Table(
+        "waiting_events",
+        metadata,
+        sa.Column("event_id", sa.String(64), primary_key=True),
+        sa.Column("handler", sa.String(100), primary_key=True),
+        sa.Column("queue", sa.String(255), nullable=False),
+        sa.Column("payload", sa.JSON, nullable=False),
+        sa.Column("waiting_for", sa.String(200), nullable=False),
+        sa.Column("attempts", sa.Integer, nullable=False),
+        sa.Column("first_seen_at", UtcDateTime(), nullable=False),
+        sa.Column("next_attempt_at", UtcDateTime(), nullable=False, index=True),
     )
     sa.Table(
         "rejected_events",

@@ -16,6 +16,8 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -25,12 +27,30 @@ from shared.audit import audit_envelope
 from shared.clock import utcnow
 from shared.db import count_failure, mark_event_processed, record_rejected_event
 from shared.envelope import Envelope, parse_envelope
-from shared.errors import ValidationFailed
+from shared.errors import NotYet, ValidationFailed
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 AuditSink = Callable[[Session, Envelope], None]
+# Publish a message straight to one handler's queue (the glue knows how): (queue, message).
+Redeliver = Callable[[str, Any], None]
+
+
+@dataclass(frozen=True)
+class WaitPolicy:
+    """How long an event may wait for what it needs (``NotYet``): delivered again after
+    ``first_delay``, doubling up to ``max_delay``, and parked only once it has waited
+    ``give_up_after`` (minutes: a service that starts late, or a slow one, must not cause
+    parking). A waiting event holds no worker: it is stored and acknowledged."""
+
+    first_delay_seconds: float = 2.0
+    max_delay_seconds: float = 60.0
+    give_up_after_seconds: float = 900.0
+
+    def delay(self, attempts: int) -> timedelta:
+        seconds = self.first_delay_seconds * 2 ** max(attempts - 1, 0)
+        return timedelta(seconds=min(seconds, self.max_delay_seconds))
 
 
 class Transaction:
@@ -71,6 +91,9 @@ class UnitOfWork:
         max_attempts: int = 5,
         backoff_seconds: float = 0.5,
         handler: str | None = None,
+        queue: str | None = None,
+        redeliver: Redeliver | None = None,
+        wait_policy: WaitPolicy = WaitPolicy(),
     ) -> None:
         self.engine = engine
         self.metadata = metadata
@@ -79,8 +102,12 @@ class UnitOfWork:
         self._audit_sink = audit_sink
         self.max_attempts = max_attempts
         self.backoff_seconds = backoff_seconds
-        # The event handler this unit of work serves (its entrypoint's name): the inbox key.
+        # The event handler this unit of work serves (its entrypoint's name): the inbox key;
+        # and the queue it consumes, where a waiting event is delivered again.
         self.handler = handler
+        self.queue = queue
+        self._redeliver = redeliver
+        self.wait_policy = wait_policy
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
@@ -179,9 +206,14 @@ class UnitOfWork:
                 if not mark_event_processed(tx.session, self.metadata, event.id, handler):
                     log.info("event %s already handled by %s", event.id, handler)
                     return None
-                return apply(tx, event)
+                applied = apply(tx, event)
+                self._stop_waiting(tx.session, event.id, handler)
+                return applied
         except ValidationFailed as exc:
             self._reject(message, handler, exc)
+            return None
+        except NotYet as waiting:
+            self._wait(message, event.id, handler, waiting)
             return None
         except Exception as error:
             attempts = self._count_failure(event.id, handler, error)
@@ -197,6 +229,96 @@ class UnitOfWork:
                 return None
             time.sleep(self.backoff_seconds * 2 ** ((attempts or 1) - 1))
             raise
+
+    def _wait(self, message: Any, event_id: str, handler: str, waiting: NotYet) -> None:
+        """Store the event to be delivered again later, or park it if it has waited too long."""
+        table, now = self.metadata.tables["waiting_events"], utcnow()
+        key = (table.c.event_id == event_id) & (table.c.handler == handler)
+        with Session(self.engine) as session, session.begin():
+            row = session.execute(sa.select(table).where(key).with_for_update()).one_or_none()
+            if row is None:
+                attempts, first_seen = 1, now
+                session.execute(
+                    table.insert().values(
+                        event_id=event_id,
+                        handler=handler,
+                        queue=self.queue or "",
+                        payload=message,
+                        waiting_for=str(waiting)[:200],
+                        attempts=1,
+                        first_seen_at=now,
+                        next_attempt_at=now + self.wait_policy.delay(1),
+                    )
+                )
+            else:
+                attempts, first_seen = row.attempts + 1, row.first_seen_at
+                session.execute(
+                    table.update()
+                    .where(key)
+                    .values(
+                        attempts=attempts,
+                        waiting_for=str(waiting)[:200],
+                        next_attempt_at=now + self.wait_policy.delay(attempts),
+                    )
+                )
+            waited = (now - first_seen).total_seconds()
+            if waited < self.wait_policy.give_up_after_seconds and self.queue:
+                log.info("event %s waits (%s) for %s", event_id, waiting, handler)
+                return
+            session.execute(table.delete().where(key))
+            record_rejected_event(
+                session,
+                self.metadata,
+                handler,
+                message,
+                {"_waiting": [f"{waiting}: still missing after {int(waited)} s, {attempts} tries"]},
+            )
+            log.error("event %s parked by %s: %s after %d s", event_id, handler, waiting, waited)
+
+    def _stop_waiting(self, session: Session, event_id: str, handler: str) -> None:
+        table = self.metadata.tables["waiting_events"]
+        session.execute(
+            table.delete().where((table.c.event_id == event_id) & (table.c.handler == handler))
+        )
+
+    def redeliver_waiting(self, limit: int = 100) -> int:
+        """Deliver the waiting events that are due to their handlers' queues again. Each is
+        leased for ``max_delay`` meanwhile, so a delivery lost on the way is tried again; the
+        handler's inbox drops a duplicate. Returns the number delivered."""
+        if self._redeliver is None:
+            return 0
+        table, now = self.metadata.tables["waiting_events"], utcnow()
+        lease = now + timedelta(seconds=self.wait_policy.max_delay_seconds)
+        delivered = 0
+        with Session(self.engine) as session, session.begin():
+            due = session.execute(
+                sa.select(table.c.event_id, table.c.handler, table.c.queue, table.c.payload)
+                .where(table.c.next_attempt_at <= now)
+                .order_by(table.c.next_attempt_at)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            ).all()
+            for row in due:
+                try:
+                    self._redeliver(row.queue, row.payload)
+                except Exception:  # noqa: BLE001 - the broker is away: next time
+                    log.warning("could not deliver waiting event %s yet", row.event_id)
+                    break
+                session.execute(
+                    table.update()
+                    .where((table.c.event_id == row.event_id) & (table.c.handler == row.handler))
+                    .values(next_attempt_at=lease)
+                )
+                delivered += 1
+        return delivered
+
+    def waiting_summary(self) -> dict[str, Any]:
+        table = self.metadata.tables["waiting_events"]
+        with Session(self.engine) as session:
+            count, oldest = session.execute(
+                sa.select(sa.func.count(), sa.func.min(table.c.first_seen_at))
+            ).one()
+        return {"events": count, "oldest_since": oldest.isoformat() if oldest else None}
 
     def _count_failure(self, event_id: str, handler: str, error: Exception) -> int | None:
         try:

@@ -23,7 +23,7 @@ from shared import law
 from shared.clock import london_today, utcnow
 from shared.contracts import ENQUIRY_SUBMITTED_VERSION, current_enquiry_submitted
 from shared.envelope import Envelope, load_event_data
-from shared.errors import NotFound, ValidationFailed
+from shared.errors import NotFound, NotYet, ValidationFailed
 from shared.unit_of_work import Transaction
 
 
@@ -89,11 +89,11 @@ def _notice_summary(check: dict | None) -> dict | None:
 def follow_workflow_change(tx: Transaction, event: Envelope) -> Case | None:
     """The officer re-channelled the enquiry: the case follows. A change that arrives before the
     case exists is applied when the case opens, since the enquiry event carries the workflow
-    it had then and this one is replayed from the queue until the case is there."""
+    it had then and this one waits (NotYet) until the case is there."""
     data = load_event_data(event, schemas.WorkflowChangedData())
     case = repository.case_for_enquiry(tx.session, data["enquiry_id"])
     if case is None:
-        raise CaseNotOpenYet(data["enquiry_id"])
+        raise NotYet(f"the case of enquiry {data['enquiry_id']}")
     if case.workflow == data["workflow"]:
         return case
     previous, case.workflow = case.workflow, data["workflow"]
@@ -109,10 +109,6 @@ def follow_workflow_change(tx: Transaction, event: Envelope) -> Case | None:
         after={"workflow": case.workflow, "reason": data["reason"]},
     )
     return case
-
-
-class CaseNotOpenYet(Exception):
-    """Retryable: the event is requeued until the case it refers to has been opened."""
 
 
 def record_advice(tx: Transaction, event: Envelope) -> None:

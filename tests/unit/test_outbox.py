@@ -3,12 +3,14 @@ that is away delays it, never loses it."""
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from services.enquiry.models import metadata
 from shared.db import create_engine_for
 from shared.envelope import Envelope
+from shared.errors import NotYet
 from shared.migrations import prepare_database
-from shared.unit_of_work import UnitOfWork
+from shared.unit_of_work import UnitOfWork, WaitPolicy
 
 
 class Broker:
@@ -154,3 +156,66 @@ def test_side_effects_outside_the_database_are_undone_when_the_transaction_fails
         # The database refuses the change: whatever was done beside it is undone.
         tx.session.execute(sa.text("INSERT INTO outbox (id) VALUES (NULL)"))
     assert undone == ["second", "first"]
+
+
+def test_an_event_that_comes_too_soon_waits_then_applies_without_counting_as_a_failure(engine):
+    delivered = []
+    uow = UnitOfWork(
+        engine,
+        metadata,
+        Broker().dispatch,
+        "cases",
+        None,
+        max_attempts=2,
+        backoff_seconds=0,
+        handler="follow_workflow_change",
+        queue="evt-enquiry-enquiry.workflow_changed--cases.follow_workflow_change",
+        redeliver=lambda queue, message: delivered.append((queue, message)),
+        wait_policy=WaitPolicy(
+            first_delay_seconds=0, max_delay_seconds=0, give_up_after_seconds=60
+        ),
+    )
+    message = event(7).to_message()
+    case_open = []
+
+    def follow(tx, envelope):
+        if not case_open:
+            raise NotYet("the case")
+        return "followed"
+
+    # Far more tries than max_attempts: waiting is not failing, and nothing is parked.
+    for _ in range(5):
+        assert uow.handle_event(message, follow) is None
+        assert uow.redeliver_waiting() == 1
+    assert [queue for queue, _ in delivered] == [uow.queue] * 5
+    assert delivered[-1][1] == message
+    assert uow.waiting_summary()["events"] == 1
+    case_open.append(True)
+    assert uow.handle_event(message, follow) == "followed"
+    assert uow.waiting_summary() == {"events": 0, "oldest_since": None}
+    assert uow.redeliver_waiting() == 0
+    with Session(engine) as session:
+        assert session.execute(sa.select(metadata.tables["rejected_events"])).all() == []
+
+
+def test_an_event_that_waits_too_long_is_parked_with_what_it_waited_for(engine):
+    uow = UnitOfWork(
+        engine,
+        metadata,
+        Broker().dispatch,
+        "cases",
+        None,
+        handler="follow_workflow_change",
+        queue="q",
+        redeliver=lambda queue, message: None,
+        wait_policy=WaitPolicy(first_delay_seconds=0, max_delay_seconds=0, give_up_after_seconds=0),
+    )
+
+    def never(tx, envelope):
+        raise NotYet("the case")
+
+    assert uow.handle_event(event(8).to_message(), never) is None
+    with Session(engine) as session:
+        (parked,) = session.execute(sa.select(metadata.tables["rejected_events"])).all()
+    assert "waiting for the case" in parked.errors["_waiting"][0]
+    assert uow.waiting_summary()["events"] == 0
