@@ -60,9 +60,10 @@ bench: install  ## performance figures (see benchmarks/)
 	$(BIN)/python benchmarks/task_scan.py
 	$(BIN)/python benchmarks/pack_render.py
 
-lint: install
+lint: install  ## ruff, and the layer contracts (import-linter, [tool.importlinter] in pyproject.toml)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff format .

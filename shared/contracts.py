@@ -5,6 +5,7 @@ other's code."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -40,9 +41,29 @@ def upcast_enquiry_submitted(data: dict[str, Any], version: int) -> dict[str, An
 
 
 def current_enquiry_submitted(event: Envelope) -> Envelope:
-    """The event with its data in the newest shape, and that version: what a consumer loads."""
-    return replace(
-        event,
-        data=upcast_enquiry_submitted(event.data, event.version),
-        version=ENQUIRY_SUBMITTED_VERSION,
-    )
+    """The event with its data in the newest shape it can reach, and that version (what
+    ``shared.envelope.load_event_data`` does by itself; kept for callers that want the
+    envelope)."""
+    version, data = upcast(event.type, event.version, event.data)
+    return replace(event, data=data, version=version)
+
+
+# (event type, version) -> the function that brings that version's data to the next version.
+Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+UPCASTERS: dict[tuple[str, int], Upcaster] = {
+    (ENQUIRY_SUBMITTED, 1): lambda data: upcast_enquiry_submitted(data, 1),
+}
+# The newest version of each event type with more than one; every other type is at version 1.
+LATEST_VERSIONS = {ENQUIRY_SUBMITTED: ENQUIRY_SUBMITTED_VERSION}
+
+
+def latest_version(event_type: str) -> int:
+    return LATEST_VERSIONS.get(event_type, 1)
+
+
+def upcast(event_type: str, version: int, data: Any) -> tuple[int, Any]:
+    """Bring an event's data to the newest version it can reach, one registered step at a
+    time: ``(version reached, data)``."""
+    while (event_type, version) in UPCASTERS and isinstance(data, dict):
+        data, version = UPCASTERS[(event_type, version)](data), version + 1
+    return version, data

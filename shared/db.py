@@ -13,22 +13,6 @@ from sqlalchemy.orm import Session
 
 from shared.clock import utcnow
 
-_green_postgres = False
-
-
-def _make_postgres_cooperative() -> None:
-    """psycopg2 is a C driver: under eventlet its waits would block every worker of the service."""
-    global _green_postgres
-    if _green_postgres:
-        return
-    import eventlet.patcher
-
-    if eventlet.patcher.is_monkey_patched("socket"):
-        from psycogreen.eventlet import patch_psycopg
-
-        patch_psycopg()
-        _green_postgres = True
-
 
 def normalise_url(url: str) -> str:
     """``postgresql://`` means psycopg2 here: the driver psycogreen makes cooperative (SQLAlchemy
@@ -57,7 +41,6 @@ def create_engine_for(url: str) -> Engine:
 
         return engine
     if url.startswith("postgresql"):
-        _make_postgres_cooperative()
         # Batched executemany: a scan updating many rows makes one round trip per page, not per row.
         return sa.create_engine(
             url,

@@ -69,14 +69,18 @@ def new_correlation_id() -> str:
     return str(uuid.uuid4())
 
 
-def load_event_data(
-    event: Envelope, schema: Schema, versions: frozenset[int] = frozenset({1})
-) -> Any:
-    """Validate an event's data against the schema for the versions this subscriber understands;
-    anything else is a ``ValidationFailed`` (the event is parked, not half-applied)."""
+def load_event_data(event: Envelope, schema: Schema, versions: frozenset[int] | None = None) -> Any:
+    """Validate an event's data against the schema of the newest version of its type (or of
+    ``versions``), after bringing an older version up through the registered upcasters
+    (``shared.contracts``); anything else is a ``ValidationFailed`` (the event is parked, not
+    half-applied). A subscriber written for version N keeps working when N + 1 is published
+    only if it is upgraded or an upcaster exists: that is the migration path."""
+    from shared.contracts import latest_version, upcast
     from shared.errors import ValidationFailed
 
-    if event.version not in versions:
+    version, data = upcast(event.type, event.version, event.data)
+    versions = versions or frozenset({latest_version(event.type)})
+    if version not in versions:
         raise ValidationFailed(
             {
                 "version": [
@@ -85,6 +89,6 @@ def load_event_data(
             }
         )
     try:
-        return load(schema, event.data)
+        return load(schema, data)
     except ValidationFailed as exc:
         raise ValidationFailed({f"data.{k}": v for k, v in exc.field_errors.items()}) from None

@@ -29,6 +29,23 @@ log = logging.getLogger(__name__)
 RELAY_SECONDS = 5
 
 
+_green_postgres = False
+
+
+def make_postgres_cooperative() -> None:
+    """psycopg2 is a C driver: under eventlet its waits would block every worker of the service."""
+    global _green_postgres
+    if _green_postgres:
+        return
+    import eventlet.patcher
+
+    if eventlet.patcher.is_monkey_patched("socket"):
+        from psycogreen.eventlet import patch_psycopg
+
+        patch_psycopg()
+        _green_postgres = True
+
+
 def register_errors() -> None:
     """A Python RPC caller gets ``ValidationFailed``, ``NotFound`` and ``Conflict`` back as
     themselves (nameko keeps a registry by dotted path; registering twice is harmless)."""
@@ -63,6 +80,7 @@ class UnitOfWorkProvider(EventDispatcher):
         register_errors()
         super().setup()
         config = self.container.config
+        make_postgres_cooperative()
         self.engine = create_engine_for(config["DATABASE_URL"])
         if str(config.get("DATABASE_MIGRATE_ON_START", True)).lower() not in ("false", "0", "no"):
             try:

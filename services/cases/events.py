@@ -14,7 +14,7 @@ CASE_OPENED = "case.opened"
 def case_opened(case: Case, causation_id: str | None) -> Envelope:
     return Envelope(
         type=CASE_OPENED,
-        version=1,
+        version=VERSIONS[CASE_OPENED],
         source=SOURCE,
         correlation_id=case.correlation_id,
         causation_id=causation_id,
@@ -38,7 +38,7 @@ def case_event(
     No personal data: subscribers get names and answers, if they need them, by RPC."""
     return Envelope(
         type=event_type,
-        version=1,
+        version=VERSIONS[event_type],
         source=SOURCE,
         correlation_id=case.correlation_id,
         causation_id=causation_id,
@@ -67,3 +67,19 @@ CASE_DUTY_ENDED = "case.duty_ended"
 CASE_DECISION_NOTIFIED = "case.decision_notified"
 CASE_FINDINGS_RECORDED = "case.findings_recorded"
 CASE_CLOCK_CORRECTED = "case.clock_corrected"
+
+# The version of each event's data shape (docs/schemas/<type>.v<N>.json). A change a subscriber
+# could misread is a new version with an upcaster in shared/contracts.py, never an edit.
+VERSIONS = {
+    CASE_OPENED: 1,
+    CASE_STAGE_CHANGED: 1,
+    CASE_ASSIGNED: 1,
+    CASE_CLOSED: 1,
+    CASE_REOPENED: 1,
+    CASE_CLOCK_WARNING: 1,
+    CASE_CLOCK_PERIOD_ENDED: 1,
+    CASE_DUTY_ENDED: 1,
+    CASE_DECISION_NOTIFIED: 1,
+    CASE_FINDINGS_RECORDED: 1,
+    CASE_CLOCK_CORRECTED: 1,
+}

@@ -21,7 +21,6 @@ from services.cases import (
 from services.cases.models import Case, CaseAdvice, CaseDocument
 from shared import law
 from shared.clock import london_today, utcnow
-from shared.contracts import ENQUIRY_SUBMITTED_VERSION, current_enquiry_submitted
 from shared.envelope import Envelope, load_event_data
 from shared.errors import NotFound, NotYet, ValidationFailed
 from shared.unit_of_work import Transaction
@@ -29,11 +28,7 @@ from shared.unit_of_work import Transaction
 
 def open_case_for_enquiry(tx: Transaction, event: Envelope) -> Case:
     """One case per enquiry, whatever the number of deliveries."""
-    data = load_event_data(
-        current_enquiry_submitted(event),
-        schemas.EnquirySubmittedData(),
-        frozenset({ENQUIRY_SUBMITTED_VERSION}),
-    )
+    data = load_event_data(event, schemas.EnquirySubmittedData())
     existing = repository.case_for_enquiry(tx.session, data["enquiry_id"])
     if existing is not None:
         return existing

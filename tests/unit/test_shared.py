@@ -108,3 +108,36 @@ def test_a_lost_broker_connection_does_not_kill_the_worker_that_acks(monkeypatch
     monkeypatch.setattr(shared.broker_outages, "_send_reply_and_ack", reply_fails)
     assert rpc_consumer.handle_result(message, "result", None) == ("result", None)
     assert requeued == [message]
+
+
+def test_an_older_event_version_is_brought_up_through_the_registered_upcasters():
+    from marshmallow import EXCLUDE, Schema, fields
+
+    from shared.envelope import Envelope, load_event_data
+    from shared.errors import ValidationFailed
+
+    class Submitted(Schema):
+        class Meta:
+            unknown = EXCLUDE
+
+        nation = fields.String(required=True)
+        roles = fields.Dict(required=True)
+
+    def submitted(version):
+        return Envelope(
+            type="enquiry.submitted",
+            version=version,
+            source="enquiry",
+            correlation_id="c",
+            data={"enquiry_id": "e", "answers": {"full_name": "Jo"}},
+        )
+
+    # Version 1, published before version 2 existed, still loads as version 2.
+    assert load_event_data(submitted(1), Submitted()) == {
+        "nation": "england",
+        "roles": {"applicant_name": "Jo"},
+    }
+    # A version nobody knows is refused (parked), naming the version.
+    with pytest.raises(ValidationFailed) as refused:
+        load_event_data(submitted(3), Submitted())
+    assert list(refused.value.field_errors) == ["version"]
