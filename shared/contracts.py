@@ -15,6 +15,23 @@ from shared.errors import ValidationFailed
 ENQUIRY_SUBMITTED = "enquiry.submitted"
 ENQUIRY_SUBMITTED_VERSION = 2
 
+# The tasks service's events about one task, each carrying ``data.task`` (docs/events.md): the
+# tasks service publishes them, the cases service keeps its summary of each task from them.
+TASK_EVENTS = (
+    "task.created",
+    "task.activated",
+    "task.started",
+    "task.completed",
+    "task.on_hold",
+    "task.released",
+    "task.reassigned",
+    "task.cancelled",
+    "task.warning",
+    "task.overdue",
+    "task.escalated",
+    "task.rescheduled",
+)
+
 
 def upcast_enquiry_submitted(data: dict[str, Any], version: int) -> dict[str, Any]:
     """The ``data`` of an enquiry.submitted event of any known version, in version 2's shape.

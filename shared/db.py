@@ -196,3 +196,16 @@ def count_failure(
     return session.execute(
         sa.select(table.c.attempts).where(table.c.event_id == event_id, table.c.handler == handler)
     ).scalar_one()
+
+
+def paginate(session: Session, query: sa.Select, page: int, size: int) -> dict[str, Any]:
+    """One page of an ordered query (pages count from 1) with the total across all pages:
+    ``{items, total, page, page_size}``, as every list RPC answers."""
+    total = session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    rows = session.scalars(query.offset((page - 1) * size).limit(size))
+    return {"items": list(rows), "total": total, "page": page, "page_size": size}
+
+
+def escape_like(text: str) -> str:
+    """Text to match literally inside a LIKE pattern (with ``escape="\\\\"``)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -7,6 +7,8 @@ from typing import Any
 
 from nameko.events import event_handler
 
+from shared.contracts import TASK_EVENTS
+
 PUBLISHED = [
     ("enquiry", "enquiry.started"),
     ("enquiry", "enquiry.submitted"),
@@ -23,24 +25,8 @@ PUBLISHED = [
     ("cases", "case.findings_recorded"),
     ("cases", "case.clock_corrected"),
     ("advice", "advice.matched"),
-    ("tasks", "task.created"),
-    ("tasks", "task.activated"),
-    ("tasks", "task.completed"),
     ("tasks", "task.plan_created"),
-    *[
-        ("tasks", f"task.{name}")
-        for name in (
-            "started",
-            "on_hold",
-            "released",
-            "reassigned",
-            "cancelled",
-            "warning",
-            "overdue",
-            "escalated",
-            "rescheduled",
-        )
-    ],
+    *[("tasks", event_type) for event_type in TASK_EVENTS],
     ("documents", "document.generated"),
     *[
         (source, "audit.recorded")

@@ -6,10 +6,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.cases import events, lifecycle
+from services.cases import domain, events, lifecycle, repository
 from services.cases.models import Case, CaseClock, CaseNote
 from shared.clock import isoformat, london_date, london_today, utcnow
 from shared.errors import Conflict, NotFound, ValidationFailed
@@ -18,8 +17,8 @@ from shared.unit_of_work import Transaction
 
 
 def find(session: Session, reference: str, lock: bool = False) -> Case:
-    query = sa.select(Case).where(sa.or_(Case.reference == reference, Case.id == reference))
-    case = session.scalar(query.with_for_update() if lock else query)
+    """The case by reference or id (locked for change when ``lock``), or ``NotFound``."""
+    case = repository.find_case(session, reference, lock=lock)
     if case is None:
         raise NotFound("case", reference)
     return case
@@ -116,7 +115,7 @@ def close_case(tx: Transaction, request: dict[str, Any]) -> Case:
         raise Conflict(f"case {case.reference} is already closed")
     previous = case.stage
     stop_clocks(tx.session, case, london_today())
-    case.closed_from, case.stage, case.status = previous, lifecycle.CLOSED, "closed"
+    case.closed_from, case.stage, case.status = previous, lifecycle.CLOSED, domain.CLOSED
     case.outcome, case.outcome_reason, case.updated_at = (
         request["outcome"],
         request["reason"],
@@ -149,7 +148,7 @@ def reopen_case(tx: Transaction, request: dict[str, Any]) -> Case:
     if case.stage != lifecycle.CLOSED:
         raise Conflict(f"case {case.reference} is open ({case.stage}): nothing to reopen")
     target = lifecycle.reopen_stage(case.closed_from)
-    case.stage, case.status, case.updated_at = target, "open", utcnow()
+    case.stage, case.status, case.updated_at = target, domain.OPEN, utcnow()
     previous_outcome, case.outcome, case.outcome_reason = case.outcome, None, None
     clocks = start_clocks(tx.session, case, london_today())
     tx.emit(
@@ -193,11 +192,7 @@ def assign_case(tx: Transaction, request: dict[str, Any]) -> Case:
 def add_note(tx: Transaction, request: dict[str, Any]) -> CaseNote:
     case = find(tx.session, request["case"])
     if request["request_id"]:
-        earlier = tx.session.scalar(
-            sa.select(CaseNote).where(
-                CaseNote.case_id == case.id, CaseNote.request_id == request["request_id"]
-            )
-        )
+        earlier = repository.note_by_request(tx.session, case.id, request["request_id"])
         if earlier is not None:
             if (earlier.text, earlier.author) != (request["text"], request["actor"]):
                 raise Conflict(
@@ -265,16 +260,8 @@ def clock_row(
 
 
 def stop_clocks(session: Session, case: Case, today: date) -> None:
-    session.execute(
-        sa.update(CaseClock)
-        .where(
-            CaseClock.case_id == case.id,
-            CaseClock.stopped_on.is_(None),
-            # A decision's review window runs on whatever the case does next.
-            CaseClock.decision_id.is_(None),
-        )
-        .values(stopped_on=today)
-    )
+    """The stage's clocks stop; a decision's review window runs on whatever the case does next."""
+    repository.stop_stage_clocks(session, case.id, today)
 
 
 def clock_view(clock: CaseClock, today: date | None = None) -> dict[str, Any]:
@@ -301,57 +288,6 @@ def clock_view(clock: CaseClock, today: date | None = None) -> dict[str, Any]:
         )
         view["stopped_on"] = _iso(clock.stopped_on)
     return view
-
-
-def clocks_of(session: Session, case_id: str) -> list[CaseClock]:
-    return list(
-        session.scalars(
-            sa.select(CaseClock).where(CaseClock.case_id == case_id).order_by(CaseClock.id)
-        )
-    )
-
-
-def notes_of(session: Session, case_id: str) -> list[CaseNote]:
-    return list(
-        session.scalars(
-            sa.select(CaseNote).where(CaseNote.case_id == case_id).order_by(CaseNote.id)
-        )
-    )
-
-
-def search(session: Session, filters: dict[str, Any]) -> dict[str, Any]:
-    """Cases by owner, status, stage, reference, person name, or a clock due on or before a
-    date; newest first; paginated."""
-    query = sa.select(Case)
-    if filters.get("owner"):
-        query = query.where(Case.owner == filters["owner"])
-    if filters.get("status"):
-        query = query.where(Case.status == filters["status"])
-    if filters.get("stage"):
-        query = query.where(Case.stage == filters["stage"])
-    if filters.get("reference"):
-        query = query.where(Case.reference.startswith(filters["reference"].upper()))
-    if filters.get("name"):
-        query = query.where(
-            Case.applicant_name.ilike(f"%{_escape_like(filters['name'])}%", escape="\\")
-        )
-    if filters.get("clock_due_by"):
-        due = sa.select(CaseClock.case_id).where(
-            CaseClock.stopped_on.is_(None), CaseClock.due_on <= filters["clock_due_by"]
-        )
-        query = query.where(Case.id.in_(due))
-    total = session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    page, size = filters["page"], filters["page_size"]
-    rows = session.scalars(
-        query.order_by(Case.opened_at.desc(), Case.reference.desc())
-        .offset((page - 1) * size)
-        .limit(size)
-    )
-    return {"items": list(rows), "total": total, "page": page, "page_size": size}
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def audit_case(

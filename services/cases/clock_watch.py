@@ -6,43 +6,21 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-import sqlalchemy as sa
-
-from services.cases import case_work, decisions, events, lifecycle
+from services.cases import case_work, decisions, events, lifecycle, repository
 from services.cases.models import Case, CaseClock
 from shared.clock import utcnow
 from shared.periods import Ending
 from shared.unit_of_work import Transaction
 
-ALERTS = {
-    # event type, the clock's trigger date column, the column recording it was raised
-    "warning": (events.CASE_CLOCK_WARNING, CaseClock.warn_on, "warned_at"),
-    "period_ended": (events.CASE_CLOCK_PERIOD_ENDED, CaseClock.due_on, "period_ended_at"),
-}
+ALERTS = {"warning": events.CASE_CLOCK_WARNING, "period_ended": events.CASE_CLOCK_PERIOD_ENDED}
 
 
 def raise_clock_alerts(tx: Transaction, today: date, limit: int = 500) -> int:
     raised = 0
-    for kind, (event_type, trigger, flag) in ALERTS.items():
-        column = getattr(CaseClock, flag)
-        # A warning is due from its warn_on date; the end of the period the day after its last
-        # day (due_on): never on the last day itself, which is still inside the period.
-        due = trigger <= today if kind == "warning" else trigger < today
-        candidates = tx.session.scalars(
-            sa.select(CaseClock.id)
-            .where(CaseClock.stopped_on.is_(None), column.is_(None), trigger.is_not(None), due)
-            .order_by(trigger)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        ).all()
-        for clock_id in candidates:
-            claimed = tx.session.execute(
-                sa.update(CaseClock)
-                .where(CaseClock.id == clock_id, column.is_(None))
-                .values({flag: utcnow()})
-            ).rowcount
-            if claimed == 1:
-                _announce(tx, tx.session.get(CaseClock, clock_id), kind, event_type, today)
+    for alert, event_type in ALERTS.items():
+        for clock_id in repository.clocks_due_for_alert(tx.session, alert, today, limit):
+            if repository.claim_alert(tx.session, clock_id, alert, utcnow()):
+                _announce(tx, tx.session.get(CaseClock, clock_id), alert, event_type, today)
                 raised += 1
     return raised
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 REFERENCE_PREFIX = "HO"
-OPEN = "open"
+OPEN, CLOSED = "open", "closed"  # a case's status
 
 
 def format_reference(year: int, sequence: int) -> str:

@@ -149,6 +149,26 @@ def store_audit_entry(session: Session, event: Envelope) -> None:
     )
 
 
+def read_case(tx: Transaction, reference: str, actor: str | None) -> dict[str, Any]:
+    """The case view for someone reading it: every read is on the audit trail."""
+    view = case_view(tx.session, reference)
+    tx.audit(
+        actor=actor or "unknown",
+        action="case.viewed",
+        entity_type="case",
+        entity_id=view["id"],
+        case_id=view["id"],
+        correlation_id=view["correlation_id"],
+    )
+    return view
+
+
+def find_cases(session: Session, filters: dict[str, Any]) -> dict[str, Any]:
+    """``list_cases``: a page of case summaries, newest first."""
+    found = repository.search_cases(session, filters)
+    return {**found, "items": schemas.CaseSchema(many=True).dump(found["items"])}
+
+
 def case_view(session: Session, reference: str) -> dict[str, Any]:
     case = repository.find_case(session, reference)
     if case is None:
@@ -168,12 +188,12 @@ def _view(session: Session, case: Case) -> dict[str, Any]:
     today = london_today()
     return {
         **schemas.CaseSchema().dump(case),
-        "clocks": [case_work.clock_view(c, today) for c in case_work.clocks_of(session, case.id)],
+        "clocks": [case_work.clock_view(c, today) for c in repository.clocks_of(session, case.id)],
         "decisions": [
             decisions.decision_view(d) for d in repository.decisions_of(session, case.id)
         ],
         "notice_check": case.notice_check,
-        "notes": schemas.NoteSchema(many=True).dump(case_work.notes_of(session, case.id)),
+        "notes": schemas.NoteSchema(many=True).dump(repository.notes_of(session, case.id)),
         "advice": schemas.AdviceSummarySchema().dump(advice) if advice else None,
         "tasks": schemas.TaskSummarySchema(many=True).dump(repository.tasks_for(session, case.id)),
         "documents": schemas.DocumentSummarySchema(many=True).dump(

@@ -20,7 +20,7 @@ from services.cases.models import (
     CaseTask,
     ReferenceCounter,
 )
-from shared.db import insert_ignoring_conflict
+from shared.db import escape_like, insert_ignoring_conflict, paginate
 
 
 def next_reference_sequence(session: Session, year: int) -> int:
@@ -39,10 +39,11 @@ def case_for_enquiry(session: Session, enquiry_id: str) -> Case | None:
     return session.scalar(sa.select(Case).where(Case.enquiry_id == enquiry_id))
 
 
-def find_case(session: Session, reference_or_id: str) -> Case | None:
-    return session.scalar(
-        sa.select(Case).where(sa.or_(Case.reference == reference_or_id, Case.id == reference_or_id))
+def find_case(session: Session, reference_or_id: str, lock: bool = False) -> Case | None:
+    query = sa.select(Case).where(
+        sa.or_(Case.reference == reference_or_id, Case.id == reference_or_id)
     )
+    return session.scalar(query.with_for_update() if lock else query)
 
 
 def append_audit_entry(session: Session, values: dict[str, Any]) -> bool:
@@ -197,3 +198,102 @@ def open_cases_of_nation(session: Session, nation: str) -> list[Case]:
             .order_by(Case.opened_at, Case.reference)
         )
     )
+
+
+def note_by_request(session: Session, case_id: str, request_id: str) -> CaseNote | None:
+    return session.scalar(
+        sa.select(CaseNote).where(CaseNote.case_id == case_id, CaseNote.request_id == request_id)
+    )
+
+
+def stop_stage_clocks(session: Session, case_id: str, today: Any) -> None:
+    """Stop the case's running stage clocks (not the review windows of its decisions)."""
+    session.execute(
+        sa.update(CaseClock)
+        .where(
+            CaseClock.case_id == case_id,
+            CaseClock.stopped_on.is_(None),
+            CaseClock.decision_id.is_(None),
+        )
+        .values(stopped_on=today)
+    )
+
+
+def clocks_of(session: Session, case_id: str) -> list[CaseClock]:
+    return list(
+        session.scalars(
+            sa.select(CaseClock).where(CaseClock.case_id == case_id).order_by(CaseClock.id)
+        )
+    )
+
+
+def notes_of(session: Session, case_id: str) -> list[CaseNote]:
+    return list(
+        session.scalars(
+            sa.select(CaseNote).where(CaseNote.case_id == case_id).order_by(CaseNote.id)
+        )
+    )
+
+
+def search_cases(session: Session, filters: dict[str, Any]) -> dict[str, Any]:
+    """Cases by owner, status, stage, reference, person name, or a clock due on or before a
+    date; newest first; paginated."""
+    query = sa.select(Case)
+    if filters.get("owner"):
+        query = query.where(Case.owner == filters["owner"])
+    if filters.get("status"):
+        query = query.where(Case.status == filters["status"])
+    if filters.get("stage"):
+        query = query.where(Case.stage == filters["stage"])
+    if filters.get("reference"):
+        query = query.where(Case.reference.startswith(filters["reference"].upper()))
+    if filters.get("name"):
+        query = query.where(
+            Case.applicant_name.ilike(f"%{escape_like(filters['name'])}%", escape="\\")
+        )
+    if filters.get("clock_due_by"):
+        due = sa.select(CaseClock.case_id).where(
+            CaseClock.stopped_on.is_(None), CaseClock.due_on <= filters["clock_due_by"]
+        )
+        query = query.where(Case.id.in_(due))
+    return paginate(
+        session,
+        query.order_by(Case.opened_at.desc(), Case.reference.desc()),
+        filters["page"],
+        filters["page_size"],
+    )
+
+
+# Each alert: the clock's date that triggers it, and the column recording it was raised.
+_ALERT_COLUMNS = {
+    "warning": (CaseClock.warn_on, CaseClock.warned_at),
+    "period_ended": (CaseClock.due_on, CaseClock.period_ended_at),
+}
+
+
+def clocks_due_for_alert(session: Session, alert: str, today: Any, limit: int) -> list[int]:
+    """Running clocks whose ``alert`` is due and not yet raised, oldest first; rows another
+    replica's scan holds are skipped. A warning is due from its warn_on date; the end of the
+    period the day after its last day (due_on), never on the last day, which is inside it."""
+    trigger, raised = _ALERT_COLUMNS[alert]
+    due = trigger <= today if alert == "warning" else trigger < today
+    return list(
+        session.scalars(
+            sa.select(CaseClock.id)
+            .where(CaseClock.stopped_on.is_(None), raised.is_(None), trigger.is_not(None), due)
+            .order_by(trigger)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+    )
+
+
+def claim_alert(session: Session, clock_id: int, alert: str, now: Any) -> bool:
+    """Mark the alert raised; False if another replica got there first."""
+    raised = _ALERT_COLUMNS[alert][1]
+    claimed = session.execute(
+        sa.update(CaseClock)
+        .where(CaseClock.id == clock_id, raised.is_(None))
+        .values({raised.key: now})
+    ).rowcount
+    return claimed == 1

@@ -38,6 +38,7 @@ from services.cases.schemas import (
 )
 from shared import nameko_wiring
 from shared.clock import london_today
+from shared.contracts import TASK_EVENTS
 from shared.errors import EXPECTED_ERRORS
 from shared.nameko_wiring import UnitOfWorkProvider
 from shared.validation import load, load_arguments
@@ -47,6 +48,18 @@ CLOCK_SCAN_SECONDS = 60
 
 def handles(source: str, event_type: str) -> Any:
     return event_handler(source, event_type, requeue_on_error=True)
+
+
+def _record_task(event_type: str) -> Any:
+    """One handler per task event type (shared.contracts.TASK_EVENTS): each its own queue and
+    inbox key, ``record_task_<name>``."""
+
+    def record(self: Any, message: dict) -> None:
+        self.uow.handle_event(message, operations.record_task)
+
+    record.__name__ = f"record_task_{event_type.removeprefix('task.')}"
+    record.__doc__ = f"Keep the case's summary of a task up to date from ``{event_type}``."
+    return handles("tasks", event_type)(record)
 
 
 # The relay is referenced through its module: `nameko run` would start any class with
@@ -69,53 +82,9 @@ class CasesService(nameko_wiring.OutboxRelay):
     def record_advice(self, message: dict) -> None:
         self.uow.handle_event(message, operations.record_advice)
 
-    @handles("tasks", "task.created")
-    def record_task_created(self, message: dict) -> None:
-        self.uow.handle_event(message, operations.record_task)
-
-    @handles("tasks", "task.activated")
-    def record_task_activated(self, message: dict) -> None:
-        self.uow.handle_event(message, operations.record_task)
-
-    @handles("tasks", "task.completed")
-    def record_task_completed(self, message: dict) -> None:
-        self.uow.handle_event(message, operations.record_task)
-
-    @handles("tasks", "task.started")
-    def record_task_started(self, message: dict) -> None:
-        self.uow.handle_event(message, operations.record_task)
-
-    @handles("tasks", "task.on_hold")
-    def record_task_on_hold(self, message: dict) -> None:
-        self.uow.handle_event(message, operations.record_task)
-
-    @handles("tasks", "task.released")
-    def record_task_released(self, message: dict) -> None:
-        self.uow.handle_event(message, operations.record_task)
-
-    @handles("tasks", "task.reassigned")
-    def record_task_reassigned(self, message: dict) -> None:
-        self.uow.handle_event(message, operations.record_task)
-
-    @handles("tasks", "task.cancelled")
-    def record_task_cancelled(self, message: dict) -> None:
-        self.uow.handle_event(message, operations.record_task)
-
-    @handles("tasks", "task.warning")
-    def record_task_warning(self, message: dict) -> None:
-        self.uow.handle_event(message, operations.record_task)
-
-    @handles("tasks", "task.overdue")
-    def record_task_overdue(self, message: dict) -> None:
-        self.uow.handle_event(message, operations.record_task)
-
-    @handles("tasks", "task.rescheduled")
-    def record_task_rescheduled(self, message: dict) -> None:
-        self.uow.handle_event(message, operations.record_task)
-
-    @handles("tasks", "task.escalated")
-    def record_task_escalated(self, message: dict) -> None:
-        self.uow.handle_event(message, operations.record_task)
+    for _event_type in TASK_EVENTS:
+        locals()[f"record_task_{_event_type.removeprefix('task.')}"] = _record_task(_event_type)
+    del _event_type
 
     @handles("documents", "document.generated")
     def record_document(self, message: dict) -> None:
@@ -148,18 +117,9 @@ class CasesService(nameko_wiring.OutboxRelay):
     def get_case(self, reference: str, actor: str | None = None) -> dict[str, Any]:
         """The case (by reference such as ``HO-2026-000001``, or by id) with its stage, clocks,
         notes, advice, tasks and documents. Reading a case is audited: pass ``actor``."""
-        load_arguments(VIEW_ARGS, reference=reference, actor=actor)
+        args = load_arguments(VIEW_ARGS, reference=reference, actor=actor)
         with self.uow.transaction() as tx:
-            view = operations.case_view(tx.session, reference)
-            tx.audit(
-                actor=actor or "unknown",
-                action="case.viewed",
-                entity_type="case",
-                entity_id=view["id"],
-                case_id=view["id"],
-                correlation_id=view["correlation_id"],
-            )
-        return view
+            return operations.read_case(tx, args["reference"], args["actor"])
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def change_stage(self, request: dict[str, Any]) -> dict[str, Any]:
@@ -209,8 +169,7 @@ class CasesService(nameko_wiring.OutboxRelay):
         ``{items, total, page, page_size}``, newest first."""
         args = load(SearchCasesSchema(), query or {})
         with self.uow.read() as session:
-            found = case_work.search(session, args)
-            return {**found, "items": CaseSchema(many=True).dump(found["items"])}
+            return operations.find_cases(session, args)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def verify_timeline(self, case_id: str) -> dict[str, Any]:
