@@ -70,6 +70,33 @@ class Transaction:
         """Undo a side effect outside the database (a file written) if the transaction fails."""
         self.undo.append(undo)
 
+    def record(
+        self,
+        event: Envelope,
+        *,
+        actor: str,
+        entity_type: str,
+        entity_id: str,
+        case_id: str | None = None,
+        before: Any = None,
+        after: Any = None,
+        action: str | None = None,
+    ) -> None:
+        """A change announced and audited in one: the event goes to the outbox, and the audit
+        trail records who made it, with before and after, under the event's type."""
+        self.emit(event)
+        self.audit(
+            actor=actor,
+            action=action or event.type,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            case_id=case_id,
+            correlation_id=event.correlation_id,
+            causation_id=event.causation_id,
+            before=before,
+            after=after,
+        )
+
     def audit(self, **fields: Any) -> Envelope:
         """Record one state change: see ``shared.audit.audit_envelope`` for the fields."""
         envelope = audit_envelope(source=self.source, **fields)

@@ -10,6 +10,8 @@ from shared.envelope import Envelope
 
 SOURCE = "advice"
 ADVICE_MATCHED = "advice.matched"
+# Bumped when a subscriber must know of a change (additions compatible with it keep it).
+ADVICE_MATCHED_VERSION = 1
 
 
 def advice_matched(
@@ -21,7 +23,7 @@ def advice_matched(
 ) -> Envelope:
     return Envelope(
         type=ADVICE_MATCHED,
-        version=1,
+        version=ADVICE_MATCHED_VERSION,
         source=SOURCE,
         correlation_id=correlation_id,
         causation_id=causation_id,

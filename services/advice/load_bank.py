@@ -3,10 +3,11 @@ database, checked against a question template:
 
     python -m services.advice.load_bank our-bank.yaml [--template our-form.yaml]
 
-Uses ADVICE_DATABASE_URL (as services/advice/config.yaml). The template defaults to the shipped
-starter template. Every statement names its nations, source and reviewed_on (see
-docs/advice-rules.md). Changed statements get a new version; if anything in the file is wrong,
-every problem is printed, as ``statement[<key>].<field>: message``, and nothing is stored."""
+Uses ADVICE_DATABASE_URL (as services/advice/config.yaml). The template defaults to the advice
+service's copy of the shipped starter form's questions (services/advice/seed/questions/).
+Every statement names its nations, source and reviewed_on (see docs/advice-rules.md). Changed
+statements get a new version; if anything in the file is wrong, every problem is printed, as
+``statement[<key>].<field>: message``, and nothing is stored."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Use cases of the advice service. No nameko."""
+"""Use cases of the advice service: repository + domain + the events they cause. No nameko."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from services.advice import domain, events, repository, schemas, seed
-from services.advice.models import MatchResult, Statement
+from services.advice import commands, domain, events, repository, schemas, seed
+from services.advice.models import MatchResult, Statement, Workflow
 from shared.clock import london_date, london_today, utcnow
 from shared.envelope import Envelope, new_correlation_id
 from shared.errors import NotFound, ValidationFailed
@@ -67,21 +67,33 @@ def match(
     ]
 
 
-def why(session: Session, request: dict[str, Any]) -> dict[str, Any]:
+def match_statements(session: Session, command: commands.MatchStatements) -> list[dict]:
+    """``match`` for an RPC caller: on the day asked about, London's today by default."""
+    return match(
+        session,
+        command.workflow,
+        command.answers,
+        command.derived,
+        command.on_date or london_today(),
+        command.nation,
+    )
+
+
+def why(session: Session, command: commands.ExplainStatement) -> dict[str, Any]:
     """Why a statement was, or was not, chosen for these answers in this nation on this day."""
     bank = BANKS.get(session)
     try:
         return bank.why(
-            request["statement_key"],
-            request["workflow"],
-            domain.match_facts(request["answers"], request["derived"]),
-            request["on_date"] or london_today(),
-            request["nation"],
+            command.statement_key,
+            command.workflow,
+            domain.match_facts(command.answers, command.derived),
+            command.on_date or london_today(),
+            command.nation,
         )
     except UnknownNation as unknown:
         raise ValidationFailed({"nation": [str(unknown)]}) from None
     except KeyError as missing:
-        if missing.args[0] == request["workflow"]:
+        if missing.args[0] == command.workflow:
             raise ValidationFailed(
                 {"workflow": [f"unknown workflow {missing.args[0]!r}"]}
             ) from None
@@ -142,11 +154,12 @@ def match_submitted_enquiry(tx: Transaction, event: Envelope) -> MatchResult:
 
 
 def save_statement(
-    tx: Transaction, request: dict[str, Any], template: dict[str, Any]
+    tx: Transaction, command: commands.SaveStatement, template: dict[str, Any]
 ) -> tuple[Statement, bool]:
     """Add a statement, or a new version of one, after checking it against the bank and the
-    question template. Returns the latest version and whether a new one was made."""
-    item = request["statement"]
+    question template (``template``, as the enquiry service gave it for
+    ``command.template_key``). Returns the latest version and whether a new one was made."""
+    item = command.statement
     problems = domain.check_statement(
         item,
         repository.all_sections(tx.session),
@@ -157,13 +170,13 @@ def save_statement(
     if problems:
         raise ValidationFailed(domain.statement_errors(item["key"], problems))
     created = seed.add_version_if_changed(
-        tx.session, item["key"], seed.statement_fields(item), request["actor"]
+        tx.session, item["key"], seed.statement_fields(item), command.actor
     )
     if created is None:
         return repository.latest_version(tx.session, item["key"]), False
     repository.bump_bank_version(tx.session)
     tx.audit(
-        actor=request["actor"],
+        actor=command.actor,
         action="statement.saved",
         entity_type="statement",
         entity_id=f"{created.key}@{created.version}",
@@ -184,3 +197,12 @@ def statement_history(session: Session, key: str) -> list[Statement]:
     if not versions:
         raise NotFound("statement", key)
     return versions
+
+
+def list_statements(session: Session, workflow: str | None) -> list[Statement]:
+    """The current version of every statement (of one workflow, if given), by key."""
+    return repository.current_statements(session, workflow)
+
+
+def list_workflows(session: Session) -> list[Workflow]:
+    return repository.all_workflows(session)

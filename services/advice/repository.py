@@ -9,21 +9,23 @@ from services.advice.domain import StatementVersion, WorkflowDefinition
 from services.advice.models import BankState, MatchResult, Section, Statement, Workflow
 
 
-def current_statements(session: Session) -> list[Statement]:
-    """The newest version of every statement."""
+def current_statements(session: Session, workflow: str | None = None) -> list[Statement]:
+    """The newest version of every statement (of one workflow, if given), by key."""
     newest = (
         sa.select(Statement.key, sa.func.max(Statement.version).label("version"))
         .group_by(Statement.key)
         .subquery()
     )
-    return list(
-        session.scalars(
-            sa.select(Statement).join(
-                newest,
-                sa.and_(Statement.key == newest.c.key, Statement.version == newest.c.version),
-            )
+    current = session.scalars(
+        sa.select(Statement)
+        .join(
+            newest,
+            sa.and_(Statement.key == newest.c.key, Statement.version == newest.c.version),
         )
+        .order_by(Statement.key)
     )
+    # Workflows are a JSON list: filtered here, the same on SQLite and PostgreSQL.
+    return [s for s in current if workflow is None or workflow in s.workflows]
 
 
 def latest_version(session: Session, key: str) -> Statement | None:

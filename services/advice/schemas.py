@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
-from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
+from marshmallow import EXCLUDE, RAISE, Schema, fields, post_load, validate
 
+from services.advice import commands
 from shared.contracts import ENQUIRY_SUBMITTED_VERSION, current_enquiry_submitted
 from shared.envelope import Envelope, load_event_data
 from shared.law import NATIONS
@@ -20,7 +21,19 @@ class _Request(Schema):
         unknown = RAISE
 
 
-class MatchRequestSchema(_Request):
+class _Command(_Request):
+    """A request that, once valid, becomes its typed command (``command``)."""
+
+    command: ClassVar[type]
+
+    @post_load
+    def to_command(self, data: dict[str, Any], **_kwargs: object) -> Any:
+        return self.command(**data)
+
+
+class MatchRequestSchema(_Command):
+    command = commands.MatchStatements
+
     workflow = fields.String(required=True, validate=validate.Length(min=1, max=50))
     answers = fields.Dict(required=True, **ANSWERS)
     # Facts derived from the answers (shared.law.derived_facts), as enquiry.submitted carries.
@@ -30,6 +43,8 @@ class MatchRequestSchema(_Request):
 
 
 class WhyRequestSchema(MatchRequestSchema):
+    command = commands.ExplainStatement
+
     statement_key = fields.String(required=True, validate=validate.Length(min=1, max=100))
 
 
@@ -52,7 +67,9 @@ class StatementInputSchema(_Request):
     reviewed_on = fields.Date(load_default=None, allow_none=True)
 
 
-class SaveStatementSchema(_Request):
+class SaveStatementSchema(_Command):
+    command = commands.SaveStatement
+
     statement = fields.Nested(StatementInputSchema, required=True)
     template_key = fields.String(
         load_default="housing-options-enquiry", validate=validate.Length(min=1, max=100)

@@ -1,8 +1,10 @@
 """Statement bank files (sections, workflows, statements). Loading an edited file adds a new
 version of each changed statement; unchanged statements are left alone.
 
-The shipped bank is checked against the shipped starter question template, so a statement that
-refers to a question or option the form does not have never reaches a database."""
+The shipped bank is checked against the questions of the shipped starter form, so a statement that
+refers to a question or option the form does not have never reaches a database. The advice service
+keeps its own copy of those questions (``seed/questions/``): it never reads another service's
+files, and a unit test keeps the copy equal to the enquiry service's form."""
 
 from __future__ import annotations
 
@@ -19,8 +21,9 @@ from shared.clock import london_today, utcnow
 from shared.errors import ValidationFailed
 
 SEED_DIR = Path(__file__).parent / "seed"
-# The newest starter form: the bank is checked against the questions it asks.
-STARTER_TEMPLATE = Path(__file__).parent.parent / "enquiry" / "seed" / "starter_template_v2.yaml"
+# The questions of the newest starter form (the advice service's copy): the bank is checked
+# against them.
+STARTER_TEMPLATE = SEED_DIR / "questions" / "starter_template_v2.yaml"
 VERSIONED_FIELDS = (
     "title",
     "body",

@@ -7,7 +7,7 @@ from typing import Any
 from nameko.events import event_handler
 from nameko.rpc import RpcProxy, rpc
 
-from services.advice import operations, repository
+from services.advice import operations
 from services.advice.models import metadata
 from services.advice.schemas import (
     LIST_ARGS,
@@ -20,7 +20,6 @@ from services.advice.schemas import (
 )
 from services.advice.seed import load_seed
 from shared import nameko_wiring
-from shared.clock import london_today
 from shared.errors import EXPECTED_ERRORS
 from shared.nameko_wiring import UnitOfWorkProvider
 from shared.validation import load, load_arguments
@@ -44,25 +43,18 @@ class AdviceService(nameko_wiring.OutboxRelay):
         (default england) in effect on that day (default today) whose conditions hold over the
         answers and derived facts, in pack order, each with ``reasons``: the conditions that
         held and the answers they used."""
-        args = load(MatchRequestSchema(), request)
+        command = load(MatchRequestSchema(), request)
         with self.uow.read() as session:
-            return operations.match(
-                session,
-                args["workflow"],
-                args["answers"],
-                args["derived"],
-                args["on_date"] or london_today(),
-                args["nation"],
-            )
+            return operations.match_statements(session, command)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def explain_statement(self, request: dict[str, Any]) -> dict[str, Any]:
         """``{statement_key, workflow, answers, derived?, nation?, on_date?}`` → whether the
         statement is chosen and why (not): eligibility, nation, dates, and every condition with
         the answer it saw."""
-        args = load(WhyRequestSchema(), request)
+        command = load(WhyRequestSchema(), request)
         with self.uow.read() as session:
-            return operations.why(session, args)
+            return operations.why(session, command)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def save_statement(self, request: dict[str, Any]) -> dict[str, Any]:
@@ -70,10 +62,10 @@ class AdviceService(nameko_wiring.OutboxRelay):
         checked against the question template (fetched from the enquiry service). A statement
         names its ``nations``, ``source`` and ``reviewed_on``; each missing one is an error
         naming ``statement[<key>].<field>``."""
-        args = load(SaveStatementSchema(), request)
-        template = self.enquiry.get_template(args["template_key"])
+        command = load(SaveStatementSchema(), request)
+        template = self.enquiry.get_template(command.template_key)
         with self.uow.transaction() as tx:
-            statement, created = operations.save_statement(tx, args, template)
+            statement, created = operations.save_statement(tx, command, template)
             return {**StatementSchema().dump(statement), "new_version": created}
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -88,11 +80,11 @@ class AdviceService(nameko_wiring.OutboxRelay):
         """The current version of every statement (of one workflow, if given)."""
         load_arguments(LIST_ARGS, workflow=workflow)
         with self.uow.read() as session:
-            current = repository.current_statements(session)
-            chosen = [s for s in current if workflow is None or workflow in s.workflows]
-            return StatementSchema(many=True).dump(sorted(chosen, key=lambda s: s.key))
+            statements = operations.list_statements(session, workflow)
+            return StatementSchema(many=True).dump(statements)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def list_workflows(self) -> list[dict[str, Any]]:
+        """Every workflow with its sections in pack order, by key."""
         with self.uow.read() as session:
-            return WorkflowSchema(many=True).dump(repository.all_workflows(session))
+            return WorkflowSchema(many=True).dump(operations.list_workflows(session))

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from services.cases import domain, events, lifecycle, repository
+from services.cases import commands, domain, events, lifecycle, repository
 from services.cases.models import Case, CaseClock, CaseNote
 from shared.clock import isoformat, london_date, london_today, utcnow
 from shared.errors import Conflict, NotFound, ValidationFailed
@@ -24,9 +24,9 @@ def find(session: Session, reference: str, lock: bool = False) -> Case:
     return case
 
 
-def change_stage(tx: Transaction, request: dict[str, Any]) -> Case:
-    case = find(tx.session, request["case"], lock=True)
-    target = request["stage"]
+def change_stage(tx: Transaction, command: commands.ChangeStage) -> Case:
+    case = find(tx.session, command.case, lock=True)
+    target = command.stage
     if target == lifecycle.CLOSED:
         raise ValidationFailed({"stage": ["close a case with close_case, giving the outcome"]})
     try:
@@ -34,24 +34,23 @@ def change_stage(tx: Transaction, request: dict[str, Any]) -> Case:
     except lifecycle.IllegalTransition as illegal:
         raise Conflict(str(illegal)) from None
     today = london_today()
-    begins_on = _check_clock_request(case, target, request, today)
+    begins_on = _check_clock_request(case, target, command, today)
     previous = case.stage
     stop_clocks(tx.session, case, today)
     case.stage, case.updated_at = target, utcnow()
     for finding in ("priority_need", "intentionally_homeless"):
-        if request.get(finding) is not None:
-            setattr(case, finding, request[finding])
+        if getattr(command, finding) is not None:
+            setattr(case, finding, getattr(command, finding))
     clocks = start_clocks(
         tx.session,
         case,
         begins_on,
-        start_reason=request.get("duty_start_reason") if begins_on < today else None,
-        decision_notified_on=request.get("decision_notified_on"),
-        review_type=request.get("review_type"),
-        agreed_days=request.get("agreed_days"),
+        start_reason=command.duty_start_reason if begins_on < today else None,
+        decision_notified_on=command.decision_notified_on,
+        review_type=command.review_type,
+        agreed_days=command.agreed_days,
     )
     data = {"previous_stage": previous, "clocks": [clock_view(c) for c in clocks]}
-    tx.emit(events.case_event(events.CASE_STAGE_CHANGED, case, data))
     after: dict[str, Any] = {"stage": target, "clocks": [c.kind for c in clocks]}
     for clock in clocks:
         after[clock.kind] = {
@@ -60,22 +59,24 @@ def change_stage(tx: Transaction, request: dict[str, Any]) -> Case:
         }
         if clock.start_reason:
             after[clock.kind]["start_reason"] = clock.start_reason
-    audit_case(tx, case, request["actor"], "case.stage_changed", {"stage": previous}, after)
+    announce(tx, case, events.CASE_STAGE_CHANGED, data, command.actor, {"stage": previous}, after)
     return case
 
 
-def _check_clock_request(case: Case, target: str, request: dict[str, Any], today: date) -> date:
+def _check_clock_request(
+    case: Case, target: str, command: commands.ChangeStage, today: date
+) -> date:
     """The first day of the clock the new stage starts, checked: a duty begins with the day the
     council was first satisfied (today unless the officer says, with a reason, that it was
     earlier); a review window with the day the decision was notified."""
     earliest = london_date(case.opened_at)
     problems: dict[str, list[str]] = {}
-    if target == lifecycle.REVIEW and request.get("review_type") not in lifecycle.REVIEW_CATEGORIES:
+    if target == lifecycle.REVIEW and command.review_type not in lifecycle.REVIEW_CATEGORIES:
         problems["review_type"] = [
             f"required for a review: one of {sorted(lifecycle.REVIEW_CATEGORIES)}"
         ]
-    begins_on = request.get("duty_start_on") or today
-    if request.get("duty_start_on") is not None:
+    begins_on = command.duty_start_on or today
+    if command.duty_start_on is not None:
         if target not in lifecycle.DUTY_STAGES:
             problems["duty_start_on"] = ["only the prevention and relief stages start a duty"]
         else:
@@ -86,19 +87,19 @@ def _check_clock_request(case: Case, target: str, request: dict[str, Any], today
                     today,
                     earliest,
                     "duty_start_reason",
-                    request.get("duty_start_reason"),
+                    command.duty_start_reason,
                 )
             )
-    if request.get("decision_notified_on") is not None:
+    if command.decision_notified_on is not None:
         problems.update(
             lifecycle.start_date_problems(
-                "decision_notified_on", request["decision_notified_on"], today, earliest
+                "decision_notified_on", command.decision_notified_on, today, earliest
             )
         )
-    if request.get("agreed_days") is not None:
+    if command.agreed_days is not None:
         if target not in (lifecycle.REVIEW, lifecycle.MAIN_DUTY_DECISION):
             problems["agreed_days"] = ["only a review window or a review decision can be longer"]
-        elif not (request.get("agreed_reason") or "").strip():
+        elif not (command.agreed_reason or "").strip():
             problems["agreed_reason"] = ["required with agreed_days: when and how it was agreed"]
     if problems:
         raise ValidationFailed(problems)
@@ -109,107 +110,94 @@ def _iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
 
 
-def close_case(tx: Transaction, request: dict[str, Any]) -> Case:
-    case = find(tx.session, request["case"], lock=True)
+def close_case(tx: Transaction, command: commands.CloseCase) -> Case:
+    case = find(tx.session, command.case, lock=True)
     if case.stage == lifecycle.CLOSED:
         raise Conflict(f"case {case.reference} is already closed")
     previous = case.stage
     stop_clocks(tx.session, case, london_today())
     case.closed_from, case.stage, case.status = previous, lifecycle.CLOSED, domain.CLOSED
     case.outcome, case.outcome_reason, case.updated_at = (
-        request["outcome"],
-        request["reason"],
+        command.outcome,
+        command.reason,
         utcnow(),
     )
-    tx.emit(
-        events.case_event(
-            events.CASE_CLOSED,
-            case,
-            {
-                "previous_stage": previous,
-                "outcome": case.outcome,
-                "closed_at": isoformat(case.updated_at),
-            },
-        )
-    )
-    audit_case(
+    announce(
         tx,
         case,
-        request["actor"],
-        "case.closed",
+        events.CASE_CLOSED,
+        {
+            "previous_stage": previous,
+            "outcome": case.outcome,
+            "closed_at": isoformat(case.updated_at),
+        },
+        command.actor,
         {"stage": previous},
         {"stage": lifecycle.CLOSED, "outcome": case.outcome},
     )
     return case
 
 
-def reopen_case(tx: Transaction, request: dict[str, Any]) -> Case:
-    case = find(tx.session, request["case"], lock=True)
+def reopen_case(tx: Transaction, command: commands.ReopenCase) -> Case:
+    case = find(tx.session, command.case, lock=True)
     if case.stage != lifecycle.CLOSED:
         raise Conflict(f"case {case.reference} is open ({case.stage}): nothing to reopen")
     target = lifecycle.reopen_stage(case.closed_from)
     case.stage, case.status, case.updated_at = target, domain.OPEN, utcnow()
     previous_outcome, case.outcome, case.outcome_reason = case.outcome, None, None
     clocks = start_clocks(tx.session, case, london_today())
-    tx.emit(
-        events.case_event(
-            events.CASE_REOPENED,
-            case,
-            {
-                "previous_outcome": previous_outcome,
-                "reason": request["reason"],
-                "clocks": [clock_view(c) for c in clocks],
-            },
-        )
-    )
-    audit_case(
+    announce(
         tx,
         case,
-        request["actor"],
-        "case.reopened",
+        events.CASE_REOPENED,
+        {
+            "previous_outcome": previous_outcome,
+            "reason": command.reason,
+            "clocks": [clock_view(c) for c in clocks],
+        },
+        command.actor,
         {"stage": lifecycle.CLOSED, "outcome": previous_outcome},
-        {"stage": target, "reason": request["reason"]},
+        {"stage": target, "reason": command.reason},
     )
     return case
 
 
-def assign_case(tx: Transaction, request: dict[str, Any]) -> Case:
-    case = find(tx.session, request["case"], lock=True)
-    if case.owner == request["owner"]:
+def assign_case(tx: Transaction, command: commands.AssignCase) -> Case:
+    case = find(tx.session, command.case, lock=True)
+    if case.owner == command.owner:
         raise Conflict(f"case {case.reference} is already assigned to {case.owner}")
-    previous, case.owner, case.updated_at = case.owner, request["owner"], utcnow()
-    tx.emit(
-        events.case_event(
-            events.CASE_ASSIGNED, case, {"owner": case.owner, "previous_owner": previous}
-        )
-    )
-    audit_case(
-        tx, case, request["actor"], "case.assigned", {"owner": previous}, {"owner": case.owner}
+    previous, case.owner, case.updated_at = case.owner, command.owner, utcnow()
+    announce(
+        tx,
+        case,
+        events.CASE_ASSIGNED,
+        {"owner": case.owner, "previous_owner": previous},
+        command.actor,
+        {"owner": previous},
+        {"owner": case.owner},
     )
     return case
 
 
-def add_note(tx: Transaction, request: dict[str, Any]) -> CaseNote:
-    case = find(tx.session, request["case"])
-    if request["request_id"]:
-        earlier = repository.note_by_request(tx.session, case.id, request["request_id"])
+def add_note(tx: Transaction, command: commands.AddNote) -> CaseNote:
+    case = find(tx.session, command.case)
+    if command.request_id:
+        earlier = repository.note_by_request(tx.session, case.id, command.request_id)
         if earlier is not None:
-            if (earlier.text, earlier.author) != (request["text"], request["actor"]):
-                raise Conflict(
-                    f"request_id {request['request_id']!r} already added a different note"
-                )
+            if (earlier.text, earlier.author) != (command.text, command.actor):
+                raise Conflict(f"request_id {command.request_id!r} already added a different note")
             return earlier
     note = CaseNote(
         case_id=case.id,
-        text=request["text"],
-        author=request["actor"],
-        request_id=request["request_id"],
+        text=command.text,
+        author=command.actor,
+        request_id=command.request_id,
         created_at=utcnow(),
     )
     tx.session.add(note)
     tx.session.flush()
     # The audit trail records that a note was written, not what it says.
-    audit_case(tx, case, request["actor"], "case.note_added", None, {"note_id": note.id})
+    audit_case(tx, case, command.actor, "case.note_added", None, {"note_id": note.id})
     return note
 
 
@@ -288,6 +276,28 @@ def clock_view(clock: CaseClock, today: date | None = None) -> dict[str, Any]:
         )
         view["stopped_on"] = _iso(clock.stopped_on)
     return view
+
+
+def announce(
+    tx: Transaction,
+    case: Case,
+    event_type: str,
+    data: dict[str, Any],
+    actor: str,
+    before: Any,
+    after: Any,
+) -> None:
+    """A change of the case, announced (the event carries no personal data) and audited (who,
+    before and after) together."""
+    tx.record(
+        events.case_event(event_type, case, data),
+        actor=actor,
+        entity_type="case",
+        entity_id=case.id,
+        case_id=case.id,
+        before=before,
+        after=after,
+    )
 
 
 def audit_case(

@@ -29,14 +29,12 @@ def _announce(tx: Transaction, clock: CaseClock, kind: str, event_type: str, tod
     case = tx.session.get(Case, clock.case_id)
     view: dict[str, Any] = case_work.clock_view(clock, today)
     view["days_left"] = (clock.due_on - today).days
-    tx.emit(events.case_event(event_type, case, {"clock": view}))
-    tx.audit(
+    tx.record(
+        events.case_event(event_type, case, {"clock": view}),
         actor="system:cases",
-        action=event_type,
         entity_type="case_clock",
         entity_id=str(clock.id),
         case_id=case.id,
-        correlation_id=case.correlation_id,
         after={"kind": clock.kind, "due_on": view["due_on"], "state": kind},
     )
     if (

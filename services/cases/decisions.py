@@ -12,7 +12,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from services.cases import case_work, duties, events, lifecycle, repository
+from services.cases import case_work, commands, duties, events, lifecycle, repository
 from services.cases.models import Case, CaseClock, CaseDecision
 from shared.clock import london_date, london_today, utcnow
 from shared.errors import Conflict, ValidationFailed
@@ -30,45 +30,45 @@ PROPOSED, AUTHORISED, ISSUED, NOTIFIED, ENDED = (
 )
 
 
-def end_duty(tx: Transaction, request: dict[str, Any]) -> CaseDecision:
+def end_duty(tx: Transaction, command: commands.EndDuty) -> CaseDecision:
     """End the case's prevention or relief duty on a ground, notified on a day: the duty clock
     stops and the decision's review-request window opens."""
-    case = case_work.find(tx.session, request["case"], lock=True)
+    case = case_work.find(tx.session, command.case, lock=True)
     duty, clock = _running_duty(tx, case)
     today = london_today()
     problems = duties.ending_problems(
-        duty, request["ground"], period_last_day=clock.due_on, notified_on=request["notified_on"]
+        duty, command.ground, period_last_day=clock.due_on, notified_on=command.notified_on
     )
-    problems.update(_notified_on_problems(case, request["notified_on"], today))
-    ground = duties.GROUNDS[duty].get(request["ground"])
+    problems.update(_notified_on_problems(case, command.notified_on, today))
+    ground = duties.GROUNDS[duty].get(command.ground)
     notice = None
     if ground is not None and ground.needs_authorised_notice:
-        notice = _authorised_notice(tx, case, duty, request.get("notice"), problems)
-    elif request.get("notice"):
+        notice = _authorised_notice(tx, case, duty, command.notice, problems)
+    elif command.notice:
         problems["notice"] = ["only a non-cooperation ending refers to a notice"]
     if problems:
         raise ValidationFailed(problems)
-    clock.stopped_on = request["notified_on"]
+    clock.stopped_on = command.notified_on
     decision = notice or CaseDecision(
         id=str(uuid.uuid4()),
         case_id=case.id,
         kind=DUTY_ENDED,
         duty=duty,
-        decided_by=request["actor"],
+        decided_by=command.actor,
         created_at=utcnow(),
     )
     decision.ground, decision.citation = ground.key, ground.citation
     decision.status = ISSUED if notice else NOTIFIED
-    decision.review_category, decision.notified_on = ground.review_category, request["notified_on"]
-    decision.reason = request["reason"]
+    decision.review_category, decision.notified_on = ground.review_category, command.notified_on
+    decision.reason = command.reason
     tx.session.add(decision)
     window = _open_review_window(tx, case, decision)
-    tx.emit(events.case_event(events.CASE_DUTY_ENDED, case, _ending_data(decision, window)))
-    case_work.audit_case(
+    case_work.announce(
         tx,
         case,
-        request["actor"],
-        "case.duty_ended",
+        events.CASE_DUTY_ENDED,
+        _ending_data(decision, window),
+        command.actor,
         {"duty": duty, "state": "owed"},
         {
             "duty": duty,
@@ -98,24 +98,24 @@ def end_relief_by_itself(tx: Transaction, case: Case, clock: CaseClock) -> CaseD
         created_at=utcnow(),
     )
     tx.session.add(decision)
-    tx.emit(events.case_event(events.CASE_DUTY_ENDED, case, _ending_data(decision, None)))
-    case_work.audit_case(
+    case_work.announce(
         tx,
         case,
+        events.CASE_DUTY_ENDED,
+        _ending_data(decision, None),
         "system:cases",
-        "case.duty_ended",
         {"duty": lifecycle.RELIEF, "state": "owed"},
         {"duty": lifecycle.RELIEF, "ground": ground.key, "last_day": clock.due_on.isoformat()},
     )
     return decision
 
 
-def record_plan_decision(tx: Transaction, request: dict[str, Any]) -> CaseDecision:
+def record_plan_decision(tx: Transaction, command: commands.RecordPlanDecision) -> CaseDecision:
     """The applicant was notified in writing of the steps in their plan (s.189A): a decision
     they may ask to have reviewed (s.202(1)(bc)(i) at prevention, (ba)(i) at relief)."""
-    case = case_work.find(tx.session, request["case"], lock=True)
+    case = case_work.find(tx.session, command.case, lock=True)
     duty, _clock = _running_duty(tx, case)
-    problems = _notified_on_problems(case, request["notified_on"], london_today())
+    problems = _notified_on_problems(case, command.notified_on, london_today())
     if problems:
         raise ValidationFailed(problems)
     decision = CaseDecision(
@@ -126,31 +126,25 @@ def record_plan_decision(tx: Transaction, request: dict[str, Any]) -> CaseDecisi
         citation=f"{lifecycle.HA96} s.189A, s.202(1)",
         status=NOTIFIED,
         review_category=duties.PLAN_STEPS_REVIEW[duty],
-        decided_by=request["actor"],
-        notified_on=request["notified_on"],
+        decided_by=command.actor,
+        notified_on=command.notified_on,
         created_at=utcnow(),
     )
     tx.session.add(decision)
     window = _open_review_window(tx, case, decision)
-    tx.emit(
-        events.case_event(
-            events.CASE_DECISION_NOTIFIED,
-            case,
-            {
-                "decision_id": decision.id,
-                "kind": decision.kind,
-                "duty": duty,
-                "review_category": decision.review_category,
-                "notified_on": decision.notified_on.isoformat(),
-                "review_window": case_work.clock_view(window),
-            },
-        )
-    )
-    case_work.audit_case(
+    case_work.announce(
         tx,
         case,
-        request["actor"],
-        "case.plan_decision_notified",
+        events.CASE_DECISION_NOTIFIED,
+        {
+            "decision_id": decision.id,
+            "kind": decision.kind,
+            "duty": duty,
+            "review_category": decision.review_category,
+            "notified_on": decision.notified_on.isoformat(),
+            "review_window": case_work.clock_view(window),
+        },
+        command.actor,
         None,
         {"duty": duty, "notified_on": decision.notified_on.isoformat()},
     )
@@ -158,16 +152,16 @@ def record_plan_decision(tx: Transaction, request: dict[str, Any]) -> CaseDecisi
 
 
 def propose_non_cooperation_notice(
-    tx: Transaction, request: dict[str, Any], warning_period_days: int
+    tx: Transaction, command: commands.ProposeNonCooperationNotice, warning_period_days: int
 ) -> CaseDecision:
     """An officer proposes a s.193B notice after a relevant warning and a reasonable period; it
     cannot be issued until a second officer authorises it."""
-    case = case_work.find(tx.session, request["case"], lock=True)
+    case = case_work.find(tx.session, command.case, lock=True)
     duty, _clock = _running_duty(tx, case)
     problems = duties.warning_problems(
-        request["warning_given_on"], london_today(), warning_period_days
+        command.warning_given_on, london_today(), warning_period_days
     )
-    if request["warning_given_on"] < london_date(case.opened_at):
+    if command.warning_given_on < london_date(case.opened_at):
         problems["warning_given_on"] = ["is before the enquiry"]
     if problems:
         raise ValidationFailed(problems)
@@ -187,17 +181,17 @@ def propose_non_cooperation_notice(
         duty=duty,
         citation=f"{lifecycle.HA96} s.193B",
         status=PROPOSED,
-        decided_by=request["actor"],
-        decided_grade=request["grade"],
-        warning_given_on=request["warning_given_on"],
-        reason=request["reason"],
+        decided_by=command.actor,
+        decided_grade=command.grade,
+        warning_given_on=command.warning_given_on,
+        reason=command.reason,
         created_at=utcnow(),
     )
     tx.session.add(notice)
     case_work.audit_case(
         tx,
         case,
-        request["actor"],
+        command.actor,
         "case.non_cooperation_proposed",
         None,
         {"notice": notice.id, "duty": duty, "grade": notice.decided_grade},
@@ -205,10 +199,12 @@ def propose_non_cooperation_notice(
     return notice
 
 
-def authorise_non_cooperation_notice(tx: Transaction, request: dict[str, Any]) -> CaseDecision:
+def authorise_non_cooperation_notice(
+    tx: Transaction, command: commands.AuthoriseNonCooperationNotice
+) -> CaseDecision:
     """SI 2018/223 reg 3: a second officer, at least as senior and not involved, authorises."""
-    case = case_work.find(tx.session, request["case"], lock=True)
-    notice = repository.decision_of(tx.session, case.id, request["notice"])
+    case = case_work.find(tx.session, command.case, lock=True)
+    notice = repository.decision_of(tx.session, case.id, command.notice)
     if notice is None or notice.kind != NON_COOPERATION:
         raise ValidationFailed({"notice": ["no non-cooperation notice with this id on this case"]})
     if notice.status != PROPOSED:
@@ -216,18 +212,18 @@ def authorise_non_cooperation_notice(tx: Transaction, request: dict[str, Any]) -
     problems = duties.sign_off_problems(
         proposed_by=notice.decided_by,
         proposed_grade=notice.decided_grade or duties.GRADES[0],
-        authoriser=request["actor"],
-        authoriser_grade=request["grade"],
+        authoriser=command.actor,
+        authoriser_grade=command.grade,
         involved=repository.actors_involved(tx.session, case, duties.NOT_INVOLVEMENT),
     )
     if problems:
         raise ValidationFailed(problems)
     notice.status, notice.authorised_at = AUTHORISED, utcnow()
-    notice.authorised_by, notice.authorised_grade = request["actor"], request["grade"]
+    notice.authorised_by, notice.authorised_grade = command.actor, command.grade
     case_work.audit_case(
         tx,
         case,
-        request["actor"],
+        command.actor,
         "case.non_cooperation_authorised",
         {"notice": notice.id, "status": PROPOSED},
         {"notice": notice.id, "status": AUTHORISED, "grade": notice.authorised_grade},
@@ -235,14 +231,14 @@ def authorise_non_cooperation_notice(tx: Transaction, request: dict[str, Any]) -
     return notice
 
 
-def record_findings(tx: Transaction, request: dict[str, Any]) -> Case:
+def record_findings(tx: Transaction, command: commands.RecordFindings) -> Case:
     """The council's findings on priority need and intentional homelessness, which decide
     whether a running relief duty ends by itself (s.189B(4)) or needs a notice (s.189B(7))."""
-    case = case_work.find(tx.session, request["case"], lock=True)
+    case = case_work.find(tx.session, command.case, lock=True)
     given = {
-        name: request[name]
+        name: getattr(command, name)
         for name in ("priority_need", "intentionally_homeless")
-        if request.get(name) is not None
+        if getattr(command, name) is not None
     }
     if not given:
         raise ValidationFailed(
@@ -253,47 +249,41 @@ def record_findings(tx: Transaction, request: dict[str, Any]) -> Case:
         setattr(case, name, value)
     case.updated_at = utcnow()
     changed = _follow_findings(tx, case, london_today())
-    tx.emit(
-        events.case_event(
-            events.CASE_FINDINGS_RECORDED,
-            case,
-            {
-                "priority_need": case.priority_need,
-                "intentionally_homeless": case.intentionally_homeless,
-                "clocks": [case_work.clock_view(c) for c in changed],
-            },
-        )
-    )
-    case_work.audit_case(
+    case_work.announce(
         tx,
         case,
-        request["actor"],
-        "case.findings_recorded",
+        events.CASE_FINDINGS_RECORDED,
+        {
+            "priority_need": case.priority_need,
+            "intentionally_homeless": case.intentionally_homeless,
+            "clocks": [case_work.clock_view(c) for c in changed],
+        },
+        command.actor,
         before,
-        {**given, "reason": request["reason"]},
+        {**given, "reason": command.reason},
     )
     return case
 
 
-def correct_clock_start(tx: Transaction, request: dict[str, Any]) -> CaseClock:
+def correct_clock_start(tx: Transaction, command: commands.CorrectClockStart) -> CaseClock:
     """Move the first day of a running duty period to the day the council was in fact first
     satisfied: every date after it moves too. Audited with the officer's reason."""
-    case = case_work.find(tx.session, request["case"], lock=True)
-    clock = repository.running_clock(tx.session, case.id, request["clock"])
+    case = case_work.find(tx.session, command.case, lock=True)
+    clock = repository.running_clock(tx.session, case.id, command.clock)
     if clock is None:
-        raise Conflict(f"case {case.reference} has no running {request['clock']} period")
-    if request["starts_on"] == clock.starts_on:
+        raise Conflict(f"case {case.reference} has no running {command.clock} period")
+    if command.starts_on == clock.starts_on:
         raise Conflict(f"the {clock.kind} period already begins on {clock.starts_on.isoformat()}")
     today = london_today()
     problems = lifecycle.start_date_problems(
-        "starts_on", request["starts_on"], today, london_date(case.opened_at)
+        "starts_on", command.starts_on, today, london_date(case.opened_at)
     )
     if problems:
         raise ValidationFailed(problems)
     before = {"starts_on": clock.starts_on.isoformat(), "last_day": clock.due_on.isoformat()}
     recomputed = StatutoryClock(
         clock.kind,
-        request["starts_on"],
+        command.starts_on,
         Period((clock.due_on - clock.starts_on).days + 1),
         Ending(clock.ending),
         clock.citation,
@@ -304,31 +294,25 @@ def correct_clock_start(tx: Transaction, request: dict[str, Any]) -> CaseClock:
         recomputed.last_day,
         recomputed.warn_from,
     )
-    clock.start_reason = request["reason"]
+    clock.start_reason = command.reason
     clock.note = lifecycle.what_the_day_after_means(clock.kind, clock.ending, recomputed.day_after)
     # An alert already raised for dates that have now moved later must be able to fire again.
     if clock.warn_on > today:
         clock.warned_at = None
     if clock.due_on >= today:
         clock.period_ended_at = None
-    tx.emit(
-        events.case_event(
-            events.CASE_CLOCK_CORRECTED,
-            case,
-            {"clock": case_work.clock_view(clock), "previous_starts_on": before["starts_on"]},
-        )
-    )
-    case_work.audit_case(
+    case_work.announce(
         tx,
         case,
-        request["actor"],
-        "case.clock_corrected",
+        events.CASE_CLOCK_CORRECTED,
+        {"clock": case_work.clock_view(clock), "previous_starts_on": before["starts_on"]},
+        command.actor,
         {"clock": clock.kind, **before},
         {
             "clock": clock.kind,
             "starts_on": clock.starts_on.isoformat(),
             "last_day": clock.due_on.isoformat(),
-            "reason": request["reason"],
+            "reason": command.reason,
         },
     )
     return clock

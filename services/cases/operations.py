@@ -51,15 +51,12 @@ def open_case_for_enquiry(tx: Transaction, event: Envelope) -> Case:
     )
     tx.session.add(case)
     tx.session.flush()
-    tx.emit(events.case_opened(case, causation_id=event.id))
-    tx.audit(
+    tx.record(
+        events.case_opened(case, causation_id=event.id),
         actor="system:cases",
-        action="case.opened",
         entity_type="case",
         entity_id=case.id,
         case_id=case.id,
-        correlation_id=case.correlation_id,
-        causation_id=event.id,
         after={
             "reference": case.reference,
             "workflow": case.workflow,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
+from marshmallow import EXCLUDE, RAISE, Schema, fields, post_load, validate
 
-from services.cases import duties, lifecycle
+from services.cases import commands, duties, lifecycle
 from shared.law import NATIONS
 from shared.validation import arguments_schema
 
@@ -169,6 +169,14 @@ ENQUIRY_ARGS = arguments_schema(
 
 
 class _Request(Schema):
+    """A request that, once valid, becomes the command named by ``command``."""
+
+    command: type = object
+
+    @post_load
+    def to_command(self, data: dict, **_: object) -> object:
+        return self.command(**data)
+
     class Meta:
         unknown = RAISE
 
@@ -177,6 +185,8 @@ class _Request(Schema):
 
 
 class ChangeStageSchema(_Request):
+    command = commands.ChangeStage
+
     stage = fields.String(required=True, validate=validate.OneOf(lifecycle.STAGES))
     # The day the council was first satisfied (prevention, relief); earlier than today needs a
     # reason; never in the future or before the enquiry.
@@ -203,15 +213,21 @@ class ChangeStageSchema(_Request):
 
 
 class CloseCaseSchema(_Request):
+    command = commands.CloseCase
+
     outcome = fields.String(required=True, validate=validate.OneOf(lifecycle.OUTCOMES))
     reason = fields.String(required=True, validate=validate.Length(min=3, max=2000))
 
 
 class ReopenCaseSchema(_Request):
+    command = commands.ReopenCase
+
     reason = fields.String(required=True, validate=validate.Length(min=3, max=2000))
 
 
 class AssignCaseSchema(_Request):
+    command = commands.AssignCase
+
     owner = fields.String(
         required=True,
         validate=validate.Regexp(
@@ -221,6 +237,8 @@ class AssignCaseSchema(_Request):
 
 
 class AddNoteSchema(_Request):
+    command = commands.AddNote
+
     text = fields.String(required=True, validate=validate.Length(min=1, max=10_000))
     request_id = fields.String(
         load_default=None, allow_none=True, validate=validate.Length(min=8, max=64)
@@ -250,6 +268,8 @@ VIEW_ARGS = arguments_schema(
 
 
 class EndDutySchema(_Request):
+    command = commands.EndDuty
+
     ground = fields.String(required=True, validate=validate.Length(min=1, max=60))
     # The day the applicant was notified in writing: the review window begins with it.
     notified_on = fields.Date(required=True)
@@ -259,21 +279,29 @@ class EndDutySchema(_Request):
 
 
 class PlanDecisionSchema(_Request):
+    command = commands.RecordPlanDecision
+
     notified_on = fields.Date(required=True)
 
 
 class ProposeNonCooperationSchema(_Request):
+    command = commands.ProposeNonCooperationNotice
+
     grade = fields.String(required=True, validate=validate.OneOf(duties.GRADES))
     warning_given_on = fields.Date(required=True)
     reason = fields.String(required=True, validate=validate.Length(min=3, max=4000))
 
 
 class AuthoriseNonCooperationSchema(_Request):
+    command = commands.AuthoriseNonCooperationNotice
+
     notice = fields.String(required=True, validate=validate.Length(min=1, max=36))
     grade = fields.String(required=True, validate=validate.OneOf(duties.GRADES))
 
 
 class RecordFindingsSchema(_Request):
+    command = commands.RecordFindings
+
     priority_need = fields.Boolean(load_default=None, allow_none=True, truthy={True}, falsy={False})
     intentionally_homeless = fields.Boolean(
         load_default=None, allow_none=True, truthy={True}, falsy={False}
@@ -282,6 +310,8 @@ class RecordFindingsSchema(_Request):
 
 
 class CorrectClockStartSchema(_Request):
+    command = commands.CorrectClockStart
+
     clock = fields.String(
         required=True, validate=validate.OneOf(["prevention_duty", "relief_duty"])
     )

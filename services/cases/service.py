@@ -125,42 +125,42 @@ class CasesService(nameko_wiring.OutboxRelay):
     def change_stage(self, request: dict[str, Any]) -> dict[str, Any]:
         """``{case, stage, actor, decision_notified_on?, review_type?}``: move the case on;
         starts and stops the statutory clocks. Illegal moves are a ``Conflict``."""
-        args = load(ChangeStageSchema(), request)
+        command = load(ChangeStageSchema(), request)
         with self.uow.transaction() as tx:
-            case = case_work.change_stage(tx, args)
+            case = case_work.change_stage(tx, command)
         return self._summary(case)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def close_case(self, request: dict[str, Any]) -> dict[str, Any]:
         """``{case, outcome, reason, actor}``."""
-        args = load(CloseCaseSchema(), request)
+        command = load(CloseCaseSchema(), request)
         with self.uow.transaction() as tx:
-            case = case_work.close_case(tx, args)
+            case = case_work.close_case(tx, command)
         return self._summary(case)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def reopen_case(self, request: dict[str, Any]) -> dict[str, Any]:
         """``{case, reason, actor}``: back to the stage it was closed from."""
-        args = load(ReopenCaseSchema(), request)
+        command = load(ReopenCaseSchema(), request)
         with self.uow.transaction() as tx:
-            case = case_work.reopen_case(tx, args)
+            case = case_work.reopen_case(tx, command)
         return self._summary(case)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def assign_case(self, request: dict[str, Any]) -> dict[str, Any]:
         """``{case, owner, actor}``; owner is ``officer:<id>`` or ``team:<name>``."""
-        args = load(AssignCaseSchema(), request)
+        command = load(AssignCaseSchema(), request)
         with self.uow.transaction() as tx:
-            case = case_work.assign_case(tx, args)
+            case = case_work.assign_case(tx, command)
         return self._summary(case)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def add_note(self, request: dict[str, Any]) -> dict[str, Any]:
         """``{case, text, request_id?, actor}``; the same ``request_id`` on the same case
         answers with the note it added."""
-        args = load(AddNoteSchema(), request)
+        command = load(AddNoteSchema(), request)
         with self.uow.transaction() as tx:
-            note = case_work.add_note(tx, args)
+            note = case_work.add_note(tx, command)
             return NoteSchema().dump(note)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -184,53 +184,53 @@ class CasesService(nameko_wiring.OutboxRelay):
         """``{case, ground, notified_on, reason, notice?, actor}``: end the case's prevention or
         relief duty on a ground of s.195(8) or s.189B(7) (or s.193A, or an authorised s.193B
         notice); opens the decision's 21-day review window. See docs/case-lifecycle.md."""
-        args = load(EndDutySchema(), request)
+        command = load(EndDutySchema(), request)
         with self.uow.transaction() as tx:
-            return decisions.decision_view(decisions.end_duty(tx, args))
+            return decisions.decision_view(decisions.end_duty(tx, command))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def record_plan_decision(self, request: dict[str, Any]) -> dict[str, Any]:
         """``{case, notified_on, actor}``: the applicant was notified of the steps in their
         written plan; opens a 21-day review window (a 3-week review category)."""
-        args = load(PlanDecisionSchema(), request)
+        command = load(PlanDecisionSchema(), request)
         with self.uow.transaction() as tx:
-            return decisions.decision_view(decisions.record_plan_decision(tx, args))
+            return decisions.decision_view(decisions.record_plan_decision(tx, command))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def propose_non_cooperation_notice(self, request: dict[str, Any]) -> dict[str, Any]:
         """``{case, grade, warning_given_on, reason, actor}``: a s.193B notice waiting for a
         second officer's authorisation."""
-        args = load(ProposeNonCooperationSchema(), request)
+        command = load(ProposeNonCooperationSchema(), request)
         period = int(
             self.config.get("NON_COOPERATION_WARNING_DAYS", duties.DEFAULT_WARNING_PERIOD_DAYS)
         )
         with self.uow.transaction() as tx:
-            notice = decisions.propose_non_cooperation_notice(tx, args, period)
+            notice = decisions.propose_non_cooperation_notice(tx, command, period)
             return decisions.decision_view(notice)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def authorise_non_cooperation_notice(self, request: dict[str, Any]) -> dict[str, Any]:
         """``{case, notice, grade, actor}``: a second officer, at least as senior as the one
         who proposed it and not involved in the case, authorises the notice."""
-        args = load(AuthoriseNonCooperationSchema(), request)
+        command = load(AuthoriseNonCooperationSchema(), request)
         with self.uow.transaction() as tx:
-            return decisions.decision_view(decisions.authorise_non_cooperation_notice(tx, args))
+            return decisions.decision_view(decisions.authorise_non_cooperation_notice(tx, command))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def record_findings(self, request: dict[str, Any]) -> dict[str, Any]:
         """``{case, priority_need?, intentionally_homeless?, reason, actor}``: findings that
         decide whether a running relief duty ends by itself (s.189B(4))."""
-        args = load(RecordFindingsSchema(), request)
+        command = load(RecordFindingsSchema(), request)
         with self.uow.transaction() as tx:
-            return self._summary(decisions.record_findings(tx, args))
+            return self._summary(decisions.record_findings(tx, command))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def correct_clock_start(self, request: dict[str, Any]) -> dict[str, Any]:
         """``{case, clock, starts_on, reason, actor}``: move a running duty period's first day
         to the day the council was first satisfied; the clock as it now stands."""
-        args = load(CorrectClockStartSchema(), request)
+        command = load(CorrectClockStartSchema(), request)
         with self.uow.transaction() as tx:
-            clock = decisions.correct_clock_start(tx, args)
+            clock = decisions.correct_clock_start(tx, command)
             return case_work.clock_view(clock, london_today())
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)

@@ -8,12 +8,14 @@ from shared.envelope import Envelope
 
 SOURCE = "documents"
 DOCUMENT_GENERATED = "document.generated"
+# Bumped when a subscriber must know of a change (additions compatible with it keep it).
+DOCUMENT_GENERATED_VERSION = 1
 
 
 def document_generated(document: Document, causation_id: str | None) -> Envelope:
     return Envelope(
         type=DOCUMENT_GENERATED,
-        version=1,
+        version=DOCUMENT_GENERATED_VERSION,
         source=SOURCE,
         correlation_id=document.correlation_id,
         causation_id=causation_id,

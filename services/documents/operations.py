@@ -1,4 +1,5 @@
-"""Use cases of the documents service. No nameko."""
+"""Use cases of the documents service: repository + rendering + the events they cause. No
+nameko: the file store and the renderer come from the service's dependency providers."""
 
 from __future__ import annotations
 
@@ -10,13 +11,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from services.documents import events, rendering, repository, schemas
+from services.documents import commands, events, rendering, repository, schemas
 from services.documents.file_store import FileStore
 from services.documents.models import Document, PackRequest
 from shared.clock import london_today, parse_iso, utcnow
 from shared.contracts import ENQUIRY_SUBMITTED_VERSION, current_enquiry_submitted
 from shared.envelope import Envelope, load_event_data
-from shared.errors import Conflict, NotFound, ValidationFailed
+from shared.errors import Conflict, NotFound, NotYet, ValidationFailed
 from shared.unit_of_work import Transaction
 
 INFORMATION_PACK = "information_pack"
@@ -27,8 +28,15 @@ LONDON = ZoneInfo("Europe/London")
 
 @dataclass(frozen=True)
 class Renderer:
+    """Where documents are stored, and the council's branding they are rendered with."""
+
     store: FileStore
     branding: dict[str, Any]
+
+
+# What each document waits for (the parts of the pack request), and the flag that claims it once.
+ACKNOWLEDGEMENT_NEEDS = ("answers", "case")
+PACK_NEEDS = ("answers", "case", "advice", "tasks")
 
 
 def record_answers(tx: Transaction, event: Envelope, renderer: Renderer) -> Document | None:
@@ -37,51 +45,36 @@ def record_answers(tx: Transaction, event: Envelope, renderer: Renderer) -> Docu
         schemas.EnquirySubmittedData(),
         frozenset({ENQUIRY_SUBMITTED_VERSION}),
     )
-    repository.fill_pack_part(
-        tx.session,
-        data["enquiry_id"],
-        {
-            # What statements personalise from: the answers and the facts derived from the
-            # notice check, as the rules that chose the statements saw them.
-            "answers": {**data["answers"], **data["derived"]},
-            "applicant_name": data["roles"].get("applicant_name"),
-            "correlation_id": event.correlation_id,
-            "answers_received_at": utcnow(),
-        },
-    )
-    return render_pack_when_complete(tx, data["enquiry_id"], event.id, renderer)
+    # What statements personalise from: the answers and the facts derived from the notice
+    # check, as the rules that chose the statements saw them.
+    part = {
+        "answers": {**data["answers"], **data["derived"]},
+        "applicant_name": data["roles"].get("applicant_name"),
+        "correlation_id": event.correlation_id,
+    }
+    return _fill_part(tx, event, renderer, data["enquiry_id"], "answers", part)
 
 
 def record_case(tx: Transaction, event: Envelope, renderer: Renderer) -> Document | None:
     data = load_event_data(event, schemas.CaseOpenedData())
-    repository.fill_pack_part(
-        tx.session,
-        data["enquiry_id"],
-        {
-            "case_id": data["case_id"],
-            "case_reference": data["reference"],
-            "correlation_id": event.correlation_id,
-            "case_received_at": utcnow(),
-        },
-    )
-    return render_pack_when_complete(tx, data["enquiry_id"], event.id, renderer)
+    part = {
+        "case_id": data["case_id"],
+        "case_reference": data["reference"],
+        "correlation_id": event.correlation_id,
+    }
+    return _fill_part(tx, event, renderer, data["enquiry_id"], "case", part)
 
 
 def record_advice(tx: Transaction, event: Envelope, renderer: Renderer) -> Document | None:
     data = load_event_data(event, schemas.AdviceMatchedData())
-    repository.fill_pack_part(
-        tx.session,
-        data["enquiry_id"],
-        {
-            "workflow": data["workflow"],
-            "workflow_title": data["workflow_title"],
-            "sections": data["sections"],
-            "statements": data["statements"],
-            "correlation_id": event.correlation_id,
-            "advice_received_at": utcnow(),
-        },
-    )
-    return render_pack_when_complete(tx, data["enquiry_id"], event.id, renderer)
+    part = {
+        "workflow": data["workflow"],
+        "workflow_title": data["workflow_title"],
+        "sections": data["sections"],
+        "statements": data["statements"],
+        "correlation_id": event.correlation_id,
+    }
+    return _fill_part(tx, event, renderer, data["enquiry_id"], "advice", part)
 
 
 def record_task_plan(tx: Transaction, event: Envelope, renderer: Renderer) -> Document | None:
@@ -89,32 +82,42 @@ def record_task_plan(tx: Transaction, event: Envelope, renderer: Renderer) -> Do
     data = load_event_data(event, schemas.TaskPlanData())
     pack = repository.pack_request_for_case(tx.session, data["case_id"])
     if pack is None:
-        # Keyed by enquiry, and case.opened (which names it) has not reached us yet: retry.
-        raise CaseNotKnownYet(data["case_id"])
+        # Pack requests are keyed by enquiry, and case.opened (which names it) has not reached
+        # us yet: the event waits for it.
+        raise NotYet(f"case.opened of case {data['case_id']}")
     steps = [
         {"name": task["name"], "due_at": task["due_at"]}
         for task in data["tasks"]
         if task["customer_facing"]
     ]
-    repository.fill_pack_part(
-        tx.session, pack.enquiry_id, {"next_steps": steps, "tasks_received_at": utcnow()}
-    )
-    return render_pack_when_complete(tx, pack.enquiry_id, event.id, renderer)
+    return _fill_part(tx, event, renderer, pack.enquiry_id, "tasks", {"next_steps": steps})
 
 
-class CaseNotKnownYet(Exception):
-    """Retryable: the task plan overtook case.opened; the event is redelivered."""
+def _fill_part(
+    tx: Transaction,
+    event: Envelope,
+    renderer: Renderer,
+    enquiry_id: str,
+    part: str,
+    values: dict[str, Any],
+) -> Document | None:
+    """Fill one part of the enquiry's pack request, then render whatever that completes."""
+    repository.fill_pack_part(tx.session, enquiry_id, {**values, f"{part}_received_at": utcnow()})
+    return render_pack_when_complete(tx, enquiry_id, event.id, renderer)
 
 
 def render_pack_when_complete(
     tx: Transaction, enquiry_id: str, causation_id: str, renderer: Renderer
 ) -> Document | None:
     """Render the acknowledgement letter as soon as the answers and the case are in, and the
-    pack once the advice is in too; each exactly once, whatever order the events came in."""
-    acknowledge = repository.claim_acknowledgement(tx.session, enquiry_id)
+    pack once the advice and the tasks are in too; each exactly once, whatever order the events
+    came in."""
+    acknowledge = repository.claim_pack_request(
+        tx.session, enquiry_id, "acknowledged", ACKNOWLEDGEMENT_NEEDS
+    )
     if acknowledge is not None:
         render_letter_for(tx, acknowledge, ACKNOWLEDGEMENT, renderer, SYSTEM, causation_id)
-    request = repository.claim_complete_pack(tx.session, enquiry_id)
+    request = repository.claim_pack_request(tx.session, enquiry_id, "rendered", PACK_NEEDS)
     if request is None:
         return None
     return render_pack_for(tx, request, renderer, SYSTEM, causation_id)
@@ -165,21 +168,21 @@ def render_letter_for(
     )
 
 
-def regenerate(tx: Transaction, request: dict[str, Any], renderer: Renderer) -> Document:
+def regenerate(tx: Transaction, command: commands.Regenerate, renderer: Renderer) -> Document:
     """A new version of a case's document from what is known now; older versions stay."""
-    pack = repository.pack_request_for_case(tx.session, request["case_id"])
+    pack = repository.pack_request_for_case(tx.session, command.case_id)
     if pack is None:
-        raise NotFound("case", request["case_id"])
-    kind = request["kind"]
+        raise NotFound("case", command.case_id)
+    kind = command.kind
     if kind == INFORMATION_PACK:
         if pack.advice_received_at is None or pack.answers_received_at is None:
-            raise Conflict(f"the pack for case {request['case_id']} cannot be made yet")
-        return render_pack_for(tx, pack, renderer, request["actor"], None)
+            raise Conflict(f"the pack for case {command.case_id} cannot be made yet")
+        return render_pack_for(tx, pack, renderer, command.actor, None)
     if kind not in rendering.letter_types():
         raise ValidationFailed(
             {"kind": [f"one of {[INFORMATION_PACK, *rendering.letter_types()]}"]}
         )
-    return render_letter_for(tx, pack, kind, renderer, request["actor"], None)
+    return render_letter_for(tx, pack, kind, renderer, command.actor, None)
 
 
 def _store(
@@ -298,3 +301,8 @@ def document_view(
         "path": str(store.absolute(document.path)),
         "content_base64": base64.b64encode(content).decode("ascii"),
     }
+
+
+def documents_of_case(session: Session, case_id: str) -> list[Document]:
+    """Every document of the case, all versions, by kind then version."""
+    return repository.documents_of_case(session, case_id)

@@ -18,39 +18,22 @@ def fill_pack_part(session: Session, enquiry_id: str, values: dict[str, Any]) ->
     )
 
 
-def claim_complete_pack(session: Session, enquiry_id: str) -> PackRequest | None:
-    """The pack request, once, when all three parts are in. On PostgreSQL the UPDATE waits for a
+def claim_pack_request(
+    session: Session, enquiry_id: str, flag: str, parts: tuple[str, ...]
+) -> PackRequest | None:
+    """The pack request, once, when every one of ``parts`` (``answers``, ``case``, ``advice``,
+    ``tasks``) is in: sets ``flag`` (``acknowledged`` or ``rendered``) and returns the request
+    to the caller that set it, None to any other. On PostgreSQL the UPDATE waits for a
     concurrent transaction filling another part, then re-checks, so exactly one handler wins."""
+    received = [getattr(PackRequest, f"{part}_received_at").is_not(None) for part in parts]
     claimed = session.execute(
         sa.update(PackRequest)
         .where(
             PackRequest.enquiry_id == enquiry_id,
-            PackRequest.rendered.is_(False),
-            PackRequest.answers_received_at.is_not(None),
-            PackRequest.case_received_at.is_not(None),
-            PackRequest.advice_received_at.is_not(None),
-            PackRequest.tasks_received_at.is_not(None),
+            getattr(PackRequest, flag).is_(False),
+            *received,
         )
-        .values(rendered=True)
-    ).rowcount
-    if claimed != 1:
-        return None
-    request = session.get(PackRequest, enquiry_id)
-    session.refresh(request)
-    return request
-
-
-def claim_acknowledgement(session: Session, enquiry_id: str) -> PackRequest | None:
-    """The request, once, when the answers and the case are both in: time to acknowledge."""
-    claimed = session.execute(
-        sa.update(PackRequest)
-        .where(
-            PackRequest.enquiry_id == enquiry_id,
-            PackRequest.acknowledged.is_(False),
-            PackRequest.answers_received_at.is_not(None),
-            PackRequest.case_received_at.is_not(None),
-        )
-        .values(acknowledged=True)
+        .values({flag: True})
     ).rowcount
     if claimed != 1:
         return None

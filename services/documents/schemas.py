@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
+from typing import Any
 
+from marshmallow import EXCLUDE, RAISE, Schema, fields, post_load, validate
+
+from services.documents import commands
 from shared.validation import arguments_schema
 
 
@@ -89,6 +92,10 @@ class RegenerateSchema(Schema):
     case_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
     kind = fields.String(required=True, validate=validate.Length(min=1, max=50))
     actor = fields.String(required=True, validate=validate.Length(min=1, max=100))
+
+    @post_load
+    def to_command(self, data: dict[str, Any], **_kwargs: object) -> commands.Regenerate:
+        return commands.Regenerate(**data)
 
 
 CASE_ARGS = arguments_schema(

@@ -7,9 +7,10 @@ from typing import Any
 
 from nameko.dependency_providers import Config
 from nameko.events import event_handler
+from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
 
-from services.documents import operations, rendering, repository
+from services.documents import operations, rendering
 from services.documents.file_store import FileStore
 from services.documents.models import metadata
 from services.documents.schemas import (
@@ -24,6 +25,31 @@ from shared.nameko_wiring import UnitOfWorkProvider
 from shared.validation import load, load_arguments
 
 
+class DocumentStore(DependencyProvider):
+    """The file store under ``DOCUMENT_STORE_PATH``: one per container, shared by its workers
+    (it holds nothing but its root)."""
+
+    def setup(self) -> None:
+        self.store = FileStore(self.container.config["DOCUMENT_STORE_PATH"])
+
+    def get_dependency(self, worker_ctx: Any) -> FileStore:
+        return self.store
+
+
+class PackRenderer(DependencyProvider):
+    """What renders and stores documents: the file store and the council's branding
+    (``COUNCIL``), read once when the container starts."""
+
+    def setup(self) -> None:
+        config = self.container.config
+        self.renderer = operations.Renderer(
+            FileStore(config["DOCUMENT_STORE_PATH"]), dict(config["COUNCIL"])
+        )
+
+    def get_dependency(self, worker_ctx: Any) -> operations.Renderer:
+        return self.renderer
+
+
 # The relay is referenced through its module: `nameko run` would start any class with
 # entrypoints that this module names.
 class DocumentsService(nameko_wiring.OutboxRelay):
@@ -31,31 +57,27 @@ class DocumentsService(nameko_wiring.OutboxRelay):
 
     uow = UnitOfWorkProvider(metadata)
     config = Config()
+    store = DocumentStore()
+    renderer = PackRenderer()
 
-    def _renderer(self) -> operations.Renderer:
-        return operations.Renderer(self._store(), dict(self.config["COUNCIL"]))
-
-    def _store(self) -> FileStore:
-        return FileStore(self.config["DOCUMENT_STORE_PATH"])
-
-    def _handle(self, message: dict, apply: Any) -> None:
-        self.uow.handle_event(message, partial(apply, renderer=self._renderer()))
+    def _collect(self, message: dict, record: Any) -> None:
+        self.uow.handle_event(message, partial(record, renderer=self.renderer))
 
     @event_handler("enquiry", "enquiry.submitted", requeue_on_error=True)
     def collect_answers(self, message: dict) -> None:
-        self._handle(message, operations.record_answers)
+        self._collect(message, operations.record_answers)
 
     @event_handler("cases", "case.opened", requeue_on_error=True)
     def collect_case(self, message: dict) -> None:
-        self._handle(message, operations.record_case)
+        self._collect(message, operations.record_case)
 
     @event_handler("advice", "advice.matched", requeue_on_error=True)
     def collect_advice(self, message: dict) -> None:
-        self._handle(message, operations.record_advice)
+        self._collect(message, operations.record_advice)
 
     @event_handler("tasks", "task.plan_created", requeue_on_error=True)
     def collect_task_plan(self, message: dict) -> None:
-        self._handle(message, operations.record_task_plan)
+        self._collect(message, operations.record_task_plan)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_document(self, document_id: str, edition: str = "pdf") -> dict[str, Any]:
@@ -63,19 +85,20 @@ class DocumentsService(nameko_wiring.OutboxRelay):
         ``content_base64``, or with ``edition="html"`` the accessible HTML edition as ``html``."""
         args = load_arguments(DOCUMENT_ARGS, document_id=document_id, edition=edition)
         with self.uow.read() as session:
-            return operations.document_view(session, self._store(), document_id, args["edition"])
+            return operations.document_view(session, self.store, document_id, args["edition"])
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def regenerate(self, request: dict[str, Any]) -> dict[str, Any]:
         """``{case_id, kind, actor}``: a new version of the case's ``information_pack`` or of a
         letter (``acknowledgement``, or any letter template); older versions stay retrievable."""
-        args = load(RegenerateSchema(), request)
+        command = load(RegenerateSchema(), request)
         with self.uow.transaction() as tx:
-            document = operations.regenerate(tx, args, self._renderer())
+            document = operations.regenerate(tx, command, self.renderer)
             return DocumentSchema().dump(document)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def list_letter_types(self) -> list[str]:
+        """The letters ``regenerate`` can make, besides the ``information_pack``."""
         return rendering.letter_types()
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -83,4 +106,4 @@ class DocumentsService(nameko_wiring.OutboxRelay):
         """Every document of the case, all versions, without content."""
         load_arguments(CASE_ARGS, case_id=case_id)
         with self.uow.read() as session:
-            return DocumentSchema(many=True).dump(repository.documents_of_case(session, case_id))
+            return DocumentSchema(many=True).dump(operations.documents_of_case(session, case_id))

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from services.enquiry import template_law
 from shared import law
+from shared.errors import Conflict, ValidationFailed
 from shared.rules import (
     InvalidCondition,
     check_against_questions,
@@ -436,3 +437,97 @@ def prefill_answers(
             if not problems:
                 prefilled[key] = value
     return prefilled
+
+
+# --- the enquiry's lifecycle ----------------------------------------------------------------------
+
+DRAFT, SUBMITTED = "draft", "submitted"
+TRIAGE, OFFICER = "triage", "officer"
+
+# What may be done to an enquiry in each state, and the state it leaves the enquiry in. A draft
+# is the customer's to change until submitted; after that only an officer's workflow change.
+TRANSITIONS: dict[str, dict[str, str]] = {
+    DRAFT: {"save_answers": DRAFT, "submit": SUBMITTED},
+    SUBMITTED: {"change_workflow": SUBMITTED},
+}
+# Why an action is refused in a state: the caller's message (Conflict).
+REFUSALS = {
+    DRAFT: "is a draft: choose the workflow when submitting",
+    SUBMITTED: "was submitted and can no longer be changed",
+}
+
+
+class EnquiryBehaviour:
+    """What an enquiry does, whatever stores it: ``models.Enquiry`` maps these attributes to
+    its table. Every change goes through ``TRANSITIONS``; a refused one raises ``Conflict``."""
+
+    id: str
+    status: str
+    answers: dict[str, Any]
+    workflow: str | None
+    workflow_source: str | None
+    workflow_reason: str | None
+    nation: str | None
+    suggested_duty: str | None
+    notice_check: dict[str, Any] | None
+    updated_at: datetime | None
+    submitted_at: datetime | None
+
+    def require(self, action: str) -> None:
+        """Refuse (``Conflict``) an action the enquiry's state does not allow."""
+        if action not in TRANSITIONS.get(self.status, {}):
+            raise Conflict(f"enquiry {self.id} {REFUSALS[self.status]}")
+
+    def _move(self, action: str) -> None:
+        self.require(action)
+        self.status = TRANSITIONS[self.status][action]
+
+    def save_answers(self, cleaned: dict[str, Any], now: datetime) -> None:
+        """Merge checked draft answers; an empty one (None) removes the earlier answer."""
+        self._move("save_answers")
+        merged = {**self.answers, **cleaned}
+        self.answers = {key: value for key, value in merged.items() if value is not None}
+        self.updated_at = now
+
+    def submit(
+        self,
+        answers: dict[str, Any],
+        assessment: Assessment,
+        officer_choice: str | None,
+        reason: str | None,
+        now: datetime,
+    ) -> None:
+        """Submit valid answers: triage's workflow unless an officer chose one (with a reason)."""
+        self._move("submit")
+        self.answers = answers
+        self.workflow = officer_choice or assessment.workflow
+        self.workflow_source = OFFICER if officer_choice else TRIAGE
+        self.workflow_reason = reason if officer_choice else None
+        self.nation = assessment.nation
+        self.suggested_duty = assessment.suggested_duty
+        check = assessment.notice_check
+        self.notice_check = None if check is None else check.to_dict()
+        self.updated_at = self.submitted_at = now
+
+    def asks_nothing_new(self, answers: dict[str, Any] | None, officer_choice: str | None) -> bool:
+        """Whether a submission sent again (a retry after a lost reply) asks for nothing new, so
+        it answers with the enquiry as submitted and announces nothing twice."""
+        return self.status == SUBMITTED and not answers and self.has_workflow(officer_choice)
+
+    def has_workflow(self, officer_choice: str | None) -> bool:
+        return officer_choice in (None, self.workflow)
+
+    def change_workflow(
+        self, workflow: str, allowed: set[str], reason: str, now: datetime
+    ) -> str | None:
+        """An officer re-channels a submitted enquiry; returns the previous workflow."""
+        self.require("change_workflow")
+        if workflow not in allowed:
+            raise ValidationFailed({"workflow": [f"must be one of {sorted(allowed)}"]})
+        if workflow == self.workflow:
+            raise Conflict(f"enquiry {self.id} is already on workflow {self.workflow}")
+        self._move("change_workflow")
+        previous = self.workflow
+        self.workflow, self.workflow_source = workflow, OFFICER
+        self.workflow_reason, self.updated_at = reason, now
+        return previous

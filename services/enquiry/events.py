@@ -10,64 +10,62 @@ from shared.contracts import ENQUIRY_SUBMITTED, ENQUIRY_SUBMITTED_VERSION
 from shared.envelope import Envelope
 
 SOURCE = "enquiry"
+# Each event type has its own version (enquiry.submitted's, shared by its consumers, lives in
+# shared.contracts with its upcaster); a change a consumer must know about bumps it.
+ENQUIRY_STARTED = "enquiry.started"
+ENQUIRY_STARTED_VERSION = 1
+WORKFLOW_CHANGED = "enquiry.workflow_changed"
+WORKFLOW_CHANGED_VERSION = 1
+
+
+def _about(enquiry: Enquiry, event_type: str, version: int, data: dict[str, Any]) -> Envelope:
+    return Envelope(
+        type=event_type,
+        version=version,
+        source=SOURCE,
+        correlation_id=enquiry.correlation_id,
+        data={"enquiry_id": enquiry.id, **data},
+    )
+
+
+def _template(enquiry: Enquiry) -> dict[str, Any]:
+    return {"key": enquiry.template_key, "version": enquiry.template_version}
 
 
 def enquiry_submitted(enquiry: Enquiry, roles: dict[str, Any], derived: dict[str, Any]) -> Envelope:
     """Version 2: version 1's fields, plus the template's ``nation``, its ``roles`` resolved to
     the answers, the ``suggested_duty``, the ``notice_check`` and the facts ``derived`` from it."""
-    return Envelope(
-        type=ENQUIRY_SUBMITTED,
-        version=ENQUIRY_SUBMITTED_VERSION,
-        source=SOURCE,
-        correlation_id=enquiry.correlation_id,
-        data={
-            "enquiry_id": enquiry.id,
-            "template": {"key": enquiry.template_key, "version": enquiry.template_version},
-            "workflow": enquiry.workflow,
-            "workflow_source": enquiry.workflow_source,
-            "answers": enquiry.answers,
-            "submitted_at": isoformat(enquiry.submitted_at),
-            "nation": enquiry.nation,
-            "roles": roles,
-            "suggested_duty": enquiry.suggested_duty,
-            "notice_check": enquiry.notice_check,
-            "derived": derived,
-        },
-    )
-
-
-ENQUIRY_STARTED = "enquiry.started"
-WORKFLOW_CHANGED = "enquiry.workflow_changed"
+    data = {
+        "template": _template(enquiry),
+        "workflow": enquiry.workflow,
+        "workflow_source": enquiry.workflow_source,
+        "answers": enquiry.answers,
+        "submitted_at": isoformat(enquiry.submitted_at),
+        "nation": enquiry.nation,
+        "roles": roles,
+        "suggested_duty": enquiry.suggested_duty,
+        "notice_check": enquiry.notice_check,
+        "derived": derived,
+    }
+    return _about(enquiry, ENQUIRY_SUBMITTED, ENQUIRY_SUBMITTED_VERSION, data)
 
 
 def enquiry_started(enquiry: Enquiry) -> Envelope:
     """No answers: a draft is the customer's until they submit it."""
-    return Envelope(
-        type=ENQUIRY_STARTED,
-        version=1,
-        source=SOURCE,
-        correlation_id=enquiry.correlation_id,
-        data={
-            "enquiry_id": enquiry.id,
-            "template": {"key": enquiry.template_key, "version": enquiry.template_version},
-            "prefilled_from": enquiry.prefilled_from,
-            "started_at": isoformat(enquiry.created_at),
-        },
-    )
+    data = {
+        "template": _template(enquiry),
+        "prefilled_from": enquiry.prefilled_from,
+        "started_at": isoformat(enquiry.created_at),
+    }
+    return _about(enquiry, ENQUIRY_STARTED, ENQUIRY_STARTED_VERSION, data)
 
 
-def workflow_changed(enquiry: Enquiry, previous: str, actor: str) -> Envelope:
-    return Envelope(
-        type=WORKFLOW_CHANGED,
-        version=1,
-        source=SOURCE,
-        correlation_id=enquiry.correlation_id,
-        data={
-            "enquiry_id": enquiry.id,
-            "previous_workflow": previous,
-            "workflow": enquiry.workflow,
-            "reason": enquiry.workflow_reason,
-            "changed_by": actor,
-            "changed_at": isoformat(enquiry.updated_at),
-        },
-    )
+def workflow_changed(enquiry: Enquiry, previous: str | None, actor: str) -> Envelope:
+    data = {
+        "previous_workflow": previous,
+        "workflow": enquiry.workflow,
+        "reason": enquiry.workflow_reason,
+        "changed_by": actor,
+        "changed_at": isoformat(enquiry.updated_at),
+    }
+    return _about(enquiry, WORKFLOW_CHANGED, WORKFLOW_CHANGED_VERSION, data)

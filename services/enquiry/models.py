@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from services.enquiry.domain import EnquiryBehaviour
 from shared.db import UtcDateTime, add_infrastructure_tables
 
 
@@ -28,7 +29,7 @@ class QuestionTemplate(Base):
     published_by: Mapped[str | None] = mapped_column(sa.String(100))
 
 
-class Enquiry(Base):
+class Enquiry(Base, EnquiryBehaviour):
     __tablename__ = "enquiries"
     __table_args__ = (sa.UniqueConstraint("request_id", name="uq_enquiries_request_id"),)
 

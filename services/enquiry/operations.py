@@ -1,32 +1,35 @@
-"""Use cases of the enquiry service: repository + domain + the events they cause. No nameko."""
+"""Use cases of the enquiry service: load through the repository, call the enquiry's behaviour
+(``domain.EnquiryBehaviour``), emit and audit through the transaction. No nameko."""
 
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from services.enquiry import domain, events, repository
+from services.enquiry import commands, domain, events, repository
 from services.enquiry.models import Enquiry, QuestionTemplate
 from shared.clock import london_today, utcnow
 from shared.envelope import new_correlation_id
 from shared.errors import Conflict, NotFound, ValidationFailed
-from shared.unit_of_work import Transaction
+from shared.unit_of_work import Transaction, UnitOfWork
 
-DRAFT, SUBMITTED = "draft", "submitted"
+Command = TypeVar("Command", commands.StartEnquiry, commands.SubmitEnquiry)
 
 
 # --- templates -----------------------------------------------------------------------------------
 
 
 def publish_template(
-    tx: Transaction, definition: Any, actor: str, council_nation: str
+    tx: Transaction, command: commands.PublishTemplate, council_nation: str
 ) -> QuestionTemplate:
     """Publish the next version of a template. Versions already published never change, so
     enquiries made on them keep meaning what they meant. A new version declares its nation
     (the council's), its effective dates and the roles its questions play."""
+    definition, actor = command.definition, command.actor
     problems = domain.check_template(definition, council_nation)
     if problems:
         raise ValidationFailed(
@@ -90,20 +93,35 @@ def template_of(session: Session, key: str, version: int | None) -> QuestionTemp
 # --- enquiries -----------------------------------------------------------------------------------
 
 
-def start_enquiry(tx: Transaction, request: dict[str, Any]) -> Enquiry:
+def once_per_request(
+    uow: UnitOfWork, command: Command, use_case: Callable[[Transaction, Command], Enquiry]
+) -> Enquiry:
+    """Run a use case that creates an enquiry keyed by the caller's ``request_id``. The same
+    request arriving twice at once collides on that key: the second finds the first's enquiry."""
+    try:
+        with uow.transaction() as tx:
+            return use_case(tx, command)
+    except IntegrityError:
+        if not command.request_id:
+            raise
+        with uow.transaction() as tx:
+            return use_case(tx, command)
+
+
+def start_enquiry(tx: Transaction, command: commands.StartEnquiry) -> Enquiry:
     """A draft the customer can save and come back to; optionally pre-filled from an earlier
     enquiry of the same person."""
-    template = template_of(tx.session, request["template_key"], request["template_version"])
-    repeated = _earlier_request(tx.session, request["request_id"])
+    template = template_of(tx.session, command.template_key, command.template_version)
+    repeated = _earlier_request(tx.session, command.request_id)
     if repeated is not None:
         if (repeated.template_key, repeated.prefilled_from) != (
             template.key,
-            request["prefill_from_enquiry"],
+            command.prefill_from_enquiry,
         ):
-            raise _request_reused(request["request_id"])
+            raise _request_reused(command.request_id)
         return repeated
     answers: dict[str, Any] = {}
-    source = request["prefill_from_enquiry"]
+    source = command.prefill_from_enquiry
     if source:
         previous = _enquiry(tx.session, source)
         previous_template = template_of(
@@ -117,11 +135,11 @@ def start_enquiry(tx: Transaction, request: dict[str, Any]) -> Enquiry:
         id=str(uuid.uuid4()),
         template_key=template.key,
         template_version=template.version,
-        status=DRAFT,
+        status=domain.DRAFT,
         answers=answers,
         correlation_id=new_correlation_id(),
         prefilled_from=source,
-        request_id=request["request_id"],
+        request_id=command.request_id,
         created_at=now,
         updated_at=now,
     )
@@ -130,7 +148,7 @@ def start_enquiry(tx: Transaction, request: dict[str, Any]) -> Enquiry:
     _audit(
         tx,
         enquiry,
-        request["actor"],
+        command.actor,
         "enquiry.started",
         None,
         {
@@ -142,24 +160,23 @@ def start_enquiry(tx: Transaction, request: dict[str, Any]) -> Enquiry:
     return enquiry
 
 
-def save_answers(tx: Transaction, request: dict[str, Any]) -> Enquiry:
+def save_answers(tx: Transaction, command: commands.SaveAnswers) -> Enquiry:
     """Merge answers into a draft. Every given answer is checked; if any is wrong nothing is
     saved. An empty answer (null or "") removes the earlier one."""
-    enquiry = _draft(tx.session, request["enquiry_id"])
+    enquiry = _enquiry(tx.session, command.enquiry_id)
+    enquiry.require("save_answers")
     template = template_of(tx.session, enquiry.template_key, enquiry.template_version)
     cleaned, problems = domain.check_draft_answers(
-        template.definition, request["answers"], london_today()
+        template.definition, command.answers, london_today()
     )
     if problems:
         raise ValidationFailed({f"answers.{key}": msgs for key, msgs in problems.items()})
     before = len(enquiry.answers)
-    merged = {**enquiry.answers, **cleaned}
-    enquiry.answers = {key: value for key, value in merged.items() if value is not None}
-    enquiry.updated_at = utcnow()
+    enquiry.save_answers(cleaned, utcnow())
     _audit(
         tx,
         enquiry,
-        request["actor"],
+        command.actor,
         "enquiry.answers_saved",
         {"questions_answered": before},
         {"questions_answered": len(enquiry.answers), "questions_changed": sorted(cleaned)},
@@ -167,76 +184,53 @@ def save_answers(tx: Transaction, request: dict[str, Any]) -> Enquiry:
     return enquiry
 
 
-def submit_enquiry(tx: Transaction, request: dict[str, Any]) -> Enquiry:
+def submit_enquiry(tx: Transaction, command: commands.SubmitEnquiry) -> Enquiry:
     """Submit a draft (``enquiry_id``) or a whole enquiry in one call (``template_key``):
     the answers are validated against the exact template version, every problem reported at
     once; nothing is stored unless all is well."""
-    if request["enquiry_id"]:
-        enquiry = _enquiry(tx.session, request["enquiry_id"])
-        repeated = enquiry.status == SUBMITTED and not request["answers"]
-        if repeated and _same_workflow(enquiry, request["workflow"]):
+    if command.enquiry_id:
+        enquiry = _enquiry(tx.session, command.enquiry_id)
+        if enquiry.asks_nothing_new(command.answers, command.workflow):
             return enquiry
-        enquiry = _draft(tx.session, request["enquiry_id"])
-        answers = {**enquiry.answers, **(request["answers"] or {})}
+        enquiry.require("submit")
+        answers = {**enquiry.answers, **(command.answers or {})}
         template = template_of(tx.session, enquiry.template_key, enquiry.template_version)
     else:
         enquiry = None
-        answers = request["answers"] or {}
-        template = template_of(tx.session, request["template_key"], request["template_version"])
-    definition = template.definition
-    today = london_today()
-    cleaned, problems = domain.validate_answers(definition, answers, today)
-    # The notice is checked on whatever answers are valid, so that its problems are reported
-    # with the others, all at once.
-    assessment, notice_problems = domain.assess(definition, cleaned, today)
-    for key, messages in notice_problems.items():
-        problems.setdefault(key, messages)
-    field_errors: dict[str, Any] = {f"answers.{key}": msgs for key, msgs in problems.items()}
-    if request["workflow"] and request["workflow"] not in domain.workflows(definition):
-        field_errors["workflow"] = [f"must be one of {sorted(domain.workflows(definition))}"]
-    if field_errors:
-        raise ValidationFailed(field_errors)
+        answers = command.answers or {}
+        template = template_of(tx.session, command.template_key, command.template_version)
+    cleaned, assessment = _assessed(template.definition, answers, command.workflow)
 
     now = utcnow()
     if enquiry is None:
-        repeated = _earlier_request(tx.session, request["request_id"])
+        repeated = _earlier_request(tx.session, command.request_id)
         if repeated is not None:
             if (repeated.status, repeated.template_key, repeated.answers) != (
-                SUBMITTED,
+                domain.SUBMITTED,
                 template.key,
                 cleaned,
-            ) or not _same_workflow(repeated, request["workflow"]):
-                raise _request_reused(request["request_id"])
+            ) or not repeated.has_workflow(command.workflow):
+                raise _request_reused(command.request_id)
             return repeated
         enquiry = Enquiry(
             id=str(uuid.uuid4()),
             template_key=template.key,
             template_version=template.version,
-            status=SUBMITTED,
+            status=domain.DRAFT,
             answers=cleaned,
             correlation_id=new_correlation_id(),
-            request_id=request["request_id"],
+            request_id=command.request_id,
             created_at=now,
         )
         repository.add_enquiry(tx.session, enquiry)
-    assert assessment is not None  # no problems, so the notice was checked
-    officer_choice = request["workflow"]
-    enquiry.status = SUBMITTED
-    enquiry.answers = cleaned
-    enquiry.workflow = officer_choice or assessment.workflow
-    enquiry.workflow_source = "officer" if officer_choice else "triage"
-    enquiry.workflow_reason = request["workflow_reason"] if officer_choice else None
-    enquiry.nation = assessment.nation
-    enquiry.suggested_duty = assessment.suggested_duty
-    check = assessment.notice_check
-    enquiry.notice_check = None if check is None else check.to_dict()
-    enquiry.updated_at = enquiry.submitted_at = now
+    enquiry.submit(cleaned, assessment, command.workflow, command.workflow_reason, now)
     tx.session.flush()
     tx.emit(events.enquiry_submitted(enquiry, assessment.roles, assessment.derived))
+    check = assessment.notice_check
     _audit(
         tx,
         enquiry,
-        request["actor"],
+        command.actor,
         "enquiry.submitted",
         None,
         {
@@ -251,29 +245,43 @@ def submit_enquiry(tx: Transaction, request: dict[str, Any]) -> Enquiry:
     return enquiry
 
 
-def change_workflow(tx: Transaction, request: dict[str, Any]) -> Enquiry:
+def _assessed(
+    definition: dict[str, Any], answers: dict[str, Any], officer_choice: str | None
+) -> tuple[dict[str, Any], domain.Assessment]:
+    """The cleaned answers and what submission works out from them, or every problem at once."""
+    today = london_today()
+    cleaned, problems = domain.validate_answers(definition, answers, today)
+    # The notice is checked on whatever answers are valid, so that its problems are reported
+    # with the others, all at once.
+    assessment, notice_problems = domain.assess(definition, cleaned, today)
+    for key, messages in notice_problems.items():
+        problems.setdefault(key, messages)
+    field_errors: dict[str, Any] = {f"answers.{key}": msgs for key, msgs in problems.items()}
+    if officer_choice and officer_choice not in domain.workflows(definition):
+        field_errors["workflow"] = [f"must be one of {sorted(domain.workflows(definition))}"]
+    if field_errors:
+        raise ValidationFailed(field_errors)
+    assert assessment is not None  # no problems, so the notice was checked
+    return cleaned, assessment
+
+
+def change_workflow(tx: Transaction, command: commands.ChangeWorkflow) -> Enquiry:
     """An officer moves a submitted enquiry to another workflow, with a reason."""
-    enquiry = _enquiry(tx.session, request["enquiry_id"])
-    if enquiry.status != SUBMITTED:
-        raise Conflict(f"enquiry {enquiry.id} is a draft: choose the workflow when submitting")
+    enquiry = _enquiry(tx.session, command.enquiry_id)
+    enquiry.require("change_workflow")
     template = template_of(tx.session, enquiry.template_key, enquiry.template_version)
-    allowed = domain.workflows(template.definition)
-    if request["workflow"] not in allowed:
-        raise ValidationFailed({"workflow": [f"must be one of {sorted(allowed)}"]})
-    if request["workflow"] == enquiry.workflow:
-        raise Conflict(f"enquiry {enquiry.id} is already on workflow {enquiry.workflow}")
-    previous = enquiry.workflow
-    enquiry.workflow, enquiry.workflow_source = request["workflow"], "officer"
-    enquiry.workflow_reason, enquiry.updated_at = request["reason"], utcnow()
+    previous = enquiry.change_workflow(
+        command.workflow, domain.workflows(template.definition), command.reason, utcnow()
+    )
     tx.session.flush()
-    tx.emit(events.workflow_changed(enquiry, previous, request["actor"]))
+    tx.emit(events.workflow_changed(enquiry, previous, command.actor))
     _audit(
         tx,
         enquiry,
-        request["actor"],
+        command.actor,
         "enquiry.workflow_changed",
         {"workflow": previous},
-        {"workflow": enquiry.workflow, "reason": request["reason"]},
+        {"workflow": enquiry.workflow, "reason": command.reason},
     )
     return enquiry
 
@@ -295,21 +303,8 @@ def _earlier_request(session: Session, request_id: str | None) -> Enquiry | None
     return None if request_id is None else repository.enquiry_for_request(session, request_id)
 
 
-def _request_reused(request_id: str) -> Conflict:
+def _request_reused(request_id: str | None) -> Conflict:
     return Conflict(f"request_id {request_id!r} was already used for a different enquiry")
-
-
-def _same_workflow(enquiry: Enquiry, officer_choice: str | None) -> bool:
-    """Whether a submission sent again (a retry after a lost reply) asks for nothing new, so it
-    answers with the enquiry as submitted and announces nothing twice."""
-    return officer_choice in (None, enquiry.workflow)
-
-
-def _draft(session: Session, enquiry_id: str) -> Enquiry:
-    enquiry = _enquiry(session, enquiry_id)
-    if enquiry.status != DRAFT:
-        raise Conflict(f"enquiry {enquiry_id} was submitted and can no longer be changed")
-    return enquiry
 
 
 def _audit(

@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from typing import Any, ClassVar
 
+from marshmallow import (
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    validate,
+    validates_schema,
+)
+
+from services.enquiry import commands
 from shared.validation import arguments_schema
 
 KEY = validate.Length(min=1, max=100)
@@ -12,11 +23,21 @@ REQUEST_ID = validate.Length(min=8, max=64)
 
 
 class _Request(Schema):
+    """A request that, once valid, becomes its typed command (``command``)."""
+
+    command: ClassVar[type]
+
     class Meta:
         unknown = RAISE
 
+    @post_load
+    def to_command(self, data: dict[str, Any], **_kwargs: object) -> Any:
+        return self.command(**data)
+
 
 class StartEnquirySchema(_Request):
+    command = commands.StartEnquiry
+
     template_key = fields.String(required=True, validate=KEY)
     template_version = fields.Integer(load_default=None, allow_none=True, strict=True)
     prefill_from_enquiry = fields.String(
@@ -27,12 +48,16 @@ class StartEnquirySchema(_Request):
 
 
 class SaveAnswersSchema(_Request):
+    command = commands.SaveAnswers
+
     enquiry_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
     answers = fields.Dict(keys=fields.String(validate=validate.Length(max=100)), required=True)
     actor = fields.String(load_default="customer", validate=ACTOR)
 
 
 class SubmitEnquirySchema(_Request):
+    command = commands.SubmitEnquiry
+
     enquiry_id = fields.String(load_default=None, validate=validate.Length(min=1, max=36))
     template_key = fields.String(load_default=None, validate=KEY)
     template_version = fields.Integer(load_default=None, allow_none=True, strict=True)
@@ -67,6 +92,8 @@ class SubmitEnquirySchema(_Request):
 
 
 class ChangeWorkflowSchema(_Request):
+    command = commands.ChangeWorkflow
+
     enquiry_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
     workflow = fields.String(required=True, validate=validate.Length(min=1, max=50))
     reason = fields.String(required=True, validate=validate.Length(min=3, max=2000))
@@ -74,6 +101,8 @@ class ChangeWorkflowSchema(_Request):
 
 
 class PublishTemplateSchema(_Request):
+    command = commands.PublishTemplate
+
     definition = fields.Dict(required=True)
     actor = fields.String(required=True, validate=ACTOR)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from nameko.dependency_providers import Config
 from nameko.rpc import rpc
 
@@ -57,27 +56,27 @@ class EnquiryService(nameko_wiring.OutboxRelay):
         """``{definition, actor}``: publish the next version of a template after checking it,
         including its ``nation`` (the council's ``COUNCIL_NATION``), ``effective_from`` and
         ``roles``."""
-        args = load(PublishTemplateSchema(), request)
+        command = load(PublishTemplateSchema(), request)
         nation = council_nation_of(self.config, self.name)
         with self.uow.transaction() as tx:
-            template = operations.publish_template(tx, args["definition"], args["actor"], nation)
+            template = operations.publish_template(tx, command, nation)
         return TemplateSummarySchema().dump(template)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def start_enquiry(self, request: dict[str, Any]) -> dict[str, Any]:
         """``{template_key, template_version?, prefill_from_enquiry?, request_id?, actor?}``: a
         new draft. The same ``request_id`` again answers with the same draft."""
-        args = load(StartEnquirySchema(), request)
-        enquiry = self._once_per_request(args, operations.start_enquiry)
+        command = load(StartEnquirySchema(), request)
+        enquiry = operations.once_per_request(self.uow, command, operations.start_enquiry)
         return self.get_enquiry(enquiry.id)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def save_answers(self, request: dict[str, Any]) -> dict[str, Any]:
         """``{enquiry_id, answers, actor?}``: merge answers into a draft (save and return)."""
-        args = load(SaveAnswersSchema(), request)
+        command = load(SaveAnswersSchema(), request)
         with self.uow.transaction() as tx:
-            operations.save_answers(tx, args)
-        return self.get_enquiry(args["enquiry_id"])
+            operations.save_answers(tx, command)
+        return self.get_enquiry(command.enquiry_id)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def submit_enquiry(self, enquiry: dict[str, Any]) -> dict[str, Any]:
@@ -86,27 +85,15 @@ class EnquiryService(nameko_wiring.OutboxRelay):
         choice) and ``actor``; a whole enquiry takes ``request_id`` (idempotency key: sent
         again, it answers with the enquiry already submitted). Returns the stored enquiry with
         its workflow."""
-        request = load(SubmitEnquirySchema(), enquiry)
-        stored = self._once_per_request(request, operations.submit_enquiry)
-        return _dump(stored)
-
-    def _once_per_request(self, request: dict[str, Any], operation: Any) -> Enquiry:
-        try:
-            with self.uow.transaction() as tx:
-                return operation(tx, request)
-        except sa.exc.IntegrityError:
-            # The same request_id arrived twice at once: the second finds the first's enquiry.
-            if not request["request_id"]:
-                raise
-            with self.uow.transaction() as tx:
-                return operation(tx, request)
+        command = load(SubmitEnquirySchema(), enquiry)
+        return _dump(operations.once_per_request(self.uow, command, operations.submit_enquiry))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def change_workflow(self, request: dict[str, Any]) -> dict[str, Any]:
         """``{enquiry_id, workflow, reason, actor}``: an officer re-channels a submitted enquiry."""
-        args = load(ChangeWorkflowSchema(), request)
+        command = load(ChangeWorkflowSchema(), request)
         with self.uow.transaction() as tx:
-            enquiry = operations.change_workflow(tx, args)
+            enquiry = operations.change_workflow(tx, command)
         return _dump(enquiry)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)

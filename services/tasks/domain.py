@@ -19,6 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.tasks.calendar import WorkingCalendar
+from shared.errors import Conflict
 
 LONDON = ZoneInfo("Europe/London")
 _DEFAULT_CALENDAR = WorkingCalendar()
@@ -39,7 +40,126 @@ MAX_KEY_LENGTH = 40
 
 PENDING, ACTIVE, IN_PROGRESS, ON_HOLD = "pending", "active", "in_progress", "on_hold"
 COMPLETED, CANCELLED = "completed", "cancelled"
+STATUSES = (PENDING, ACTIVE, IN_PROGRESS, ON_HOLD, COMPLETED, CANCELLED)
 OPEN_STATUSES = (ACTIVE, IN_PROGRESS)  # the statuses whose due, warning and escalation run
+UNFINISHED = (PENDING, ACTIVE, IN_PROGRESS, ON_HOLD)
+
+# What can happen to a task. Officers start, hold, release, complete, cancel and reassign; the
+# service itself activates (when a task's time comes) and cancels (a workflow change, a duty
+# ending).
+ACTIVATE, START, HOLD, RELEASE = "activate", "start", "hold", "release"
+COMPLETE, CANCEL, REASSIGN = "complete", "cancel", "reassign"
+# Release returns a task to where it was before the hold: in progress if it had been started,
+# active otherwise.
+RESUMED = "resumed"
+
+
+@dataclass(frozen=True)
+class Transition:
+    """The statuses an action may be taken from and the status it leads to (None: the status
+    stays); ``refusal`` completes "it cannot be ..." when the task is elsewhere."""
+
+    sources: tuple[str, ...]
+    target: str | None
+    refusal: str
+
+
+# The task lifecycle, in one place: a move not listed here is refused.
+TRANSITIONS: dict[str, Transition] = {
+    ACTIVATE: Transition((PENDING,), ACTIVE, "activated"),
+    START: Transition((ACTIVE,), IN_PROGRESS, "started"),
+    HOLD: Transition(OPEN_STATUSES, ON_HOLD, "put on hold"),
+    RELEASE: Transition((ON_HOLD,), RESUMED, "released"),
+    COMPLETE: Transition(OPEN_STATUSES, COMPLETED, "completed"),
+    CANCEL: Transition(UNFINISHED, CANCELLED, "cancelled"),
+    REASSIGN: Transition(UNFINISHED, None, "reassigned"),
+}
+
+
+def check_transition(task_id: str, status: str, action: str) -> Transition:
+    """The transition ``action`` takes from ``status``; ``Conflict`` naming the task, its status
+    and the action when the table does not allow it."""
+    transition = TRANSITIONS[action]
+    if status not in transition.sources:
+        raise Conflict(f"task {task_id} is {status}: it cannot be {transition.refusal}")
+    return transition
+
+
+class TaskLifecycle:
+    """The behaviour of a task (mixed into the stored ``Task``; nothing here knows the database):
+    every change of status goes through ``TRANSITIONS``. Each method refuses an illegal move
+    with ``Conflict`` before changing anything."""
+
+    id: str
+    status: str
+    owner: str | None
+    started_at: datetime | None
+    held_at: datetime | None
+    hold_reason: str | None
+    completed_at: datetime | None
+    outcome: str | None
+    cancel_reason: str | None
+    activate_at: datetime | None
+    activated_at: datetime | None
+    due_at: datetime | None
+    warn_at: datetime | None
+    escalate_at: datetime | None
+
+    def _move(self, action: str) -> None:
+        transition = check_transition(self.id, self.status, action)
+        if transition.target == RESUMED:
+            self.status = IN_PROGRESS if self.started_at else ACTIVE
+        elif transition.target is not None:
+            self.status = transition.target
+
+    def make_active(self, at: datetime, due: Deadlines) -> None:
+        self._move(ACTIVATE)
+        self.activate_at, self.activated_at = at, at
+        self.set_deadlines(due)
+
+    def start(self, now: datetime) -> None:
+        self._move(START)
+        self.started_at = now
+
+    def hold(self, now: datetime, reason: str) -> None:
+        """Stop the task's clock: while on hold it cannot become due, warned or escalated."""
+        self._move(HOLD)
+        self.held_at, self.hold_reason = now, reason
+
+    def release(self, now: datetime) -> timedelta:
+        """Back to work; every deadline moves later by the time spent on hold (returned)."""
+        held_since = self.held_at
+        self._move(RELEASE)
+        held_for = now - held_since
+        self.due_at, self.warn_at, self.escalate_at = (
+            moment + held_for if moment else None
+            for moment in (self.due_at, self.warn_at, self.escalate_at)
+        )
+        self.held_at, self.hold_reason = None, None
+        return held_for
+
+    def complete(self, now: datetime, outcome: str) -> None:
+        self._move(COMPLETE)
+        self.completed_at, self.outcome = now, outcome
+
+    def cancel(self, now: datetime, reason: str) -> None:
+        self._move(CANCEL)
+        self.completed_at, self.cancel_reason = now, reason
+
+    def reassign(self, owner: str) -> None:
+        self._move(REASSIGN)
+        if self.owner == owner:
+            raise Conflict(f"task {self.id} is already owned by {self.owner}")
+        self.owner = owner
+
+    def set_deadlines(self, due: Deadlines) -> None:
+        self.due_at, self.warn_at, self.escalate_at = due.due_at, due.warn_at, due.escalate_at
+
+
+def end_of_today(now: datetime) -> datetime:
+    """Midnight at the end of ``now``'s day on the London wall clock (what "due today" means)."""
+    tomorrow = now.astimezone(LONDON).date() + timedelta(days=1)
+    return datetime.combine(tomorrow, time(0), tzinfo=LONDON)
 
 
 @dataclass(frozen=True)

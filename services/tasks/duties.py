@@ -18,27 +18,30 @@ from typing import Any
 
 from services.tasks import domain, events, repository, schemas
 from services.tasks.calendar import WorkingCalendar
-from services.tasks.domain import CANCELLED, DUTIES, PENDING, DutyClock, TaskTemplate
+from services.tasks.domain import DUTIES, PENDING, DutyClock, TaskTemplate
 from services.tasks.models import DutyPlan, Task, TaskCase
 from services.tasks.operations import (
     ALERTS,
     SYSTEM,
-    CaseNotKnownYet,
     CaseRef,
     activate,
+    audit,
+    cancel_for,
     instantiate_task,
     record_change,
     schedule_dependents,
     set_deadlines,
+    working_calendar,
 )
 from shared.clock import parse_iso, utcnow
 from shared.envelope import Envelope, load_event_data
+from shared.errors import NotYet
 from shared.unit_of_work import Transaction
 
 log = logging.getLogger(__name__)
 
 
-def follow_stage_change(tx: Transaction, event: Envelope, working: WorkingCalendar) -> list[Task]:
+def follow_stage_change(tx: Transaction, event: Envelope, calendar_nation: str) -> list[Task]:
     """Leaving a duty stage ends that duty's tasks; entering one starts them, anchored to the
     clock the event carries for it."""
     data = load_event_data(event, schemas.StageChangedData())
@@ -50,15 +53,17 @@ def follow_stage_change(tx: Transaction, event: Envelope, working: WorkingCalend
         end_duty_tasks(
             tx, case, previous, f"the case moved from {previous} to {data['stage']}", event
         )
+    working = working_calendar(tx, calendar_nation)
     return start_duty_tasks(tx, case, data["stage"], data["clocks"], event, working)
 
 
-def follow_case_reopened(tx: Transaction, event: Envelope, working: WorkingCalendar) -> list[Task]:
+def follow_case_reopened(tx: Transaction, event: Envelope, calendar_nation: str) -> list[Task]:
     """A case reopened into a duty stage enters that duty again: a new set of its tasks."""
     data = load_event_data(event, schemas.CaseReopenedData())
     case = _known_case(tx, data["case_id"])
     if not _record_stage(case, data["stage"], event):
         return []
+    working = working_calendar(tx, calendar_nation)
     return start_duty_tasks(tx, case, data["stage"], data["clocks"], event, working)
 
 
@@ -86,9 +91,7 @@ def follow_duty_ended(tx: Transaction, event: Envelope) -> list[Task]:
     return end_duty_tasks(tx, case, data["duty"], reason, event, leaving_stage=False)
 
 
-def follow_clock_corrected(
-    tx: Transaction, event: Envelope, working: WorkingCalendar
-) -> list[Task]:
+def follow_clock_corrected(tx: Transaction, event: Envelope, calendar_nation: str) -> list[Task]:
     """An officer corrected the day a running duty began: its anchored tasks move with it (a
     task due to start now starts; one already started keeps going with new deadlines, and an
     alert already raised for a moment now later can be raised again)."""
@@ -106,7 +109,7 @@ def follow_clock_corrected(
         return []
     before = {"starts_on": plan.starts_on.isoformat()}
     plan.starts_on, plan.due_on, plan.day_after = dates
-    now, moved = utcnow(), []
+    now, moved, working = utcnow(), [], working_calendar(tx, calendar_nation)
     for task in repository.unfinished_tasks_of_plan(tx.session, plan.id):
         anchor = domain.duty_anchor(TaskTemplate.parse(task.definition), clock, working)
         if anchor is None:
@@ -126,11 +129,12 @@ def follow_clock_corrected(
                 tx, task, events.TASK_RESCHEDULED, SYSTEM, before, starts_on=dates[0].isoformat()
             )
         )
-    _audit_plan(
+    audit(
         tx,
-        case,
-        plan,
         "duty_tasks.rescheduled",
+        ("duty_plan", plan.id),
+        case,
+        SYSTEM,
         before,
         {"starts_on": plan.starts_on.isoformat(), "moved": len(moved)},
         event.id,
@@ -186,11 +190,12 @@ def start_duty_tasks(
         event,
         working,
     )
-    _audit_plan(
+    audit(
         tx,
-        case,
-        plan,
         "duty_tasks.started",
+        ("duty_plan", plan.id),
+        case,
+        SYSTEM,
         None,
         {
             "duty": stage,
@@ -214,7 +219,7 @@ def _instantiate_duty_part(
     working: WorkingCalendar,
 ) -> list[Task]:
     now, created = utcnow(), []
-    ref = CaseRef(case.case_id, case.reference, case.correlation_id, case.workflow)
+    ref = CaseRef.of(case)
     position = repository.next_position(tx.session, case.case_id)
     for definition in definitions:
         template = TaskTemplate.parse(definition)
@@ -259,16 +264,13 @@ def end_duty_tasks(
     for task in repository.unfinished_tasks_of_plan(tx.session, plan.id):
         if not leaving_stage and task.definition.get("outlives_duty"):
             continue
-        before = {"status": task.status}
-        task.status, task.completed_at, task.cancel_reason = CANCELLED, now, reason
-        cancelled.append(
-            record_change(tx, task, events.TASK_CANCELLED, SYSTEM, before, reason=reason)
-        )
-    _audit_plan(
+        cancelled.append(cancel_for(tx, task, now, reason))
+    audit(
         tx,
-        case,
-        plan,
         "duty_tasks.ended" if leaving_stage else "duty_tasks.duty_ended",
+        ("duty_plan", plan.id),
+        case,
+        SYSTEM,
         {"duty": duty, "entry": plan.entry},
         {"duty": duty, "entry": plan.entry, "reason": reason, "cancelled": len(cancelled)},
         event.id,
@@ -279,7 +281,7 @@ def end_duty_tasks(
 def _known_case(tx: Transaction, case_id: str) -> TaskCase:
     case = repository.task_case(tx.session, case_id, lock=True)
     if case is None:
-        raise CaseNotKnownYet(case_id)
+        raise NotYet(f"case.opened for case {case_id}")
     return case
 
 
@@ -304,25 +306,3 @@ def _duty_clock(stage: str, clocks: list[dict[str, Any]]) -> DutyClock | None:
     due_on: date | None = found["due_on"]
     day_after = found["day_after"] or (due_on + timedelta(days=1) if due_on else None)
     return DutyClock(stage, found["starts_on"], due_on, day_after)
-
-
-def _audit_plan(
-    tx: Transaction,
-    case: TaskCase,
-    plan: DutyPlan,
-    action: str,
-    before: dict[str, Any] | None,
-    after: dict[str, Any],
-    causation_id: str,
-) -> None:
-    tx.audit(
-        actor=SYSTEM,
-        action=action,
-        entity_type="duty_plan",
-        entity_id=plan.id,
-        case_id=case.case_id,
-        correlation_id=case.correlation_id,
-        causation_id=causation_id,
-        before=before,
-        after=after,
-    )

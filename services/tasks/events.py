@@ -22,6 +22,41 @@ TASK_OVERDUE = "task.overdue"
 TASK_ESCALATED = "task.escalated"
 # A duty task's dates moved because the day its duty began was corrected (case.clock_corrected).
 TASK_RESCHEDULED = "task.rescheduled"
+# All of a case's opening tasks at once (see ``plan_created``).
+TASK_PLAN_CREATED = "task.plan_created"
+
+# The version each event type is published at. Raise one when its data changes shape (and give
+# its subscribers an upcaster for the older one); the others keep theirs.
+TASK_CREATED_VERSION = 1
+TASK_ACTIVATED_VERSION = 1
+TASK_COMPLETED_VERSION = 1
+TASK_STARTED_VERSION = 1
+TASK_ON_HOLD_VERSION = 1
+TASK_RELEASED_VERSION = 1
+TASK_REASSIGNED_VERSION = 1
+TASK_CANCELLED_VERSION = 1
+TASK_WARNING_VERSION = 1
+TASK_OVERDUE_VERSION = 1
+TASK_ESCALATED_VERSION = 1
+TASK_RESCHEDULED_VERSION = 1
+TASK_PLAN_CREATED_VERSION = 1
+
+# The events that carry one task (``{"task": summary}``), with their versions: what ``task_event``
+# builds, and what a subscriber to every task event subscribes to.
+TASK_EVENT_VERSIONS: dict[str, int] = {
+    TASK_CREATED: TASK_CREATED_VERSION,
+    TASK_ACTIVATED: TASK_ACTIVATED_VERSION,
+    TASK_COMPLETED: TASK_COMPLETED_VERSION,
+    TASK_STARTED: TASK_STARTED_VERSION,
+    TASK_ON_HOLD: TASK_ON_HOLD_VERSION,
+    TASK_RELEASED: TASK_RELEASED_VERSION,
+    TASK_REASSIGNED: TASK_REASSIGNED_VERSION,
+    TASK_CANCELLED: TASK_CANCELLED_VERSION,
+    TASK_WARNING: TASK_WARNING_VERSION,
+    TASK_OVERDUE: TASK_OVERDUE_VERSION,
+    TASK_ESCALATED: TASK_ESCALATED_VERSION,
+    TASK_RESCHEDULED: TASK_RESCHEDULED_VERSION,
+}
 
 
 def task_summary(task: Task) -> dict[str, Any]:
@@ -56,17 +91,15 @@ def task_summary(task: Task) -> dict[str, Any]:
 
 
 def task_event(event_type: str, task: Task, causation_id: str | None = None) -> Envelope:
+    """One of ``TASK_EVENT_VERSIONS``: the task as it is now."""
     return Envelope(
         type=event_type,
-        version=1,
+        version=TASK_EVENT_VERSIONS[event_type],
         source=SOURCE,
         correlation_id=task.correlation_id,
         causation_id=causation_id,
         data={"task": task_summary(task)},
     )
-
-
-TASK_PLAN_CREATED = "task.plan_created"
 
 
 def plan_created(
@@ -81,7 +114,7 @@ def plan_created(
     empty): what a subscriber needs to know the plan is complete, e.g. the customer's pack."""
     return Envelope(
         type=TASK_PLAN_CREATED,
-        version=1,
+        version=TASK_PLAN_CREATED_VERSION,
         source=SOURCE,
         correlation_id=correlation_id,
         causation_id=causation_id,

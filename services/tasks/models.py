@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from services.tasks.domain import TaskLifecycle
 from shared.db import UtcDateTime, add_infrastructure_tables
 
 
@@ -85,7 +86,9 @@ class DutyPlan(Base):
     end_reason: Mapped[str | None] = mapped_column(sa.Text)
 
 
-class Task(Base):
+class Task(Base, TaskLifecycle):
+    """A task on a case; its lifecycle (``domain.TRANSITIONS``) comes from ``TaskLifecycle``."""
+
     __tablename__ = "tasks"
     __table_args__ = (
         sa.UniqueConstraint("case_id", "template_key"),

@@ -1,44 +1,223 @@
-"""Use cases of the tasks service. No nameko."""
+"""Use cases of the tasks service: each loads what it needs through ``repository``, changes a
+task through its lifecycle (``domain.TaskLifecycle``, which follows ``domain.TRANSITIONS``), and
+announces the change once, through ``record_change``: the event for the outbox and the audit
+entry, in the caller's transaction. No nameko, no session handling: the unit of work's
+``Transaction`` is passed in."""
 
 from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy.orm import Session
-
-from services.tasks import domain, events, repository, schemas
+from services.tasks import commands, domain, events, repository, schemas
 from services.tasks.calendar import WorkingCalendar
-from services.tasks.domain import (
-    ACTIVE,
-    CANCELLED,
-    COMPLETED,
-    IN_PROGRESS,
-    ON_HOLD,
-    OPEN_STATUSES,
-    PENDING,
-    TaskTemplate,
-)
-from services.tasks.models import DutyPlan, Task, TaskCase
+from services.tasks.domain import ACTIVE, PENDING, UNFINISHED, TaskTemplate
+from services.tasks.models import ClosureDay, DutyPlan, Task, TaskCase
 from shared import law
 from shared.clock import london_date, utcnow
 from shared.envelope import Envelope, load_event_data
-from shared.errors import Conflict, NotFound, ValidationFailed
+from shared.errors import Conflict, NotFound, NotYet, ValidationFailed
 from shared.unit_of_work import Transaction
 
 SYSTEM = "system:tasks"
 log = logging.getLogger(__name__)
 
 
-def working_calendar(session: Session, nation: str) -> WorkingCalendar:
-    return WorkingCalendar(nation, repository.closure_days(session))
+def working_calendar(tx: Transaction, nation: str) -> WorkingCalendar:
+    """Working days for ``nation``'s bank holidays and the council's own closure days."""
+    return WorkingCalendar(nation, repository.closure_days(tx.session))
+
+
+# --- What officers read ------------------------------------------------------------------------
+
+
+def list_tasks(tx: Transaction, query: commands.ListTasks) -> list[Task]:
+    """The case's tasks, in the framework's order, then ad-hoc tasks as added."""
+    return repository.tasks_of_case(tx.session, query.case_id)
+
+
+def find_tasks(tx: Transaction, query: commands.FindTasks) -> dict[str, Any]:
+    """One page of an officer's list (``repository.find_tasks``); "today" is London's."""
+    now = utcnow()
+    return repository.find_tasks(tx.session, query, now, domain.end_of_today(now))
+
+
+def list_closure_days(tx: Transaction) -> list[ClosureDay]:
+    return repository.closure_days_in_order(tx.session)
+
+
+# --- What officers do ------------------------------------------------------------------------
+
+
+def start_task(tx: Transaction, command: commands.StartTask) -> Task:
+    task = _task(tx, command.task_id)
+    before = {"status": task.status}
+    task.start(utcnow())
+    return record_change(tx, task, events.TASK_STARTED, command.actor, before)
+
+
+def complete_task(tx: Transaction, command: commands.CompleteTask, calendar_nation: str) -> Task:
+    """Complete an open task; the tasks waiting for it are scheduled."""
+    return _finish(
+        tx,
+        command.task_id,
+        lambda task, now: task.complete(now, command.outcome),
+        events.TASK_COMPLETED,
+        command.actor,
+        calendar_nation,
+        outcome=command.outcome,
+    )
+
+
+def hold_task(tx: Transaction, command: commands.HoldTask) -> Task:
+    """Stop the task's clock: while on hold it cannot become due, warned or escalated."""
+    task = _task(tx, command.task_id)
+    before = {"status": task.status}
+    task.hold(utcnow(), command.reason)
+    return record_change(
+        tx, task, events.TASK_ON_HOLD, command.actor, before, reason=command.reason
+    )
+
+
+def release_task(tx: Transaction, command: commands.ReleaseTask) -> Task:
+    """Back to work; every deadline moves later by the time spent on hold."""
+    task = _task(tx, command.task_id)
+    before = {"status": task.status}
+    held_for = task.release(utcnow())
+    return record_change(
+        tx,
+        task,
+        events.TASK_RELEASED,
+        command.actor,
+        before,
+        held_for_minutes=int(held_for.total_seconds() // 60),
+    )
+
+
+def reassign_task(tx: Transaction, command: commands.ReassignTask) -> Task:
+    task = _task(tx, command.task_id)
+    before = {"owner": task.owner}
+    task.reassign(command.owner)
+    return record_change(tx, task, events.TASK_REASSIGNED, command.actor, before, owner=task.owner)
+
+
+def cancel_task(tx: Transaction, command: commands.CancelTask, calendar_nation: str) -> Task:
+    """Cancelling a task releases the tasks that waited for it, as finishing it would."""
+    return _finish(
+        tx,
+        command.task_id,
+        lambda task, now: task.cancel(now, command.reason),
+        events.TASK_CANCELLED,
+        command.actor,
+        calendar_nation,
+        reason=command.reason,
+    )
+
+
+def _finish(
+    tx: Transaction,
+    task_id: str,
+    end: Callable[[Task, datetime], None],
+    event_type: str,
+    actor: str,
+    calendar_nation: str,
+    **after: Any,
+) -> Task:
+    """End the task (``end``: complete or cancel it), then schedule the tasks that waited."""
+    task = _task(tx, task_id)
+    before, now = {"status": task.status}, utcnow()
+    end(task, now)
+    record_change(tx, task, event_type, actor, before, **after)
+    schedule_dependents(tx, task.case_id, now, working_calendar(tx, calendar_nation))
+    return task
+
+
+def add_task(tx: Transaction, command: commands.AddTask, calendar_nation: str) -> Task:
+    """An ad-hoc task on a case this service knows (it has seen it open), active at once. With
+    a ``request_id`` the task's key is the caller's, so the same request again finds the task it
+    added (the unique case and key) instead of adding another."""
+    known = repository.task_case(tx.session, command.case_id)
+    if known is None:
+        raise NotFound("case", command.case_id)
+    key = f"adhoc-{command.request_id or uuid.uuid4().hex[:8]}"
+    definition = {
+        "key": key,
+        "name": command.name,
+        "owner": command.owner,
+        "due_in": {"amount": command.due_in.amount, "unit": command.due_in.unit},
+        "customer_facing": command.customer_facing,
+    }
+    earlier = repository.task_of_case_by_key(tx.session, known.case_id, key)
+    if earlier is not None:
+        if earlier.definition != definition:
+            raise Conflict(
+                f"request_id {command.request_id!r} already added a different task to "
+                f"case {known.case_id}"
+            )
+        return earlier
+    now = utcnow()
+    position = repository.next_position(tx.session, known.case_id)
+    task = new_task(CaseRef.of(known), definition, position, now, kind="adhoc")
+    task.make_active(now, _deadlines(task, now, working_calendar(tx, calendar_nation)))
+    tx.session.add(task)
+    tx.session.flush()
+    announce(
+        tx, task, events.TASK_CREATED, command.actor, None, {"status": task.status, "kind": "adhoc"}
+    )
+    return task
+
+
+def add_closure_day(tx: Transaction, command: commands.AddClosureDay) -> ClosureDay:
+    """A local closure day: not a working day from now on (deadlines already set stay)."""
+    if repository.closure_day(tx.session, command.day) is not None:
+        raise Conflict(f"{command.day} is already a closure day")
+    day = ClosureDay(day=command.day, reason=command.reason)
+    tx.session.add(day)
+    audit(
+        tx,
+        "closure_day.added",
+        ("closure_day", command.day.isoformat()),
+        CALENDAR,
+        command.actor,
+        None,
+        {"day": command.day.isoformat(), "reason": command.reason},
+    )
+    return day
+
+
+def _task(tx: Transaction, task_id: str) -> Task:
+    task = repository.get_task(tx.session, task_id, lock=True)
+    if task is None:
+        raise NotFound("task", task_id)
+    return task
+
+
+# --- What case events cause ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseRef:
+    """What a new task copies from its case."""
+
+    case_id: str
+    reference: str
+    correlation_id: str
+    workflow: str
+
+    @classmethod
+    def of(cls, case: TaskCase) -> CaseRef:
+        return cls(case.case_id, case.reference, case.correlation_id, case.workflow)
 
 
 def create_tasks_for_case(
-    tx: Transaction, event: Envelope, working: WorkingCalendar, council_nation: str | None = None
+    tx: Transaction,
+    event: Envelope,
+    calendar_nation: str,
+    council_nation: str | None = None,
 ) -> list[Task]:
     """Instantiate the opening tasks of the workflow's framework edition in force for the case's
     nation on the day it opened: independent tasks active now, dependent ones pending with no
@@ -47,6 +226,7 @@ def create_tasks_for_case(
     data = load_event_data(event, schemas.CaseOpenedData())
     if repository.task_case(tx.session, data["case_id"]) is not None:
         return []
+    working = working_calendar(tx, calendar_nation)
     nation = _nation(data["nation"] or council_nation)
     now = utcnow()
     known = TaskCase(
@@ -64,10 +244,11 @@ def create_tasks_for_case(
         log.info(
             "no %s task framework in force for %s on %s", known.workflow, nation, known.opened_on
         )
-    created = []
-    case = CaseRef(data["case_id"], data["reference"], event.correlation_id, data["workflow"])
-    for position, raw in enumerate(framework.tasks if framework else []):
-        created.append(instantiate_task(tx, case, raw, position, now, working, event.id))
+    case = CaseRef.of(known)
+    created = [
+        instantiate_task(tx, case, raw, position, now, working, event.id)
+        for position, raw in enumerate(framework.tasks if framework else [])
+    ]
     tx.session.flush()
     # A start-to-start successor of a task active from the outset can be scheduled now.
     schedule_dependents(tx, data["case_id"], now, working)
@@ -91,12 +272,87 @@ def _nation(value: str | None) -> str:
         raise ValidationFailed({"data.nation": [str(unknown)]}) from None
 
 
-@dataclass(frozen=True)
-class CaseRef:
-    case_id: str
-    reference: str
-    correlation_id: str
-    workflow: str
+def follow_workflow_change(tx: Transaction, event: Envelope, calendar_nation: str) -> list[Task]:
+    """The enquiry moved to another workflow: the old framework's unfinished opening tasks are
+    cancelled (ad-hoc tasks stay, and so do a running duty's tasks: the duty has not changed)
+    and the new workflow's opening tasks are instantiated from its edition in force today. A
+    change that overtakes case.opened waits for it (``NotYet``)."""
+    data = load_event_data(event, schemas.WorkflowChangedData())
+    known = repository.task_case_of_correlation(tx.session, event.correlation_id)
+    if known is None:
+        raise NotYet(f"case.opened for enquiry {data['enquiry_id']}")
+    if known.workflow == data["workflow"]:
+        return []
+    working = working_calendar(tx, calendar_nation)
+    now = utcnow()
+    tasks = repository.tasks_of_correlation(tx.session, event.correlation_id)
+    reason = f"workflow changed to {data['workflow']}"
+    known.workflow = data["workflow"]
+    for task in tasks:
+        task.workflow = data["workflow"]
+        opening = task.kind == "framework" and task.duty is None
+        if opening and task.status in UNFINISHED:
+            cancel_for(tx, task, now, reason)
+    framework = repository.framework_in_force(
+        tx.session, data["workflow"], known.nation, london_date(now)
+    )
+    offset = repository.next_position(tx.session, known.case_id)
+    # The new framework's keys (and its links) get the workflow as a suffix, so they never
+    # resolve to the cancelled tasks of the old one.
+    suffix = f"@{data['workflow']}"
+    case = CaseRef.of(known)
+    created = []
+    for position, raw in enumerate(framework.tasks if framework else [], start=offset):
+        definition = {
+            **raw,
+            "key": raw["key"] + suffix,
+            "depends_on": [
+                {**link, "task": link["task"] + suffix} for link in raw.get("depends_on", [])
+            ],
+        }
+        created.append(instantiate_task(tx, case, definition, position, now, working, event.id))
+    tx.session.flush()
+    schedule_dependents(tx, known.case_id, now, working)
+    return created
+
+
+def cancel_for(tx: Transaction, task: Task, now: datetime, reason: str) -> Task:
+    """The service cancels a task on its own (a workflow change, a duty ending)."""
+    before = {"status": task.status}
+    task.cancel(now, reason)
+    return record_change(tx, task, events.TASK_CANCELLED, SYSTEM, before, reason=reason)
+
+
+def new_task(
+    case: CaseRef,
+    definition: dict[str, Any],
+    position: int,
+    now: datetime,
+    kind: str = "framework",
+    plan: DutyPlan | None = None,
+) -> Task:
+    """A pending task on the case, as its definition describes it."""
+    template = TaskTemplate.parse(definition)
+    return Task(
+        id=str(uuid.uuid4()),
+        case_id=case.case_id,
+        case_reference=case.reference,
+        correlation_id=case.correlation_id,
+        workflow=case.workflow,
+        template_key=template.key,
+        position=position,
+        kind=kind,
+        mandatory=template.mandatory,
+        definition=definition,
+        name=template.name,
+        owner=domain.initial_owner(template.owner),
+        status=PENDING,
+        customer_facing=template.customer_facing,
+        revision=1,
+        created_at=now,
+        duty=plan.duty if plan else None,
+        duty_plan_id=plan.id if plan else None,
+    )
 
 
 def instantiate_task(
@@ -113,206 +369,26 @@ def instantiate_task(
     """One framework task on the case: without predecessors, active at once, or from ``anchor``
     for a duty task (already active, and perhaps already due, when the anchor has passed;
     pending until it comes otherwise); with predecessors, pending."""
-    template = TaskTemplate.parse(definition)
-    task = Task(
-        id=str(uuid.uuid4()),
-        case_id=case.case_id,
-        case_reference=case.reference,
-        correlation_id=case.correlation_id,
-        workflow=case.workflow,
-        template_key=template.key,
-        position=position,
-        kind="framework",
-        mandatory=template.mandatory,
-        definition=definition,
-        name=template.name,
-        owner=domain.initial_owner(template.owner),
-        status=PENDING,
-        customer_facing=template.customer_facing,
-        revision=1,
-        created_at=now,
-        duty=plan.duty if plan else None,
-        duty_plan_id=plan.id if plan else None,
-    )
+    task = new_task(case, definition, position, now, plan=plan)
     if anchor is not None and anchor > now:
         task.activate_at = anchor
-    elif not template.depends_on:
-        _make_active(task, anchor or now, working)
+    elif not task.definition.get("depends_on"):
+        active_from = anchor or now
+        task.make_active(active_from, _deadlines(task, active_from, working))
     tx.session.add(task)
-    tx.emit(events.task_event(events.TASK_CREATED, task, causation_id=causation_id))
-    _audit(tx, task, "task.created", SYSTEM, None, {"status": task.status}, causation_id)
+    announce(tx, task, events.TASK_CREATED, SYSTEM, None, {"status": task.status}, causation_id)
     return task
 
 
-def follow_workflow_change(
-    tx: Transaction, event: Envelope, working: WorkingCalendar
-) -> list[Task]:
-    """The enquiry moved to another workflow: the old framework's unfinished opening tasks are
-    cancelled (ad-hoc tasks stay, and so do a running duty's tasks: the duty has not changed)
-    and the new workflow's opening tasks are instantiated from its edition in force today."""
-    data = load_event_data(event, schemas.WorkflowChangedData())
-    known = repository.task_case_of_correlation(tx.session, event.correlation_id)
-    if known is None:
-        raise CaseNotKnownYet(data["enquiry_id"])
-    if known.workflow == data["workflow"]:
-        return []
+# --- Scheduling: activation and alerts ------------------------------------------------------
+
+
+def scan_tasks(tx: Transaction, calendar_nation: str) -> tuple[int, int]:
+    """The scheduler's round: activate due tasks, then raise due warnings, overdue and
+    escalation alerts. Returns how many of each."""
     now = utcnow()
-    tasks = repository.tasks_of_correlation(tx.session, event.correlation_id)
-    reason = f"workflow changed to {data['workflow']}"
-    known.workflow = data["workflow"]
-    case = CaseRef(known.case_id, known.reference, known.correlation_id, data["workflow"])
-    for task in tasks:
-        task.workflow = data["workflow"]
-        opening = task.kind == "framework" and task.duty is None
-        if opening and task.status not in (COMPLETED, CANCELLED):
-            before = {"status": task.status}
-            task.status, task.completed_at, task.cancel_reason = CANCELLED, now, reason
-            record_change(tx, task, events.TASK_CANCELLED, SYSTEM, before, reason=reason)
-    framework = repository.framework_in_force(
-        tx.session, data["workflow"], known.nation, london_date(now)
-    )
-    created = []
-    offset = repository.next_position(tx.session, known.case_id)
-    # The new framework's keys (and its links) get the workflow as a suffix, so they never
-    # resolve to the cancelled tasks of the old one.
-    suffix = f"@{data['workflow']}"
-    for position, raw in enumerate(framework.tasks if framework else [], start=offset):
-        definition = {
-            **raw,
-            "key": raw["key"] + suffix,
-            "depends_on": [
-                {**link, "task": link["task"] + suffix} for link in raw.get("depends_on", [])
-            ],
-        }
-        created.append(instantiate_task(tx, case, definition, position, now, working, event.id))
-    tx.session.flush()
-    schedule_dependents(tx, known.case_id, now, working)
-    return created
-
-
-class CaseNotKnownYet(Exception):
-    """Retryable: a case event (a workflow change, a stage change) overtook case.opened; the
-    event is redelivered."""
-
-
-def add_task(tx: Transaction, request: dict[str, Any], working: WorkingCalendar) -> Task:
-    """An ad-hoc task on a case this service knows (it has seen it open), active at once."""
-    known = repository.task_case(tx.session, request["case_id"])
-    if known is None:
-        raise NotFound("case", request["case_id"])
-    siblings = repository.tasks_of_case(tx.session, request["case_id"])
-    now = utcnow()
-    # With a request_id the key is the caller's, so the unique (case, key) pair makes a
-    # repeated request find the task it added instead of adding another.
-    key = f"adhoc-{request['request_id'] or uuid.uuid4().hex[:8]}"
-    definition = {
-        "key": key,
-        "name": request["name"],
-        "owner": request["owner"],
-        "due_in": request["due_in"],
-        "customer_facing": request["customer_facing"],
-    }
-    earlier = next((t for t in siblings if t.template_key == key), None)
-    if earlier is not None:
-        if earlier.definition != definition:
-            raise Conflict(
-                f"request_id {request['request_id']!r} already added a different task to "
-                f"case {known.case_id}"
-            )
-        return earlier
-    task = Task(
-        id=str(uuid.uuid4()),
-        case_id=known.case_id,
-        case_reference=known.reference,
-        correlation_id=known.correlation_id,
-        workflow=known.workflow,
-        template_key=key,
-        position=repository.next_position(tx.session, known.case_id),
-        kind="adhoc",
-        mandatory=False,
-        definition=definition,
-        name=request["name"],
-        owner=request["owner"],
-        status=PENDING,
-        customer_facing=request["customer_facing"],
-        revision=1,
-        created_at=now,
-    )
-    _make_active(task, now, working)
-    tx.session.add(task)
-    tx.session.flush()
-    tx.emit(events.task_event(events.TASK_CREATED, task))
-    _audit(tx, task, "task.created", request["actor"], None, {"status": ACTIVE, "kind": "adhoc"})
-    return task
-
-
-def start_task(tx: Transaction, request: dict[str, Any]) -> Task:
-    task = _task(tx, request["task_id"], (ACTIVE,), "started")
-    task.status, task.started_at = IN_PROGRESS, utcnow()
-    return record_change(tx, task, events.TASK_STARTED, request["actor"], {"status": ACTIVE})
-
-
-def complete_task(tx: Transaction, request: dict[str, Any], working: WorkingCalendar) -> Task:
-    task = _task(tx, request["task_id"], OPEN_STATUSES, "completed")
-    before = {"status": task.status}
-    now = utcnow()
-    task.status, task.completed_at, task.outcome = COMPLETED, now, request["outcome"]
-    record_change(tx, task, events.TASK_COMPLETED, request["actor"], before, outcome=task.outcome)
-    schedule_dependents(tx, task.case_id, now, working)
-    return task
-
-
-def hold_task(tx: Transaction, request: dict[str, Any]) -> Task:
-    """Stop the task's clock: while on hold it cannot become due, warned or escalated."""
-    task = _task(tx, request["task_id"], OPEN_STATUSES, "put on hold")
-    before = {"status": task.status}
-    task.status, task.held_at, task.hold_reason = ON_HOLD, utcnow(), request["reason"]
-    return record_change(
-        tx, task, events.TASK_ON_HOLD, request["actor"], before, reason=request["reason"]
-    )
-
-
-def release_task(tx: Transaction, request: dict[str, Any]) -> Task:
-    """Back to work; every deadline moves later by the time spent on hold."""
-    task = _task(tx, request["task_id"], (ON_HOLD,), "released")
-    held_for = utcnow() - task.held_at
-    task.status = IN_PROGRESS if task.started_at else ACTIVE
-    task.due_at, task.warn_at, task.escalate_at = (
-        moment + held_for if moment else None
-        for moment in (task.due_at, task.warn_at, task.escalate_at)
-    )
-    task.held_at, task.hold_reason = None, None
-    return record_change(
-        tx,
-        task,
-        events.TASK_RELEASED,
-        request["actor"],
-        {"status": ON_HOLD},
-        held_for_minutes=int(held_for.total_seconds() // 60),
-    )
-
-
-def reassign_task(tx: Transaction, request: dict[str, Any]) -> Task:
-    task = _task(tx, request["task_id"], (PENDING, ACTIVE, IN_PROGRESS, ON_HOLD), "reassigned")
-    if task.owner == request["owner"]:
-        raise Conflict(f"task {task.id} is already owned by {task.owner}")
-    before = {"owner": task.owner}
-    task.owner = request["owner"]
-    return record_change(
-        tx, task, events.TASK_REASSIGNED, request["actor"], before, owner=task.owner
-    )
-
-
-def cancel_task(tx: Transaction, request: dict[str, Any], working: WorkingCalendar) -> Task:
-    """Cancelling a task releases the tasks that waited for it, as finishing it would."""
-    task = _task(tx, request["task_id"], (PENDING, ACTIVE, IN_PROGRESS, ON_HOLD), "cancelled")
-    before, now = {"status": task.status}, utcnow()
-    task.status, task.completed_at, task.cancel_reason = CANCELLED, now, request["reason"]
-    record_change(
-        tx, task, events.TASK_CANCELLED, request["actor"], before, reason=request["reason"]
-    )
-    schedule_dependents(tx, task.case_id, now, working)
-    return task
+    activated = activate_due_tasks(tx, now, working_calendar(tx, calendar_nation))
+    return activated, raise_task_alerts(tx, now)
 
 
 def schedule_dependents(
@@ -333,19 +409,18 @@ def schedule_dependents(
             continue
         task.activate_at = when
         tx.session.flush()
-        _audit(tx, task, "task.scheduled", SYSTEM, None, {"activate_at": when.isoformat()})
+        audit_task(tx, task, "task.scheduled", SYSTEM, None, {"activate_at": when.isoformat()})
         if when <= now:
             activate(tx, task.id, now, working)
 
 
 def activate(tx: Transaction, task_id: str, now: datetime, working: WorkingCalendar) -> bool:
+    """Activate one pending task, if no one else has (``repository.claim_activation``)."""
     if not repository.claim_activation(tx.session, task_id, now):
         return False
     task = repository.get_task(tx.session, task_id)
     tx.session.refresh(task)
-    set_deadlines(task, task.activate_at or now, working)
-    tx.emit(events.task_event(events.TASK_ACTIVATED, task))
-    _audit(tx, task, "task.activated", SYSTEM, {"status": PENDING}, {"status": ACTIVE})
+    _announce_activation(tx, task, now, working)
     # A start-to-start successor may be waiting for exactly this.
     schedule_dependents(tx, task.case_id, now, working)
     return True
@@ -360,16 +435,21 @@ def activate_due_tasks(
     due = repository.due_pending_task_ids(tx.session, now, limit)
     claimed = repository.claim_activations(tx.session, due, now)
     for task in claimed:
-        # From when it was due to start, not when the scan came round: a task anchored to a
-        # duty's dates keeps them after downtime.
-        set_deadlines(task, task.activate_at or now, working)
-        tx.emit(events.task_event(events.TASK_ACTIVATED, task))
-        _audit(tx, task, "task.activated", SYSTEM, {"status": PENDING}, {"status": ACTIVE})
+        _announce_activation(tx, task, now, working)
     tx.session.flush()
     # Start-to-start successors of the tasks just activated may now be scheduled.
     for case_id in repository.cases_waiting_for_schedule(tx.session, {t.case_id for t in claimed}):
         schedule_dependents(tx, case_id, now, working)
     return len(claimed)
+
+
+def _announce_activation(
+    tx: Transaction, task: Task, now: datetime, working: WorkingCalendar
+) -> None:
+    # From when it was due to start, not when the scan came round: a task anchored to a duty's
+    # dates keeps them after downtime.
+    task.set_deadlines(_deadlines(task, task.activate_at or now, working))
+    announce(tx, task, events.TASK_ACTIVATED, SYSTEM, {"status": PENDING}, {"status": ACTIVE})
 
 
 ALERTS = (
@@ -386,42 +466,47 @@ def raise_task_alerts(tx: Transaction, now: datetime, limit: int = 500) -> int:
     for when, flag, event_type in ALERTS:
         due = repository.tasks_needing_alert(tx.session, when, flag, now, limit)
         for task in repository.claim_alerts(tx.session, due, flag, now):
-            tx.emit(events.task_event(event_type, task))
-            _audit(tx, task, event_type, SYSTEM, None, {when: getattr(task, when).isoformat()})
+            announce(tx, task, event_type, SYSTEM, None, {when: getattr(task, when).isoformat()})
             raised += 1
     return raised
 
 
-def _make_active(task: Task, now: datetime, working: WorkingCalendar) -> None:
-    task.status, task.activate_at, task.activated_at = ACTIVE, now, now
-    set_deadlines(task, now, working)
-
-
 def set_deadlines(task: Task, active_from: datetime, working: WorkingCalendar) -> None:
-    found = domain.deadlines(TaskTemplate.parse(task.definition), active_from, working)
-    task.due_at, task.warn_at, task.escalate_at = found.due_at, found.warn_at, found.escalate_at
+    task.set_deadlines(_deadlines(task, active_from, working))
 
 
-def _task(tx: Transaction, task_id: str, allowed: tuple[str, ...], action: str) -> Task:
-    task = repository.get_task(tx.session, task_id, lock=True)
-    if task is None:
-        raise NotFound("task", task_id)
-    if task.status not in allowed:
-        raise Conflict(f"task {task_id} is {task.status}: it cannot be {action}")
-    return task
+def _deadlines(task: Task, active_from: datetime, working: WorkingCalendar) -> domain.Deadlines:
+    return domain.deadlines(TaskTemplate.parse(task.definition), active_from, working)
+
+
+# --- Announcing: the event and the audit entry ----------------------------------------------
 
 
 def record_change(
     tx: Transaction, task: Task, event_type: str, actor: str, before: dict, **after: Any
 ) -> Task:
+    """A change to an existing task: a new revision, its event and its audit entry."""
     task.revision += 1
     tx.session.flush()
-    tx.emit(events.task_event(event_type, task))
-    _audit(tx, task, event_type, actor, before, {"status": task.status, **after})
+    announce(tx, task, event_type, actor, before, {"status": task.status, **after})
     return task
 
 
-def _audit(
+def announce(
+    tx: Transaction,
+    task: Task,
+    event_type: str,
+    actor: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any],
+    causation_id: str | None = None,
+) -> None:
+    """The task event and the audit entry of the same name."""
+    tx.emit(events.task_event(event_type, task, causation_id=causation_id))
+    audit_task(tx, task, event_type, actor, before, after, causation_id)
+
+
+def audit_task(
     tx: Transaction,
     task: Task,
     action: str,
@@ -430,14 +515,47 @@ def _audit(
     after: dict[str, Any],
     causation_id: str | None = None,
 ) -> None:
+    after = {"key": task.template_key, **after}
+    audit(tx, action, ("task", task.id), task, actor, before, after, causation_id)
+
+
+class AuditScope(Protocol):
+    """What an audit entry is filed under: a task, a case, or the calendar."""
+
+    case_id: str | None
+    correlation_id: str
+
+
+@dataclass(frozen=True)
+class _Scope:
+    case_id: str | None
+    correlation_id: str
+
+
+# Calendar changes belong to no case.
+CALENDAR = _Scope(None, "calendar")
+
+
+def audit(
+    tx: Transaction,
+    action: str,
+    entity: tuple[str, str],
+    scope: AuditScope,
+    actor: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any],
+    causation_id: str | None = None,
+) -> None:
+    """The one way this service writes an audit entry: ``entity`` is (type, id)."""
+    entity_type, entity_id = entity
     tx.audit(
         actor=actor,
         action=action,
-        entity_type="task",
-        entity_id=task.id,
-        case_id=task.case_id,
-        correlation_id=task.correlation_id,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        case_id=scope.case_id,
+        correlation_id=scope.correlation_id,
         causation_id=causation_id,
         before=before,
-        after={"key": task.template_key, **after},
+        after=after,
     )

@@ -1,13 +1,15 @@
-"""The queries the tasks service needs."""
+"""Every query the tasks service needs, and nothing else (SQLAlchemy 2 ``select``/``update``)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.tasks.domain import ACTIVE, CANCELLED, COMPLETED, OPEN_STATUSES, PENDING
+from services.tasks.commands import FindTasks
+from services.tasks.domain import ACTIVE, OPEN_STATUSES, PENDING, UNFINISHED
 from services.tasks.frameworks import FrameworkEdition, edition_in_force
 from services.tasks.models import ClosureDay, DutyPlan, Task, TaskCase, TaskFramework
 
@@ -85,13 +87,8 @@ def duty_plans_of_case(session: Session, case_id: str) -> list[DutyPlan]:
 
 
 def unfinished_tasks_of_plan(session: Session, plan_id: str) -> list[Task]:
-    return list(
-        session.scalars(
-            sa.select(Task)
-            .where(Task.duty_plan_id == plan_id, Task.status.not_in((COMPLETED, CANCELLED)))
-            .order_by(Task.position, Task.id)
-            .with_for_update()
-        )
+    return _tasks_in_order(
+        session, Task.duty_plan_id == plan_id, Task.status.in_(UNFINISHED), lock=True
     )
 
 
@@ -105,22 +102,17 @@ def next_position(session: Session, case_id: str) -> int:
 
 
 def tasks_of_case(session: Session, case_id: str) -> list[Task]:
-    return list(
-        session.scalars(
-            sa.select(Task).where(Task.case_id == case_id).order_by(Task.position, Task.id)
-        )
-    )
+    return _tasks_in_order(session, Task.case_id == case_id)
 
 
 def tasks_of_correlation(session: Session, correlation_id: str) -> list[Task]:
-    return list(
-        session.scalars(
-            sa.select(Task)
-            .where(Task.correlation_id == correlation_id)
-            .order_by(Task.position, Task.id)
-            .with_for_update()
-        )
-    )
+    return _tasks_in_order(session, Task.correlation_id == correlation_id, lock=True)
+
+
+def _tasks_in_order(session: Session, *where: Any, lock: bool = False) -> list[Task]:
+    """Tasks in the case's order (``position``); locked for update when ``lock``."""
+    query = sa.select(Task).where(*where).order_by(Task.position, Task.id)
+    return list(session.scalars(query.with_for_update() if lock else query))
 
 
 def get_task(session: Session, task_id: str, lock: bool = False) -> Task | None:
@@ -210,25 +202,39 @@ def cases_waiting_for_schedule(session: Session, case_ids: set[str]) -> list[str
     )
 
 
-def closure_days(session: Session) -> list:
+def closure_days(session: Session) -> list[date]:
     return list(session.scalars(sa.select(ClosureDay.day)))
 
 
-def find_tasks(session: Session, filters: dict, now: datetime, end_of_today: datetime) -> dict:
+def closure_day(session: Session, day: date) -> ClosureDay | None:
+    return session.get(ClosureDay, day)
+
+
+def closure_days_in_order(session: Session) -> list[ClosureDay]:
+    return list(session.scalars(sa.select(ClosureDay).order_by(ClosureDay.day)))
+
+
+def task_of_case_by_key(session: Session, case_id: str, key: str) -> Task | None:
+    return session.scalar(sa.select(Task).where(Task.case_id == case_id, Task.template_key == key))
+
+
+def find_tasks(
+    session: Session, filters: FindTasks, now: datetime, end_of_today: datetime
+) -> dict[str, Any]:
     """Officers' lists: by owner, status, due today, overdue; soonest due first; paginated."""
     query = sa.select(Task)
-    if filters.get("owner"):
-        query = query.where(Task.owner == filters["owner"])
-    if filters.get("status"):
-        query = query.where(Task.status == filters["status"])
-    if filters.get("due_today"):
+    if filters.owner:
+        query = query.where(Task.owner == filters.owner)
+    if filters.status:
+        query = query.where(Task.status == filters.status)
+    if filters.due_today:
         query = query.where(
             Task.status.in_(OPEN_STATUSES), Task.due_at <= end_of_today, Task.due_at > now
         )
-    if filters.get("overdue"):
+    if filters.overdue:
         query = query.where(Task.status.in_(OPEN_STATUSES), Task.due_at <= now)
     total = session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    page, size = filters["page"], filters["page_size"]
+    page, size = filters.page, filters.page_size
     rows = session.scalars(
         query.order_by(Task.due_at.is_(None), Task.due_at, Task.id)
         .offset((page - 1) * size)

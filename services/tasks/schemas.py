@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
+from typing import Any, ClassVar
 
-from services.tasks.domain import (
-    ACTIVE,
-    CANCELLED,
-    COMPLETED,
-    DUTIES,
-    IN_PROGRESS,
-    ON_HOLD,
-    PENDING,
-    UNITS,
-)
-from shared.validation import arguments_schema
+from marshmallow import EXCLUDE, RAISE, Schema, fields, post_load, validate
 
-STATUSES = (PENDING, ACTIVE, IN_PROGRESS, ON_HOLD, COMPLETED, CANCELLED)
+from services.tasks import commands
+from services.tasks.domain import DUTIES, STATUSES, UNITS, Lag
 
 
 class CaseOpenedData(Schema):
@@ -55,11 +46,14 @@ CASE_STAGES = (
 )
 
 
-class _CaseEventData(Schema):
+class _CaseData(Schema):
     class Meta:
         unknown = EXCLUDE
 
     case_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+
+
+class _CaseEventData(_CaseData):
     stage = fields.String(required=True, validate=validate.OneOf(CASE_STAGES))
 
 
@@ -81,19 +75,11 @@ class CaseReopenedData(_CaseEventData):
     clocks = fields.List(fields.Nested(ClockData), load_default=list)
 
 
-class ClockCorrectedData(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-    case_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+class ClockCorrectedData(_CaseData):
     clock = fields.Nested(ClockData, required=True)
 
 
-class DutyEndedData(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-    case_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+class DutyEndedData(_CaseData):
     duty = fields.String(required=True, validate=validate.OneOf(DUTIES))
     ground = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=80))
 
@@ -106,42 +92,65 @@ class WorkflowChangedData(Schema):
     workflow = fields.String(required=True, validate=validate.Length(min=1, max=50))
 
 
-class CompleteTaskSchema(Schema):
+class _CommandSchema(Schema):
+    """An RPC request: unknown fields are refused, and what loads is a typed ``command``."""
+
+    command: ClassVar[type]
+
     class Meta:
         unknown = RAISE
 
-    task_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
-    outcome = fields.String(required=True, validate=validate.Length(min=1, max=2000))
-    actor = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    @post_load
+    def build_command(self, data: dict[str, Any], **_: Any) -> Any:
+        return self.command(**data)
 
 
-CASE_ARGS = arguments_schema(
-    case_id=fields.String(required=True, validate=validate.Length(min=1, max=36))
-)
-
-
-class _Action(Schema):
-    class Meta:
-        unknown = RAISE
-
-    task_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
-    actor = fields.String(required=True, validate=validate.Length(min=1, max=100))
-
-
-class TaskActionSchema(_Action):
-    pass
-
-
-class ReasonedActionSchema(_Action):
-    reason = fields.String(required=True, validate=validate.Length(min=3, max=2000))
-
-
+ACTOR = fields.String(required=True, validate=validate.Length(min=1, max=100))
 OWNER = validate.Regexp(
     r"^(officer|team|role):[A-Za-z0-9_.-]{1,90}$", error="officer:<id>, team:<name> or role:<name>"
 )
 
 
-class ReassignTaskSchema(_Action):
+class ListTasksSchema(_CommandSchema):
+    command = commands.ListTasks
+
+    case_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+
+
+class _TaskActionSchema(_CommandSchema):
+    task_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    actor = ACTOR
+
+
+class StartTaskSchema(_TaskActionSchema):
+    command = commands.StartTask
+
+
+class ReleaseTaskSchema(_TaskActionSchema):
+    command = commands.ReleaseTask
+
+
+class CompleteTaskSchema(_TaskActionSchema):
+    command = commands.CompleteTask
+
+    outcome = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class _ReasonedActionSchema(_TaskActionSchema):
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=2000))
+
+
+class HoldTaskSchema(_ReasonedActionSchema):
+    command = commands.HoldTask
+
+
+class CancelTaskSchema(_ReasonedActionSchema):
+    command = commands.CancelTask
+
+
+class ReassignTaskSchema(_TaskActionSchema):
+    command = commands.ReassignTask
+
     owner = fields.String(required=True, validate=OWNER)
 
 
@@ -152,10 +161,13 @@ class LagSchema(Schema):
     amount = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=10_000))
     unit = fields.String(required=True, validate=validate.OneOf(UNITS))
 
+    @post_load
+    def build_lag(self, data: dict[str, Any], **_: Any) -> Lag:
+        return Lag(data["amount"], data["unit"])
 
-class AddTaskSchema(Schema):
-    class Meta:
-        unknown = RAISE
+
+class AddTaskSchema(_CommandSchema):
+    command = commands.AddTask
 
     case_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
     name = fields.String(required=True, validate=validate.Length(min=1, max=300))
@@ -168,12 +180,11 @@ class AddTaskSchema(Schema):
         allow_none=True,
         validate=[validate.Length(min=8, max=64), validate.Regexp(r"^[A-Za-z0-9._:-]+$")],
     )
-    actor = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    actor = ACTOR
 
 
-class FindTasksSchema(Schema):
-    class Meta:
-        unknown = RAISE
+class FindTasksSchema(_CommandSchema):
+    command = commands.FindTasks
 
     owner = fields.String(load_default=None, validate=validate.Length(max=100))
     status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
@@ -185,10 +196,9 @@ class FindTasksSchema(Schema):
     )
 
 
-class ClosureDaySchema(Schema):
-    class Meta:
-        unknown = RAISE
+class AddClosureDaySchema(_CommandSchema):
+    command = commands.AddClosureDay
 
     day = fields.Date(required=True)
     reason = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    actor = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    actor = ACTOR

@@ -2,7 +2,6 @@
 it changes, as when the cases service starts late or runs behind) waits and is delivered again,
 for minutes, instead of being parked after a few quick retries."""
 
-
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 from nameko.testing.services import entrypoint_waiter

@@ -137,3 +137,76 @@ def test_deadlines_with_warning_and_escalation():
     assert subtract_lag(utc(2026, 3, 31, 12), Lag(1, "months")) == utc(2026, 2, 28, 13)
     bad = check_framework([{"key": "a", "name": "A", "warn_before": {"amount": 1, "unit": "eons"}}])
     assert any("eons" in problem for problem in bad)
+
+
+from services.tasks.domain import (  # noqa: E402
+    STATUSES,
+    TRANSITIONS,
+    TaskLifecycle,
+    check_transition,
+)
+from shared.errors import Conflict  # noqa: E402
+
+
+class Card(TaskLifecycle):
+    """A task with the lifecycle and nothing stored."""
+
+    def __init__(self, status, started_at=None, owner="team:x"):
+        self.id, self.status, self.owner, self.started_at = "t-1", status, owner, started_at
+        self.due_at = self.warn_at = self.escalate_at = None
+        self.held_at = self.hold_reason = None
+
+
+def test_the_transition_table_names_every_action_and_only_known_statuses():
+    assert set(TRANSITIONS) == {
+        "activate",
+        "start",
+        "hold",
+        "release",
+        "complete",
+        "cancel",
+        "reassign",
+    }
+    for transition in TRANSITIONS.values():
+        assert set(transition.sources) <= set(STATUSES)
+        assert transition.target in (*STATUSES, "resumed", None)
+
+
+@pytest.mark.parametrize("action", sorted(TRANSITIONS))
+def test_every_move_the_table_does_not_list_is_refused(action):
+    transition = TRANSITIONS[action]
+    for status in STATUSES:
+        if status in transition.sources:
+            assert check_transition("t-1", status, action) is transition
+        else:
+            with pytest.raises(Conflict) as refused:
+                check_transition("t-1", status, action)
+            assert str(refused.value) == f"task t-1 is {status}: it cannot be {transition.refusal}"
+
+
+def test_release_returns_to_where_the_task_was_and_moves_its_deadlines():
+    start = datetime(2026, 11, 25, 9, tzinfo=UTC)
+    started = Card("in_progress", started_at=start)
+    started.due_at = start
+    started.hold(start, "waiting")
+    assert started.status == "on_hold"
+    assert started.release(start.replace(hour=11)).total_seconds() == 7200
+    assert (started.status, started.due_at, started.held_at) == (
+        "in_progress",
+        start.replace(hour=11),
+        None,
+    )
+    fresh = Card("active")
+    fresh.hold(start, "waiting")
+    fresh.release(start)
+    assert fresh.status == "active"
+
+
+def test_a_refused_move_changes_nothing():
+    done = Card("completed")
+    with pytest.raises(Conflict):
+        done.cancel(datetime(2026, 11, 25, tzinfo=UTC), "no")
+    assert done.status == "completed"
+    card = Card("active", owner="team:x")
+    with pytest.raises(Conflict, match="already owned by team:x"):
+        card.reassign("team:x")
