@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
-from marshmallow import Schema
+from marshmallow import EXCLUDE, RAISE, Schema, post_load
 from marshmallow import ValidationError as MarshmallowError
 
 from shared.errors import ValidationFailed
@@ -40,3 +40,28 @@ def arguments_schema(**declared: Any) -> Schema:
 
 def load_arguments(schema: Schema, **values: Any) -> dict[str, Any]:
     return load(schema, values)
+
+
+class EventDataSchema(Schema):
+    """An event's ``data`` as a subscriber reads it: fields it does not know are ignored, so a
+    publisher may add fields without breaking anyone (docs/events.md, versioning)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+
+class RequestSchema(Schema):
+    """An RPC request: a field the schema does not know is refused, naming it."""
+
+    class Meta:
+        unknown = RAISE
+
+
+class CommandSchema(RequestSchema):
+    """An RPC request that, once valid, becomes its typed, frozen command (``command``)."""
+
+    command: ClassVar[type]
+
+    @post_load
+    def to_command(self, data: dict[str, Any], **_: object) -> Any:
+        return self.command(**data)

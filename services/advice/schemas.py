@@ -2,36 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
-from marshmallow import EXCLUDE, RAISE, Schema, fields, post_load, validate
+from marshmallow import Schema, fields, validate
 
 from services.advice import commands
 from shared.contracts import ENQUIRY_SUBMITTED_VERSION, current_enquiry_submitted
 from shared.envelope import Envelope, load_event_data
 from shared.law import NATIONS
-from shared.validation import arguments_schema
+from shared.validation import CommandSchema, EventDataSchema, RequestSchema, arguments_schema
 
 ANSWERS = {"keys": fields.String(validate=validate.Length(max=100))}
 NATION = validate.OneOf(NATIONS, error="unknown nation {input!r}: one of {choices}")
 
 
-class _Request(Schema):
-    class Meta:
-        unknown = RAISE
-
-
-class _Command(_Request):
-    """A request that, once valid, becomes its typed command (``command``)."""
-
-    command: ClassVar[type]
-
-    @post_load
-    def to_command(self, data: dict[str, Any], **_kwargs: object) -> Any:
-        return self.command(**data)
-
-
-class MatchRequestSchema(_Command):
+class MatchRequestSchema(CommandSchema):
     command = commands.MatchStatements
 
     workflow = fields.String(required=True, validate=validate.Length(min=1, max=50))
@@ -48,7 +33,7 @@ class WhyRequestSchema(MatchRequestSchema):
     statement_key = fields.String(required=True, validate=validate.Length(min=1, max=100))
 
 
-class StatementInputSchema(_Request):
+class StatementInputSchema(RequestSchema):
     key = fields.String(
         required=True, validate=validate.Regexp(r"^[a-z0-9][a-z0-9-]{0,99}$", error="kebab-case")
     )
@@ -67,7 +52,7 @@ class StatementInputSchema(_Request):
     reviewed_on = fields.Date(load_default=None, allow_none=True)
 
 
-class SaveStatementSchema(_Command):
+class SaveStatementSchema(CommandSchema):
     command = commands.SaveStatement
 
     statement = fields.Nested(StatementInputSchema, required=True)
@@ -77,11 +62,8 @@ class SaveStatementSchema(_Command):
     actor = fields.String(required=True, validate=validate.Length(min=1, max=100))
 
 
-class EnquirySubmittedData(Schema):
+class EnquirySubmittedData(EventDataSchema):
     """enquiry.submitted version 2 (a version 1 event is upcast first): what matching uses."""
-
-    class Meta:
-        unknown = EXCLUDE
 
     enquiry_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
     workflow = fields.String(required=True, validate=validate.Length(min=1, max=50))

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, RAISE, Schema, fields, post_load, validate
+from marshmallow import Schema, fields, validate
 
 from services.cases import commands, duties, lifecycle
 from shared.law import NATIONS
-from shared.validation import arguments_schema
+from shared.validation import CommandSchema, EventDataSchema, RequestSchema, arguments_schema
 
 
-class _EventData(Schema):
-    class Meta:
-        # Publishers may add fields in a compatible version; we read what we know.
-        unknown = EXCLUDE
-
-
-class EnquirySubmittedData(_EventData):
+class EnquirySubmittedData(EventDataSchema):
     """enquiry.submitted in its newest shape (shared.contracts upcasts older versions)."""
 
     enquiry_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
@@ -29,7 +23,7 @@ class EnquirySubmittedData(_EventData):
     notice_check = fields.Dict(required=True, allow_none=True)
 
 
-class WorkflowChangedData(_EventData):
+class WorkflowChangedData(EventDataSchema):
     enquiry_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
     previous_workflow = fields.String(required=True)
     workflow = fields.String(required=True, validate=validate.Length(min=1, max=50))
@@ -37,21 +31,21 @@ class WorkflowChangedData(_EventData):
     changed_by = fields.String(required=True)
 
 
-class MatchedStatement(_EventData):
+class MatchedStatement(EventDataSchema):
     key = fields.String(required=True)
     version = fields.Integer(required=True)
     title = fields.String(required=True)
     section = fields.String(required=True)
 
 
-class AdviceMatchedData(_EventData):
+class AdviceMatchedData(EventDataSchema):
     enquiry_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
     workflow = fields.String(required=True)
     statements = fields.List(fields.Nested(MatchedStatement), required=True)
     matched_at = fields.AwareDateTime(required=True)
 
 
-class TaskData(_EventData):
+class TaskData(EventDataSchema):
     task_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
     case_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
     key = fields.String(required=True)
@@ -63,11 +57,11 @@ class TaskData(_EventData):
     revision = fields.Integer(required=True, strict=True)
 
 
-class TaskEventData(_EventData):
+class TaskEventData(EventDataSchema):
     task = fields.Nested(TaskData, required=True)
 
 
-class DocumentGeneratedData(_EventData):
+class DocumentGeneratedData(EventDataSchema):
     document_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
     case_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
     kind = fields.String(required=True)
@@ -77,7 +71,7 @@ class DocumentGeneratedData(_EventData):
     generated_at = fields.AwareDateTime(required=True)
 
 
-class AuditData(_EventData):
+class AuditData(EventDataSchema):
     actor = fields.String(required=True, validate=validate.Length(min=1, max=100))
     action = fields.String(required=True, validate=validate.Length(min=1, max=100))
     entity_type = fields.String(required=True, validate=validate.Length(min=1, max=50))
@@ -168,17 +162,8 @@ ENQUIRY_ARGS = arguments_schema(
 )
 
 
-class _Request(Schema):
-    """A request that, once valid, becomes the command named by ``command``."""
-
-    command: type = object
-
-    @post_load
-    def to_command(self, data: dict, **_: object) -> object:
-        return self.command(**data)
-
-    class Meta:
-        unknown = RAISE
+class _Request(CommandSchema):
+    """A request about one case, by whom."""
 
     case = fields.String(required=True, validate=validate.Length(min=1, max=36))
     actor = fields.String(required=True, validate=validate.Length(min=1, max=100))
@@ -245,10 +230,7 @@ class AddNoteSchema(_Request):
     )
 
 
-class SearchCasesSchema(Schema):
-    class Meta:
-        unknown = RAISE
-
+class SearchCasesSchema(RequestSchema):
     owner = fields.String(load_default=None, validate=validate.Length(max=100))
     status = fields.String(load_default=None, validate=validate.OneOf(["open", "closed"]))
     stage = fields.String(load_default=None, validate=validate.OneOf(lifecycle.STAGES))

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from marshmallow import EXCLUDE, RAISE, Schema, fields, post_load, validate
+from marshmallow import Schema, fields, validate
 
 from services.documents import commands
-from shared.validation import arguments_schema
+from shared.validation import CommandSchema, EventDataSchema, arguments_schema
 
 
-class _EventData(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-
-class EnquirySubmittedData(_EventData):
+class EnquirySubmittedData(EventDataSchema):
     """Version 2 (shared.contracts.upcast_enquiry_submitted brings version 1 to it)."""
 
     enquiry_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
@@ -24,19 +17,19 @@ class EnquirySubmittedData(_EventData):
     derived = fields.Dict(required=True)
 
 
-class CaseOpenedData(_EventData):
+class CaseOpenedData(EventDataSchema):
     case_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
     reference = fields.String(required=True, validate=validate.Length(min=1, max=20))
     enquiry_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
     workflow = fields.String(required=True)
 
 
-class SectionData(_EventData):
+class SectionData(EventDataSchema):
     key = fields.String(required=True)
     title = fields.String(required=True)
 
 
-class StatementData(_EventData):
+class StatementData(EventDataSchema):
     key = fields.String(required=True)
     version = fields.Integer(required=True, strict=True)
     title = fields.String(required=True)
@@ -44,7 +37,7 @@ class StatementData(_EventData):
     body = fields.String(required=True, validate=validate.Length(max=50_000))
 
 
-class AdviceMatchedData(_EventData):
+class AdviceMatchedData(EventDataSchema):
     enquiry_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
     workflow = fields.String(required=True)
     workflow_title = fields.String(required=True)
@@ -52,13 +45,13 @@ class AdviceMatchedData(_EventData):
     statements = fields.List(fields.Nested(StatementData), required=True)
 
 
-class PlannedTask(_EventData):
+class PlannedTask(EventDataSchema):
     name = fields.String(required=True)
     customer_facing = fields.Boolean(required=True)
     due_at = fields.String(allow_none=True, load_default=None)
 
 
-class TaskPlanData(_EventData):
+class TaskPlanData(EventDataSchema):
     case_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
     tasks = fields.List(fields.Nested(PlannedTask), required=True)
 
@@ -85,17 +78,12 @@ DOCUMENT_ARGS = arguments_schema(
 )
 
 
-class RegenerateSchema(Schema):
-    class Meta:
-        unknown = RAISE
+class RegenerateSchema(CommandSchema):
+    command = commands.Regenerate
 
     case_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
     kind = fields.String(required=True, validate=validate.Length(min=1, max=50))
     actor = fields.String(required=True, validate=validate.Length(min=1, max=100))
-
-    @post_load
-    def to_command(self, data: dict[str, Any], **_kwargs: object) -> commands.Regenerate:
-        return commands.Regenerate(**data)
 
 
 CASE_ARGS = arguments_schema(

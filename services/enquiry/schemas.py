@@ -2,40 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
-
 from marshmallow import (
-    RAISE,
     Schema,
     ValidationError,
     fields,
-    post_load,
     validate,
     validates_schema,
 )
 
 from services.enquiry import commands
-from shared.validation import arguments_schema
+from shared.validation import CommandSchema, arguments_schema
 
 KEY = validate.Length(min=1, max=100)
 ACTOR = validate.Length(min=1, max=100)
 REQUEST_ID = validate.Length(min=8, max=64)
 
 
-class _Request(Schema):
-    """A request that, once valid, becomes its typed command (``command``)."""
-
-    command: ClassVar[type]
-
-    class Meta:
-        unknown = RAISE
-
-    @post_load
-    def to_command(self, data: dict[str, Any], **_kwargs: object) -> Any:
-        return self.command(**data)
-
-
-class StartEnquirySchema(_Request):
+class StartEnquirySchema(CommandSchema):
     command = commands.StartEnquiry
 
     template_key = fields.String(required=True, validate=KEY)
@@ -47,7 +30,7 @@ class StartEnquirySchema(_Request):
     actor = fields.String(load_default="customer", validate=ACTOR)
 
 
-class SaveAnswersSchema(_Request):
+class SaveAnswersSchema(CommandSchema):
     command = commands.SaveAnswers
 
     enquiry_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
@@ -55,7 +38,7 @@ class SaveAnswersSchema(_Request):
     actor = fields.String(load_default="customer", validate=ACTOR)
 
 
-class SubmitEnquirySchema(_Request):
+class SubmitEnquirySchema(CommandSchema):
     command = commands.SubmitEnquiry
 
     enquiry_id = fields.String(load_default=None, validate=validate.Length(min=1, max=36))
@@ -91,7 +74,7 @@ class SubmitEnquirySchema(_Request):
             )
 
 
-class ChangeWorkflowSchema(_Request):
+class ChangeWorkflowSchema(CommandSchema):
     command = commands.ChangeWorkflow
 
     enquiry_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
@@ -100,7 +83,7 @@ class ChangeWorkflowSchema(_Request):
     actor = fields.String(required=True, validate=ACTOR)
 
 
-class PublishTemplateSchema(_Request):
+class PublishTemplateSchema(CommandSchema):
     command = commands.PublishTemplate
 
     definition = fields.Dict(required=True)

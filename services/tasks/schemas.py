@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
-from marshmallow import EXCLUDE, RAISE, Schema, fields, post_load, validate
+from marshmallow import fields, post_load, validate
 
 from services.tasks import commands
 from services.tasks.domain import DUTIES, STATUSES, UNITS, Lag
+from shared.validation import CommandSchema, EventDataSchema, RequestSchema
 
 
-class CaseOpenedData(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
+class CaseOpenedData(EventDataSchema):
     case_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
     reference = fields.String(required=True, validate=validate.Length(min=1, max=20))
     workflow = fields.String(required=True, validate=validate.Length(min=1, max=50))
@@ -22,11 +20,8 @@ class CaseOpenedData(Schema):
     nation = fields.String(load_default=None, validate=validate.Length(min=1, max=20))
 
 
-class ClockData(Schema):
+class ClockData(EventDataSchema):
     """A statutory clock as case events carry it (docs/events.md); only what anchoring needs."""
-
-    class Meta:
-        unknown = EXCLUDE
 
     kind = fields.String(required=True, validate=validate.Length(min=1, max=60))
     starts_on = fields.Date(required=True)
@@ -46,10 +41,7 @@ CASE_STAGES = (
 )
 
 
-class _CaseData(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
+class _CaseData(EventDataSchema):
     case_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
 
 
@@ -84,25 +76,9 @@ class DutyEndedData(_CaseData):
     ground = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=80))
 
 
-class WorkflowChangedData(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
+class WorkflowChangedData(EventDataSchema):
     enquiry_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
     workflow = fields.String(required=True, validate=validate.Length(min=1, max=50))
-
-
-class _CommandSchema(Schema):
-    """An RPC request: unknown fields are refused, and what loads is a typed ``command``."""
-
-    command: ClassVar[type]
-
-    class Meta:
-        unknown = RAISE
-
-    @post_load
-    def build_command(self, data: dict[str, Any], **_: Any) -> Any:
-        return self.command(**data)
 
 
 ACTOR = fields.String(required=True, validate=validate.Length(min=1, max=100))
@@ -111,13 +87,13 @@ OWNER = validate.Regexp(
 )
 
 
-class ListTasksSchema(_CommandSchema):
+class ListTasksSchema(CommandSchema):
     command = commands.ListTasks
 
     case_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
 
 
-class _TaskActionSchema(_CommandSchema):
+class _TaskActionSchema(CommandSchema):
     task_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
     actor = ACTOR
 
@@ -154,10 +130,7 @@ class ReassignTaskSchema(_TaskActionSchema):
     owner = fields.String(required=True, validate=OWNER)
 
 
-class LagSchema(Schema):
-    class Meta:
-        unknown = RAISE
-
+class LagSchema(RequestSchema):
     amount = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=10_000))
     unit = fields.String(required=True, validate=validate.OneOf(UNITS))
 
@@ -166,7 +139,7 @@ class LagSchema(Schema):
         return Lag(data["amount"], data["unit"])
 
 
-class AddTaskSchema(_CommandSchema):
+class AddTaskSchema(CommandSchema):
     command = commands.AddTask
 
     case_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
@@ -183,7 +156,7 @@ class AddTaskSchema(_CommandSchema):
     actor = ACTOR
 
 
-class FindTasksSchema(_CommandSchema):
+class FindTasksSchema(CommandSchema):
     command = commands.FindTasks
 
     owner = fields.String(load_default=None, validate=validate.Length(max=100))
@@ -196,7 +169,7 @@ class FindTasksSchema(_CommandSchema):
     )
 
 
-class AddClosureDaySchema(_CommandSchema):
+class AddClosureDaySchema(CommandSchema):
     command = commands.AddClosureDay
 
     day = fields.Date(required=True)
