@@ -12,22 +12,16 @@ CASE_OPENED = "case.opened"
 
 
 def case_opened(case: Case, causation_id: str | None) -> Envelope:
-    return Envelope(
-        type=CASE_OPENED,
-        version=VERSIONS[CASE_OPENED],
-        source=SOURCE,
-        correlation_id=case.correlation_id,
-        causation_id=causation_id,
-        data={
-            "case_id": case.id,
-            "reference": case.reference,
+    return case_event(
+        CASE_OPENED,
+        case,
+        {
             "enquiry_id": case.enquiry_id,
             "workflow": case.workflow,
             "nation": case.nation,
-            "stage": case.stage,
-            "status": case.status,
             "opened_at": isoformat(case.opened_at),
         },
+        causation_id,
     )
 
 

@@ -74,3 +74,14 @@ def test_asyncapi_document_is_up_to_date():
     assert (ROOT / "docs" / "asyncapi.yaml").read_text() == render(), (
         "run: python -m scripts.make_asyncapi"
     )
+
+
+def test_the_cases_service_subscribes_to_every_task_event_the_tasks_service_publishes():
+    # Cases generates one handler per shared.contracts.TASK_EVENTS (no service imports
+    # another); the tasks service's own list must be the same, each documented.
+    from services.tasks.events import TASK_EVENT_VERSIONS
+    from shared.contracts import TASK_EVENTS
+
+    assert set(TASK_EVENT_VERSIONS) == set(TASK_EVENTS)
+    for event_type, version in TASK_EVENT_VERSIONS.items():
+        assert (ROOT / "docs" / "schemas" / f"{event_type}.v{version}.json").exists()
