@@ -6,16 +6,15 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.pool import StaticPool
 
 from services.documents import commands, operations, repository
 from services.documents.file_store import FileStore
 from services.documents.models import metadata
 from services.documents.schemas import RegenerateSchema
 from shared.contracts import ENQUIRY_SUBMITTED, ENQUIRY_SUBMITTED_VERSION
-from shared.envelope import Envelope
 from shared.errors import Conflict, NotFound, NotYet, ValidationFailed
-from shared.unit_of_work import UnitOfWork
+from tests.unit import fakes
+from tests.unit.fakes import FakeDispatch, memory_uow, run
 
 BRANDING = {
     "name": "Example Borough Council",
@@ -27,17 +26,6 @@ BRANDING = {
 }
 
 
-class FakeDispatch:
-    def __init__(self):
-        self.published = []
-
-    def __call__(self, event_type, payload):
-        self.published.append((event_type, payload))
-
-    def generated(self):
-        return [p["data"]["kind"] for t, p in self.published if t == "document.generated"]
-
-
 @pytest.fixture
 def dispatch():
     return FakeDispatch()
@@ -45,12 +33,9 @@ def dispatch():
 
 @pytest.fixture
 def uow(dispatch):
-    engine = sa.create_engine(
-        "sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False}
-    )
-    metadata.create_all(engine)
-    yield UnitOfWork(engine, metadata, dispatch, "documents", None)
-    engine.dispose()
+    uow = memory_uow(metadata, "documents", dispatch=dispatch)
+    yield uow
+    uow.engine.dispose()
 
 
 @pytest.fixture
@@ -58,10 +43,8 @@ def renderer(tmp_path):
     return operations.Renderer(FileStore(tmp_path / "documents"), BRANDING)
 
 
-def envelope(event_type, data, version=1, correlation="c-1"):
-    return Envelope(
-        type=event_type, version=version, source="test", correlation_id=correlation, data=data
-    )
+def envelope(event_type, data, version=1):
+    return fakes.envelope(event_type, data, version=version, correlation_id="c-1")
 
 
 def pack_inputs():
@@ -129,8 +112,7 @@ def pack_inputs():
 
 
 def record(uow, renderer, use_case, event):
-    with uow.transaction() as tx:
-        return use_case(tx, event, renderer)
+    return run(uow, use_case, event, renderer)
 
 
 def test_each_part_fills_the_request_and_the_last_renders_the_pack(uow, renderer, dispatch):
@@ -140,7 +122,10 @@ def test_each_part_fills_the_request_and_the_last_renders_the_pack(uow, renderer
     assert outcomes[3].kind == operations.INFORMATION_PACK
     assert outcomes[3].statement_versions == ["rights@2"]
     # The acknowledgement as soon as the answers and the case were in; the pack at the end.
-    assert dispatch.generated() == [operations.ACKNOWLEDGEMENT, operations.INFORMATION_PACK]
+    assert [d["kind"] for d in dispatch.data_of("document.generated")] == [
+        operations.ACKNOWLEDGEMENT,
+        operations.INFORMATION_PACK,
+    ]
     with uow.read() as session:
         kinds = [d.kind for d in operations.documents_of_case(session, case_id)]
         view = operations.document_view(session, renderer.store, outcomes[3].id, "html")

@@ -2,9 +2,6 @@
 dispatch that records what would be published, and the commands the RPC schemas build."""
 
 import pytest
-import sqlalchemy as sa
-from sqlalchemy.orm import Session
-from sqlalchemy.pool import StaticPool
 
 from scripts.demo import sample_answers
 from services.enquiry import commands, domain, operations
@@ -12,23 +9,9 @@ from services.enquiry.models import Enquiry, metadata
 from services.enquiry.schemas import SubmitEnquirySchema
 from services.enquiry.seed import load_seed
 from shared.errors import Conflict, NotFound, ValidationFailed
-from shared.unit_of_work import UnitOfWork
+from tests.unit.fakes import FakeDispatch, memory_uow, run
 
 TEMPLATE = "housing-options-enquiry"
-
-
-class FakeDispatch:
-    def __init__(self):
-        self.published = []
-
-    def __call__(self, event_type, payload):
-        self.published.append((event_type, payload))
-
-    def types(self):
-        return [t for t, _ in self.published if t != "audit.recorded"]
-
-    def audited(self):
-        return [p["data"]["action"] for t, p in self.published if t == "audit.recorded"]
 
 
 @pytest.fixture
@@ -38,19 +21,14 @@ def dispatch():
 
 @pytest.fixture
 def uow(dispatch):
-    engine = sa.create_engine(
-        "sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False}
+    uow = memory_uow(
+        metadata,
+        "enquiry",
+        seed=lambda session: load_seed(session, council_nation="england"),
+        dispatch=dispatch,
     )
-    metadata.create_all(engine)
-    with Session(engine) as session, session.begin():
-        load_seed(session, council_nation="england")
-    yield UnitOfWork(engine, metadata, dispatch, "enquiry", None)
-    engine.dispose()
-
-
-def run(uow, use_case, command):
-    with uow.transaction() as tx:
-        return use_case(tx, command)
+    yield uow
+    uow.engine.dispose()
 
 
 def start(uow, **fields):

@@ -6,10 +6,7 @@ from dataclasses import FrozenInstanceError
 from datetime import date, datetime, timedelta
 
 import pytest
-import sqlalchemy as sa
 import time_machine
-from sqlalchemy.orm import Session
-from sqlalchemy.pool import StaticPool
 
 from services.tasks import commands, duties, operations
 from services.tasks.domain import Lag
@@ -17,10 +14,9 @@ from services.tasks.models import Task, metadata
 from services.tasks.schemas import AddTaskSchema, FindTasksSchema, StartTaskSchema
 from services.tasks.seed import load_frameworks
 from shared.clock import utcnow
-from shared.envelope import Envelope
 from shared.errors import Conflict, NotFound, NotYet, ValidationFailed
-from shared.unit_of_work import UnitOfWork
 from shared.validation import load
+from tests.unit.fakes import FakeDispatch, envelope, memory_uow, run
 
 OFFICER = "officer:7"
 NATION = "england_wales"
@@ -54,35 +50,21 @@ FRAMEWORK = {
 }
 
 
-class FakeBroker:
-    def __init__(self):
-        self.published = []
-
-    def dispatch(self, event_type, payload):
-        self.published.append(payload)
-
-    def types(self, prefix="task."):
-        return [p["type"] for p in self.published if p["type"].startswith(prefix)]
-
-    def audited(self):
-        return [p["data"]["action"] for p in self.published if p["type"] == "audit.recorded"]
-
-
 @pytest.fixture
 def broker():
-    return FakeBroker()
+    return FakeDispatch()
 
 
 @pytest.fixture
 def uow(broker):
-    engine = sa.create_engine(
-        "sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False}
+    uow = memory_uow(
+        metadata,
+        "tasks",
+        seed=lambda session: load_frameworks(session, FRAMEWORK),
+        dispatch=broker,
     )
-    metadata.create_all(engine)
-    with Session(engine) as session, session.begin():
-        load_frameworks(session, FRAMEWORK)
-    yield UnitOfWork(engine, metadata, broker.dispatch, "tasks", None)
-    engine.dispose()
+    yield uow
+    uow.engine.dispose()
 
 
 def case_opened(nation=None):
@@ -94,18 +76,7 @@ def case_opened(nation=None):
     }
     if nation:
         data["nation"] = nation
-    return Envelope(
-        type="case.opened",
-        version=1,
-        source="cases",
-        correlation_id=str(uuid.uuid4()),
-        data=data,
-    )
-
-
-def run(uow, use_case, *args, **kwargs):
-    with uow.transaction() as tx:
-        return use_case(tx, *args, **kwargs)
+    return envelope("case.opened", data, source="cases")
 
 
 @pytest.fixture
@@ -114,7 +85,7 @@ def case(uow, broker):
     event = case_opened()
     run(uow, operations.create_tasks_for_case, event, calendar_nation=NATION)
     tasks = run(uow, operations.list_tasks, commands.ListTasks(event.data["case_id"]))
-    broker.published.clear()
+    broker.clear()
     return {task.template_key: task for task in tasks}
 
 
@@ -140,21 +111,19 @@ def test_a_case_of_an_unknown_nation_is_refused(uow, broker):
 
 
 def test_case_events_before_the_case_is_known_wait_for_it(uow):
-    changed = Envelope(
-        type="enquiry.workflow_changed",
-        version=1,
+    changed = envelope(
+        "enquiry.workflow_changed",
+        {"enquiry_id": "e-1", "workflow": "other_flow"},
         source="enquiry",
         correlation_id="unknown",
-        data={"enquiry_id": "e-1", "workflow": "other_flow"},
     )
     with pytest.raises(NotYet):
         run(uow, operations.follow_workflow_change, changed, calendar_nation=NATION)
-    stage = Envelope(
-        type="case.stage_changed",
-        version=1,
+    stage = envelope(
+        "case.stage_changed",
+        {"case_id": "c-unknown", "stage": "prevention", "previous_stage": "assessment"},
         source="cases",
         correlation_id="unknown",
-        data={"case_id": "c-unknown", "stage": "prevention", "previous_stage": "assessment"},
     )
     with pytest.raises(NotYet) as waiting:
         run(uow, duties.follow_stage_change, stage, calendar_nation=NATION)
@@ -293,7 +262,7 @@ def test_the_scheduler_activates_due_tasks_and_raises_alerts_once(uow, broker, c
         commands.CompleteTask(case["call"].id, "Called", OFFICER),
         calendar_nation=NATION,
     )
-    broker.published.clear()
+    broker.clear()
     with time_machine.travel(utcnow() + timedelta(days=3), tick=False):
         assert run(uow, operations.scan_tasks, calendar_nation=NATION) == (0, 2)
         assert run(uow, operations.scan_tasks, calendar_nation=NATION) == (0, 0)
