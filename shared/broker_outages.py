@@ -9,7 +9,7 @@ every unacknowledged message of a closed connection to a consumer again, and our
 creating RPCs are idempotent. So the patch below logs and carries on; the consumer reconnects
 by itself (kombu).
 
-Applied once, on import of ``shared.unit_of_work`` (which every service imports).
+Applied once, by ``shared.nameko_wiring.UnitOfWorkProvider.setup()`` (every service has one).
 """
 
 from __future__ import annotations

@@ -311,33 +311,38 @@ class UnitOfWork:
     def redeliver_waiting(self, limit: int = 100) -> int:
         """Deliver the waiting events that are due to their handlers' queues again. Each is
         leased for ``max_delay`` meanwhile, so a delivery lost on the way is tried again; the
-        handler's inbox drops a duplicate. Returns the number delivered."""
+        handler's inbox drops a duplicate. Returns the number delivered.
+
+        Read, publish, then mark in one short write, as the outbox relay does: on SQLite a write
+        lock held across the network calls would stall every other green thread of the process."""
         if self._redeliver is None:
             return 0
         table, now = self.metadata.tables["waiting_events"], utcnow()
-        lease = now + timedelta(seconds=self.wait_policy.max_delay_seconds)
-        delivered = 0
-        with Session(self.engine) as session, session.begin():
+        with Session(self.engine) as session:
             due = session.execute(
                 sa.select(table.c.event_id, table.c.handler, table.c.queue, table.c.payload)
                 .where(table.c.next_attempt_at <= now)
                 .order_by(table.c.next_attempt_at)
                 .limit(limit)
-                .with_for_update(skip_locked=True)
             ).all()
-            for row in due:
-                try:
-                    self._redeliver(row.queue, row.payload)
-                except Exception:  # noqa: BLE001 - the broker is away: next time
-                    log.warning("could not deliver waiting event %s yet", row.event_id)
-                    break
-                session.execute(
-                    table.update()
-                    .where((table.c.event_id == row.event_id) & (table.c.handler == row.handler))
-                    .values(next_attempt_at=lease)
-                )
-                delivered += 1
-        return delivered
+        delivered = []
+        for row in due:
+            try:
+                self._redeliver(row.queue, row.payload)
+            except Exception:  # noqa: BLE001 - the broker is away: next time
+                log.warning("could not deliver waiting event %s yet", row.event_id)
+                break
+            delivered.append((row.event_id, row.handler))
+        if delivered:
+            lease = utcnow() + timedelta(seconds=self.wait_policy.max_delay_seconds)
+            with Session(self.engine) as session, session.begin():
+                for event_id, handler in delivered:
+                    session.execute(
+                        table.update()
+                        .where((table.c.event_id == event_id) & (table.c.handler == handler))
+                        .values(next_attempt_at=lease)
+                    )
+        return len(delivered)
 
     def waiting_summary(self) -> dict[str, Any]:
         table = self.metadata.tables["waiting_events"]

@@ -3,8 +3,8 @@
 returns. See cases/service.py on requeue_on_error.
 
 The scheduler timer fires in every replica; that is safe because activation and each alert are
-claimed per task with a conditional update (see ``repository.claim_activation`` and
-``claim_alert``), and rows another replica is working on are skipped (SKIP LOCKED).
+claimed per task with a conditional update (see ``repository.claim_activations`` and
+``claim_alerts``), and rows another replica is working on are skipped (SKIP LOCKED).
 """
 
 from __future__ import annotations
