@@ -23,10 +23,33 @@ def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     return {prefix or "_schema": [str(messages)]}
 
 
+def nul_characters(value: Any, path: str = "") -> dict[str, list[str]]:
+    """Where a NUL character hides in a payload's strings or keys: PostgreSQL cannot store one,
+    so it must be refused with the rest of the bad input, not fail deep in a query."""
+    found: dict[str, list[str]] = {}
+    if isinstance(value, str):
+        if "\x00" in value:
+            found[path or "_schema"] = ["must not contain NUL characters"]
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            if isinstance(key, str) and "\x00" in key:
+                found[path or "_schema"] = ["a key must not contain NUL characters"]
+            else:
+                found.update(nul_characters(item, where))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found.update(nul_characters(item, f"{path}.{index}" if path else str(index)))
+    return found
+
+
 def load(schema: Schema, payload: Any) -> Any:
     """Validate and deserialise ``payload`` or raise ``ValidationFailed`` naming every bad field."""
     if not isinstance(payload, dict) and not schema.many:
         raise ValidationFailed({"_schema": ["payload must be an object"]})
+    nul = nul_characters(payload)
+    if nul:
+        raise ValidationFailed(nul)
     try:
         return schema.load(payload)
     except MarshmallowError as exc:

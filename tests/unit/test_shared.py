@@ -141,3 +141,23 @@ def test_an_older_event_version_is_brought_up_through_the_registered_upcasters()
     with pytest.raises(ValidationFailed) as refused:
         load_event_data(submitted(3), Submitted())
     assert list(refused.value.field_errors) == ["version"]
+
+
+def test_a_nul_character_anywhere_is_refused_naming_where():
+    # PostgreSQL cannot store NUL in text: refused with the bad input, never deep in a query.
+    from marshmallow import fields
+
+    from shared.errors import ValidationFailed
+    from shared.validation import RequestSchema, load
+
+    class Note(RequestSchema):
+        text = fields.String()
+        tags = fields.List(fields.String())
+
+    with pytest.raises(ValidationFailed) as refused:
+        load(Note(), {"text": "fine", "tags": ["ok", "bad\x00tag"]})
+    assert refused.value.field_errors == {"tags.1": ["must not contain NUL characters"]}
+    with pytest.raises(ValidationFailed) as refused:
+        load(Note(), {"text": "a\x00b"})
+    assert list(refused.value.field_errors) == ["text"]
+    assert load(Note(), {"text": "fine"}) == {"text": "fine"}
