@@ -135,14 +135,11 @@ def match_submitted_enquiry(tx: Transaction, event: Envelope) -> MatchResult:
     tx.session.add(result)
     tx.session.flush()
     title, sections = pack_outline(tx.session, result.workflow)
-    tx.emit(events.advice_matched(result, title, sections, event.correlation_id, event.id))
-    tx.audit(
+    tx.record(
+        events.advice_matched(result, title, sections, event.correlation_id, event.id),
         actor="system:advice",
-        action="advice.matched",
         entity_type="advice_match",
         entity_id=str(result.id),
-        correlation_id=event.correlation_id,
-        causation_id=event.id,
         after={
             "workflow": result.workflow,
             "nation": result.nation,

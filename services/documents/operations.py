@@ -231,15 +231,12 @@ def _store(
     )
     tx.session.add(document)
     tx.session.flush()
-    tx.emit(events.document_generated(document, causation_id))
-    tx.audit(
+    tx.record(
+        events.document_generated(document, causation_id),
         actor=actor,
-        action="document.generated",
         entity_type="document",
         entity_id=document.id,
         case_id=document.case_id,
-        correlation_id=document.correlation_id,
-        causation_id=causation_id,
         after={"kind": document.kind, "version": document.version, "sha256": document.sha256},
     )
     return document

@@ -144,14 +144,13 @@ def start_enquiry(tx: Transaction, command: commands.StartEnquiry) -> Enquiry:
         updated_at=now,
     )
     repository.add_enquiry(tx.session, enquiry)
-    tx.emit(events.enquiry_started(enquiry))
-    _audit(
-        tx,
-        enquiry,
-        command.actor,
-        "enquiry.started",
-        None,
-        {
+    tx.record(
+        events.enquiry_started(enquiry),
+        actor=command.actor,
+        entity_type="enquiry",
+        entity_id=enquiry.id,
+        before=None,
+        after={
             "template": f"{enquiry.template_key}@{enquiry.template_version}",
             "prefilled_from": source,
             "questions_prefilled": len(answers),
@@ -225,15 +224,14 @@ def submit_enquiry(tx: Transaction, command: commands.SubmitEnquiry) -> Enquiry:
         repository.add_enquiry(tx.session, enquiry)
     enquiry.submit(cleaned, assessment, command.workflow, command.workflow_reason, now)
     tx.session.flush()
-    tx.emit(events.enquiry_submitted(enquiry, assessment.roles, assessment.derived))
     check = assessment.notice_check
-    _audit(
-        tx,
-        enquiry,
-        command.actor,
-        "enquiry.submitted",
-        None,
-        {
+    tx.record(
+        events.enquiry_submitted(enquiry, assessment.roles, assessment.derived),
+        actor=command.actor,
+        entity_type="enquiry",
+        entity_id=enquiry.id,
+        before=None,
+        after={
             "template": f"{enquiry.template_key}@{enquiry.template_version}",
             "workflow": enquiry.workflow,
             "workflow_source": enquiry.workflow_source,
@@ -274,14 +272,13 @@ def change_workflow(tx: Transaction, command: commands.ChangeWorkflow) -> Enquir
         command.workflow, domain.workflows(template.definition), command.reason, utcnow()
     )
     tx.session.flush()
-    tx.emit(events.workflow_changed(enquiry, previous, command.actor))
-    _audit(
-        tx,
-        enquiry,
-        command.actor,
-        "enquiry.workflow_changed",
-        {"workflow": previous},
-        {"workflow": enquiry.workflow, "reason": command.reason},
+    tx.record(
+        events.workflow_changed(enquiry, previous, command.actor),
+        actor=command.actor,
+        entity_type="enquiry",
+        entity_id=enquiry.id,
+        before={"workflow": previous},
+        after={"workflow": enquiry.workflow, "reason": command.reason},
     )
     return enquiry
 
