@@ -19,10 +19,7 @@ import yaml
 from sqlalchemy.orm import Session
 
 from services.advice.seed import STARTER_TEMPLATE, load_bank, questions_of
-from shared.config import service_config
-from shared.db import create_engine_for
-from shared.errors import ValidationFailed
-from shared.migrations import prepare_database
+from shared.loader_cli import load_files, read_yaml
 
 
 def main(argv: list[str]) -> int:
@@ -31,27 +28,16 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--template", type=Path, default=STARTER_TEMPLATE)
     args = parser.parse_args(argv)
     try:
-        bank = yaml.safe_load(args.bank.read_text(encoding="utf-8"))
-        questions = questions_of(yaml.safe_load(args.template.read_text(encoding="utf-8")))
+        questions = questions_of(read_yaml(args.template))
     except (OSError, yaml.YAMLError, KeyError, TypeError) as error:
-        print(f"cannot read input: {error}", file=sys.stderr)
+        print(f"cannot read the template: {error}", file=sys.stderr)
         return 1
-    engine = create_engine_for(service_config("advice")["DATABASE_URL"])
-    prepare_database(engine, "advice")
-    try:
-        with Session(engine) as session, session.begin():
-            added = load_bank(session, bank, questions)
-    except ValidationFailed as error:
-        print(f"{args.bank}: rejected", file=sys.stderr)
-        for field, messages in error.field_errors.items():
-            for message in messages:
-                print(f"  {field}: {message}", file=sys.stderr)
-        return 1
-    except (KeyError, TypeError) as error:
-        print(f"{args.bank}: rejected: malformed bank ({error!r})", file=sys.stderr)
-        return 1
-    print(f"{args.bank}: {added} statement version(s) added")
-    return 0
+
+    def load(session: Session, path: Path) -> str:
+        added = load_bank(session, read_yaml(path), questions)
+        return f"{added} statement version(s) added"
+
+    return load_files("advice", [args.bank], load)
 
 
 if __name__ == "__main__":

@@ -15,36 +15,18 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import yaml
 from sqlalchemy.orm import Session
 
 from services.tasks.seed import load_frameworks
-from shared.config import service_config
-from shared.db import create_engine_for
-from shared.errors import ValidationFailed
-from shared.migrations import prepare_database
+from shared.loader_cli import load_files, read_yaml
 
 
 def main(paths: list[str]) -> int:
-    engine = create_engine_for(service_config("tasks")["DATABASE_URL"])
-    prepare_database(engine, "tasks")
-    failed = 0
-    for name in paths:
-        try:
-            document = yaml.safe_load(Path(name).read_text(encoding="utf-8"))
-            with Session(engine) as session, session.begin():
-                editions = load_frameworks(session, document)
-            print(f"{name}: loaded {', '.join(sorted(e.key for e in editions))}")
-        except ValidationFailed as error:
-            failed += 1
-            print(f"{name}: rejected", file=sys.stderr)
-            for field, messages in error.field_errors.items():
-                for message in messages:
-                    print(f"  {field}: {message}", file=sys.stderr)
-        except (OSError, yaml.YAMLError) as error:
-            failed += 1
-            print(f"{name}: rejected: {error}", file=sys.stderr)
-    return 1 if failed else 0
+    def load(session: Session, path: Path) -> str:
+        editions = load_frameworks(session, read_yaml(path))
+        return f"loaded {', '.join(sorted(e.key for e in editions))}"
+
+    return load_files("tasks", paths, load)
 
 
 if __name__ == "__main__":

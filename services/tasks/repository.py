@@ -12,6 +12,7 @@ from services.tasks.commands import FindTasks
 from services.tasks.domain import ACTIVE, OPEN_STATUSES, PENDING, UNFINISHED
 from services.tasks.frameworks import FrameworkEdition, edition_in_force
 from services.tasks.models import ClosureDay, DutyPlan, Task, TaskCase, TaskFramework
+from shared.db import paginate
 
 
 def framework_in_force(
@@ -233,11 +234,9 @@ def find_tasks(
         )
     if filters.overdue:
         query = query.where(Task.status.in_(OPEN_STATUSES), Task.due_at <= now)
-    total = session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    page, size = filters.page, filters.page_size
-    rows = session.scalars(
-        query.order_by(Task.due_at.is_(None), Task.due_at, Task.id)
-        .offset((page - 1) * size)
-        .limit(size)
+    return paginate(
+        session,
+        query.order_by(Task.due_at.is_(None), Task.due_at, Task.id),
+        filters.page,
+        filters.page_size,
     )
-    return {"items": list(rows), "total": total, "page": page, "page_size": size}
