@@ -6,10 +6,8 @@ other's code."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
-from shared.envelope import Envelope
 from shared.errors import ValidationFailed
 
 ENQUIRY_SUBMITTED = "enquiry.submitted"
@@ -33,18 +31,9 @@ TASK_EVENTS = (
 )
 
 
-def upcast_enquiry_submitted(data: dict[str, Any], version: int) -> dict[str, Any]:
-    """The ``data`` of an enquiry.submitted event of any known version, in version 2's shape.
-
-    Version 1 came from templates that declared no law: they were England's, their applicant's
-    name was the ``full_name`` answer, and nothing was checked or suggested. A version this
-    code does not know is refused (``ValidationFailed`` on ``version``: the event is parked)."""
-    if version == ENQUIRY_SUBMITTED_VERSION:
-        return data
-    if version != 1:
-        raise ValidationFailed(
-            {"version": [f"{ENQUIRY_SUBMITTED} version {version} is not supported ([1, 2])"]}
-        )
+def _enquiry_submitted_1_to_2(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 came from templates that declared no law: they were England's, their
+    applicant's name was the ``full_name`` answer, and nothing was checked or suggested."""
     answers = data.get("answers")
     name = answers.get("full_name") if isinstance(answers, dict) else None
     return {
@@ -57,18 +46,10 @@ def upcast_enquiry_submitted(data: dict[str, Any], version: int) -> dict[str, An
     }
 
 
-def current_enquiry_submitted(event: Envelope) -> Envelope:
-    """The event with its data in the newest shape it can reach, and that version (what
-    ``shared.envelope.load_event_data`` does by itself; kept for callers that want the
-    envelope)."""
-    version, data = upcast(event.type, event.version, event.data)
-    return replace(event, data=data, version=version)
-
-
 # (event type, version) -> the function that brings that version's data to the next version.
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 UPCASTERS: dict[tuple[str, int], Upcaster] = {
-    (ENQUIRY_SUBMITTED, 1): lambda data: upcast_enquiry_submitted(data, 1),
+    (ENQUIRY_SUBMITTED, 1): _enquiry_submitted_1_to_2,
 }
 # The newest version of each event type with more than one; every other type is at version 1.
 LATEST_VERSIONS = {ENQUIRY_SUBMITTED: ENQUIRY_SUBMITTED_VERSION}
@@ -84,3 +65,14 @@ def upcast(event_type: str, version: int, data: Any) -> tuple[int, Any]:
     while (event_type, version) in UPCASTERS and isinstance(data, dict):
         data, version = UPCASTERS[(event_type, version)](data), version + 1
     return version, data
+
+
+def upcast_enquiry_submitted(data: dict[str, Any], version: int) -> dict[str, Any]:
+    """The ``data`` of an enquiry.submitted event of any known version, in the newest shape;
+    a version with no way up is refused (``ValidationFailed`` on ``version``: parked)."""
+    reached, data = upcast(ENQUIRY_SUBMITTED, version, data)
+    if reached != ENQUIRY_SUBMITTED_VERSION:
+        raise ValidationFailed(
+            {"version": [f"{ENQUIRY_SUBMITTED} version {version} is not supported ([1, 2])"]}
+        )
+    return data

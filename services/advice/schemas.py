@@ -7,7 +7,6 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from services.advice import commands
-from shared.contracts import ENQUIRY_SUBMITTED_VERSION, current_enquiry_submitted
 from shared.envelope import Envelope, load_event_data
 from shared.law import NATIONS
 from shared.validation import CommandSchema, EventDataSchema, RequestSchema, arguments_schema
@@ -76,11 +75,7 @@ class EnquirySubmittedData(EventDataSchema):
 def submitted_enquiry(event: Envelope) -> dict[str, Any]:
     """An enquiry.submitted event's data in the newest shape, whichever version was published
     (shared.contracts); a bad or unknown one is a ValidationFailed (parked)."""
-    return load_event_data(
-        current_enquiry_submitted(event),
-        EnquirySubmittedData(),
-        frozenset({ENQUIRY_SUBMITTED_VERSION}),
-    )
+    return load_event_data(event, EnquirySubmittedData())
 
 
 class MatchedStatementSchema(Schema):

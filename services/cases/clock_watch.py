@@ -39,7 +39,7 @@ def _announce(tx: Transaction, clock: CaseClock, kind: str, event_type: str, tod
     )
     if (
         kind == "period_ended"
-        and clock.kind == decisions.DUTY_CLOCK[lifecycle.RELIEF]
+        and clock.kind == lifecycle.DUTY_CLOCK[lifecycle.RELIEF]
         and clock.ending == Ending.ENDS_AUTOMATICALLY
     ):
         decisions.end_relief_by_itself(tx, case, clock)

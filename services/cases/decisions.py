@@ -19,7 +19,6 @@ from shared.errors import Conflict, ValidationFailed
 from shared.periods import Ending, Period, StatutoryClock, day_after
 from shared.unit_of_work import Transaction
 
-DUTY_CLOCK = {lifecycle.PREVENTION: "prevention_duty", lifecycle.RELIEF: "relief_duty"}
 DUTY_ENDED, PLAN_STEPS, NON_COOPERATION = "duty_ended", "plan_steps", "non_cooperation_notice"
 PROPOSED, AUTHORISED, ISSUED, NOTIFIED, ENDED = (
     "proposed",
@@ -340,7 +339,7 @@ def decision_view(decision: CaseDecision) -> dict[str, Any]:
 def _running_duty(tx: Transaction, case: Case) -> tuple[str, CaseClock]:
     if case.stage not in lifecycle.DUTY_STAGES:
         raise Conflict(f"case {case.reference} is at {case.stage}: no prevention or relief duty")
-    clock = repository.running_clock(tx.session, case.id, DUTY_CLOCK[case.stage])
+    clock = repository.running_clock(tx.session, case.id, lifecycle.DUTY_CLOCK[case.stage])
     if clock is None and not lifecycle.clocks_for_stage(
         case.stage, london_today(), nation=case.nation
     ):
@@ -388,7 +387,7 @@ def _open_review_window(tx: Transaction, case: Case, decision: CaseDecision) -> 
 def _follow_findings(tx: Transaction, case: Case, today: date) -> list[CaseClock]:
     """A running relief period whose last day has not passed takes the ending the findings give
     it; after the last day the period has already run under the rule it had."""
-    clock = repository.running_clock(tx.session, case.id, DUTY_CLOCK[lifecycle.RELIEF])
+    clock = repository.running_clock(tx.session, case.id, lifecycle.DUTY_CLOCK[lifecycle.RELIEF])
     if clock is None or clock.due_on < today:
         return []
     rule = lifecycle.relief_rule(case.priority_need, case.intentionally_homeless)

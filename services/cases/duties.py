@@ -28,8 +28,8 @@ class EndingGround:
     needs_period_ended: bool = False
     # The ground is a s.193B notice, which needs a second officer's authorisation first.
     needs_authorised_notice: bool = False
-    # Ended without a notice to the applicant (s.193A refusal of a final offer is notified as a
-    # decision too, so it still carries review rights).
+    # The reg 9 review category of the decision ending the duty; None where no decision is
+    # notified (relief ending by itself, s.189B(4)).
     review_category: str | None = None
 
 

@@ -116,6 +116,8 @@ REVIEW_CATEGORIES: dict[str, ClockRule] = {
 }
 WARNING_DAYS = 7
 DUTY_STAGES = (PREVENTION, RELIEF)
+# The clock each duty stage runs (both relief rules share one kind).
+DUTY_CLOCK = {PREVENTION: PREVENTION_DUTY.kind, RELIEF: RELIEF_DUTY_BY_NOTICE.kind}
 
 
 class IllegalTransition(ValueError):

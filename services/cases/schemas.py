@@ -295,7 +295,7 @@ class CorrectClockStartSchema(_Request):
     command = commands.CorrectClockStart
 
     clock = fields.String(
-        required=True, validate=validate.OneOf(["prevention_duty", "relief_duty"])
+        required=True, validate=validate.OneOf(sorted(lifecycle.DUTY_CLOCK.values()))
     )
     starts_on = fields.Date(required=True)
     reason = fields.String(required=True, validate=validate.Length(min=3, max=4000))

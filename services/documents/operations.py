@@ -15,7 +15,6 @@ from services.documents import commands, events, rendering, repository, schemas
 from services.documents.file_store import FileStore
 from services.documents.models import Document, PackRequest
 from shared.clock import london_today, parse_iso, utcnow
-from shared.contracts import ENQUIRY_SUBMITTED_VERSION, current_enquiry_submitted
 from shared.envelope import Envelope, load_event_data
 from shared.errors import Conflict, NotFound, NotYet, ValidationFailed
 from shared.unit_of_work import Transaction
@@ -40,11 +39,7 @@ PACK_NEEDS = ("answers", "case", "advice", "tasks")
 
 
 def record_answers(tx: Transaction, event: Envelope, renderer: Renderer) -> Document | None:
-    data = load_event_data(
-        current_enquiry_submitted(event),
-        schemas.EnquirySubmittedData(),
-        frozenset({ENQUIRY_SUBMITTED_VERSION}),
-    )
+    data = load_event_data(event, schemas.EnquirySubmittedData())
     # What statements personalise from: the answers and the facts derived from the notice
     # check, as the rules that chose the statements saw them.
     part = {

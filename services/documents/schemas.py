@@ -9,7 +9,7 @@ from shared.validation import CommandSchema, EventDataSchema, arguments_schema
 
 
 class EnquirySubmittedData(EventDataSchema):
-    """Version 2 (shared.contracts.upcast_enquiry_submitted brings version 1 to it)."""
+    """Version 2 (shared.envelope.load_event_data brings version 1 up to it)."""
 
     enquiry_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
     answers = fields.Dict(required=True)

@@ -16,6 +16,7 @@ from shared.errors import NotFound, ValidationFailed
 from tests.integration.helpers import enquiry_submitted, publish, rows
 from tests.pathways import PATHWAYS
 from tests.recorder import make_recorder, of_type, wait_for
+from tests.scenarios import section_8
 
 pytestmark = pytest.mark.integration
 TODAY = date.today()
@@ -26,31 +27,9 @@ NATIONS_OF = {
 
 
 def section_8_tenant(today: date = TODAY) -> dict:
-    """A lawful case since 1 May 2026: a private tenant in England with a section 8 notice for
-    serious rent arrears (ground 8, four weeks' notice), served 9 days ago, due in 3 weeks."""
-    served = today - timedelta(days=9)
-    return {
-        "full_name": "Jo Bloggs",
-        "age_band": "aged_25_or_over",
-        "postcode": "m1 1ae",
-        "household_adults": 1,
-        "household_children": 2,
-        "immigration_status": "british_or_irish",
-        "tenure": "private_rented",
-        "homeless_tonight": False,
-        "has_notice": True,
-        "notice_type": "section_8",
-        "notice_ground": "ground_8",
-        "notice_served_date": served.isoformat(),
-        "notice_expiry_date": (served + timedelta(days=30)).isoformat(),
-        "tenancy_start_date": (today - timedelta(days=800)).isoformat(),
-        "relationship_ending": False,
-        "home_unsafe": False,
-        "fleeing_violence": False,
-        "armed_forces": "never",
-        "income_sources": ["employment", "universal_credit"],
-        "referral_source": "self",
-    }
+    """A private tenant in England with a section 8 notice for serious rent arrears (the e2e
+    scenario and the demo's sample)."""
+    return {**section_8(today), "full_name": "Jo Bloggs"}
 
 
 # What the enquiry service derives from the notice check for that tenant.
