@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from shared.aggregate import Aggregate, Change, next_sequence
 from shared.audit import audit_envelope
 from shared.clock import utcnow
 from shared.db import count_failure, mark_event_processed, record_rejected_event
@@ -54,17 +55,36 @@ class WaitPolicy:
 
 
 class Transaction:
-    """What a domain operation gets: a session, and somewhere to put the events it causes."""
+    """What a use case gets: a session, and somewhere to put the events it causes.
+
+    Events come two ways: the aggregates in the session record their changes
+    (``shared.aggregate``), and a use case may emit what belongs to no aggregate (a summary of
+    several, an audit of a read). ``finish`` puts both in the order they happened."""
 
     def __init__(self, session: Session, source: str, audit_sink: AuditSink | None) -> None:
         self.session = session
         self.source = source
-        self.events: list[Envelope] = []
         self._audit_sink = audit_sink
+        # (sequence, audit?, envelope): sorted when the transaction finishes.
+        self._pending: list[tuple[int, bool, Envelope]] = []
         self.undo: list[Callable[[], None]] = []
+        # Every aggregate the session loads or adds, held until the end (the session's identity
+        # map holds unchanged rows weakly: one that only recorded a change could be collected).
+        self._seen: dict[int, Aggregate] = {}
+        sa.event.listen(session, "transient_to_pending", self._see)
+        sa.event.listen(session, "loaded_as_persistent", self._see)
+
+    def _see(self, _session: Session, instance: Any) -> None:
+        if isinstance(instance, Aggregate):
+            self._seen.setdefault(id(instance), instance)
+
+    @property
+    def events(self) -> list[Envelope]:
+        """What is to be announced so far, in order (aggregates' changes once ``finish``ed)."""
+        return [envelope for _, _, envelope in sorted(self._pending, key=_order)]
 
     def emit(self, envelope: Envelope) -> None:
-        self.events.append(envelope)
+        self._pending.append((next_sequence(), False, envelope))
 
     def on_rollback(self, undo: Callable[[], None]) -> None:
         """Undo a side effect outside the database (a file written) if the transaction fails."""
@@ -83,28 +103,65 @@ class Transaction:
         action: str | None = None,
     ) -> None:
         """A change announced and audited in one: the event goes to the outbox, and the audit
-        trail records who made it, with before and after, under the event's type."""
-        self.emit(event)
-        self.audit(
-            actor=actor,
-            action=action or event.type,
-            entity_type=entity_type,
-            entity_id=entity_id,
-            case_id=case_id,
-            correlation_id=event.correlation_id,
-            causation_id=event.causation_id,
-            before=before,
-            after=after,
+        trail records who made it, with before and after, under the event's type. (An
+        aggregate records a ``Change`` instead, and the transaction does this for it.)"""
+        self._add_change(
+            Change(
+                actor=actor,
+                entity_type=entity_type,
+                entity_id=entity_id,
+                case_id=case_id,
+                correlation_id=event.correlation_id,
+                causation_id=event.causation_id,
+                before=before,
+                after=after,
+                event=event,
+                action=action,
+            )
         )
 
     def audit(self, **fields: Any) -> Envelope:
         """Record one state change: see ``shared.audit.audit_envelope`` for the fields."""
         envelope = audit_envelope(source=self.source, **fields)
-        if self._audit_sink is not None:
-            # The audit store's own service writes its entries in the same transaction.
-            self._audit_sink(self.session, envelope)
-        self.emit(envelope)
+        self._pending.append((next_sequence(), True, envelope))
         return envelope
+
+    def _add_change(self, change: Change) -> None:
+        if change.event is not None:
+            self._pending.append((change.sequence, False, change.event))
+        audit = audit_envelope(
+            source=self.source,
+            actor=change.actor,
+            action=change.name,
+            entity_type=change.entity_type,
+            entity_id=change.entity_id,
+            case_id=change.case_id,
+            correlation_id=change.correlation_id,
+            causation_id=change.causation_id,
+            before=change.before,
+            after=change.after,
+        )
+        self._pending.append((change.sequence, True, audit))
+
+    def finish(self) -> list[Envelope]:
+        """Collect the changes the session's aggregates recorded, file the audit entries (in
+        the audit store's own service, in this transaction) and return every envelope, in the
+        order the changes happened."""
+        for aggregate in self._seen.values():
+            for change in aggregate.take_changes():
+                self._add_change(change)
+        ordered = sorted(self._pending, key=_order)
+        self._pending = []
+        if self._audit_sink is not None:
+            for _, is_audit, envelope in ordered:
+                if is_audit:
+                    self._audit_sink(self.session, envelope)
+        return [envelope for _, _, envelope in ordered]
+
+
+def _order(item: tuple[int, bool, Envelope]) -> tuple[int, bool]:
+    # One change's event before its audit entry.
+    return item[0], item[1]
 
 
 class UnitOfWork:
@@ -143,7 +200,7 @@ class UnitOfWork:
             try:
                 with session.begin():
                     yield tx
-                    ids = self._write_outbox(session, tx.events)
+                    ids = self._write_outbox(session, tx.finish())
             except BaseException:
                 for undo in reversed(tx.undo):
                     try:

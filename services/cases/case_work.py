@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from services.cases import commands, domain, events, lifecycle, repository
+from services.cases import commands, events, lifecycle, repository
 from services.cases.models import Case, CaseClock, CaseNote
-from shared.clock import isoformat, london_date, london_today, utcnow
+from shared.clock import london_date, london_today, utcnow
 from shared.errors import Conflict, NotFound, ValidationFailed
 from shared.periods import StatutoryClock, clock_state, day_after
 from shared.unit_of_work import Transaction
@@ -59,7 +59,7 @@ def change_stage(tx: Transaction, command: commands.ChangeStage) -> Case:
         }
         if clock.start_reason:
             after[clock.kind]["start_reason"] = clock.start_reason
-    announce(tx, case, events.CASE_STAGE_CHANGED, data, command.actor, {"stage": previous}, after)
+    case.announce(events.CASE_STAGE_CHANGED, data, command.actor, {"stage": previous}, after)
     return case
 
 
@@ -112,43 +112,16 @@ def _iso(day: date | None) -> str | None:
 
 def close_case(tx: Transaction, command: commands.CloseCase) -> Case:
     case = find(tx.session, command.case, lock=True)
-    if case.stage == lifecycle.CLOSED:
-        raise Conflict(f"case {case.reference} is already closed")
-    previous = case.stage
+    case.close(command.outcome, command.reason, command.actor, utcnow())
     stop_clocks(tx.session, case, london_today())
-    case.closed_from, case.stage, case.status = previous, lifecycle.CLOSED, domain.CLOSED
-    case.outcome, case.outcome_reason, case.updated_at = (
-        command.outcome,
-        command.reason,
-        utcnow(),
-    )
-    announce(
-        tx,
-        case,
-        events.CASE_CLOSED,
-        {
-            "previous_stage": previous,
-            "outcome": case.outcome,
-            "closed_at": isoformat(case.updated_at),
-        },
-        command.actor,
-        {"stage": previous},
-        {"stage": lifecycle.CLOSED, "outcome": case.outcome},
-    )
     return case
 
 
 def reopen_case(tx: Transaction, command: commands.ReopenCase) -> Case:
     case = find(tx.session, command.case, lock=True)
-    if case.stage != lifecycle.CLOSED:
-        raise Conflict(f"case {case.reference} is open ({case.stage}): nothing to reopen")
-    target = lifecycle.reopen_stage(case.closed_from)
-    case.stage, case.status, case.updated_at = target, domain.OPEN, utcnow()
-    previous_outcome, case.outcome, case.outcome_reason = case.outcome, None, None
+    previous_outcome = case.reopen(utcnow())
     clocks = start_clocks(tx.session, case, london_today())
-    announce(
-        tx,
-        case,
+    case.announce(
         events.CASE_REOPENED,
         {
             "previous_outcome": previous_outcome,
@@ -157,25 +130,14 @@ def reopen_case(tx: Transaction, command: commands.ReopenCase) -> Case:
         },
         command.actor,
         {"stage": lifecycle.CLOSED, "outcome": previous_outcome},
-        {"stage": target, "reason": command.reason},
+        {"stage": case.stage, "reason": command.reason},
     )
     return case
 
 
 def assign_case(tx: Transaction, command: commands.AssignCase) -> Case:
     case = find(tx.session, command.case, lock=True)
-    if case.owner == command.owner:
-        raise Conflict(f"case {case.reference} is already assigned to {case.owner}")
-    previous, case.owner, case.updated_at = case.owner, command.owner, utcnow()
-    announce(
-        tx,
-        case,
-        events.CASE_ASSIGNED,
-        {"owner": case.owner, "previous_owner": previous},
-        command.actor,
-        {"owner": previous},
-        {"owner": case.owner},
-    )
+    case.assign(command.owner, command.actor, utcnow())
     return case
 
 
@@ -197,7 +159,7 @@ def add_note(tx: Transaction, command: commands.AddNote) -> CaseNote:
     tx.session.add(note)
     tx.session.flush()
     # The audit trail records that a note was written, not what it says.
-    audit_case(tx, case, command.actor, "case.note_added", None, {"note_id": note.id})
+    case.audit("case.note_added", command.actor, None, {"note_id": note.id})
     return note
 
 
@@ -276,41 +238,3 @@ def clock_view(clock: CaseClock, today: date | None = None) -> dict[str, Any]:
         )
         view["stopped_on"] = _iso(clock.stopped_on)
     return view
-
-
-def announce(
-    tx: Transaction,
-    case: Case,
-    event_type: str,
-    data: dict[str, Any],
-    actor: str,
-    before: Any,
-    after: Any,
-) -> None:
-    """A change of the case, announced (the event carries no personal data) and audited (who,
-    before and after) together."""
-    tx.record(
-        events.case_event(event_type, case, data),
-        actor=actor,
-        entity_type="case",
-        entity_id=case.id,
-        case_id=case.id,
-        before=before,
-        after=after,
-    )
-
-
-def audit_case(
-    tx: Transaction, case: Case, actor: str, action: str, before: Any, after: Any
-) -> None:
-    """An audit entry about the case, on its hash chain."""
-    tx.audit(
-        actor=actor,
-        action=action,
-        entity_type="case",
-        entity_id=case.id,
-        case_id=case.id,
-        correlation_id=case.correlation_id,
-        before=before,
-        after=after,
-    )

@@ -62,9 +62,7 @@ def end_duty(tx: Transaction, command: commands.EndDuty) -> CaseDecision:
     decision.reason = command.reason
     tx.session.add(decision)
     window = _open_review_window(tx, case, decision)
-    case_work.announce(
-        tx,
-        case,
+    case.announce(
         events.CASE_DUTY_ENDED,
         _ending_data(decision, window),
         command.actor,
@@ -97,9 +95,7 @@ def end_relief_by_itself(tx: Transaction, case: Case, clock: CaseClock) -> CaseD
         created_at=utcnow(),
     )
     tx.session.add(decision)
-    case_work.announce(
-        tx,
-        case,
+    case.announce(
         events.CASE_DUTY_ENDED,
         _ending_data(decision, None),
         "system:cases",
@@ -131,9 +127,7 @@ def record_plan_decision(tx: Transaction, command: commands.RecordPlanDecision) 
     )
     tx.session.add(decision)
     window = _open_review_window(tx, case, decision)
-    case_work.announce(
-        tx,
-        case,
+    case.announce(
         events.CASE_DECISION_NOTIFIED,
         {
             "decision_id": decision.id,
@@ -187,11 +181,9 @@ def propose_non_cooperation_notice(
         created_at=utcnow(),
     )
     tx.session.add(notice)
-    case_work.audit_case(
-        tx,
-        case,
-        command.actor,
+    case.audit(
         "case.non_cooperation_proposed",
+        command.actor,
         None,
         {"notice": notice.id, "duty": duty, "grade": notice.decided_grade},
     )
@@ -219,11 +211,9 @@ def authorise_non_cooperation_notice(
         raise ValidationFailed(problems)
     notice.status, notice.authorised_at = AUTHORISED, utcnow()
     notice.authorised_by, notice.authorised_grade = command.actor, command.grade
-    case_work.audit_case(
-        tx,
-        case,
-        command.actor,
+    case.audit(
         "case.non_cooperation_authorised",
+        command.actor,
         {"notice": notice.id, "status": PROPOSED},
         {"notice": notice.id, "status": AUTHORISED, "grade": notice.authorised_grade},
     )
@@ -248,9 +238,7 @@ def record_findings(tx: Transaction, command: commands.RecordFindings) -> Case:
         setattr(case, name, value)
     case.updated_at = utcnow()
     changed = _follow_findings(tx, case, london_today())
-    case_work.announce(
-        tx,
-        case,
+    case.announce(
         events.CASE_FINDINGS_RECORDED,
         {
             "priority_need": case.priority_need,
@@ -300,9 +288,7 @@ def correct_clock_start(tx: Transaction, command: commands.CorrectClockStart) ->
         clock.warned_at = None
     if clock.due_on >= today:
         clock.period_ended_at = None
-    case_work.announce(
-        tx,
-        case,
+    case.announce(
         events.CASE_CLOCK_CORRECTED,
         {"clock": case_work.clock_view(clock), "previous_starts_on": before["starts_on"]},
         command.actor,

@@ -3,9 +3,13 @@ docs/events.md. Case events carry no personal data beyond the case's own identif
 
 from __future__ import annotations
 
-from services.cases.models import Case
+from typing import TYPE_CHECKING
+
 from shared.clock import isoformat
 from shared.envelope import Envelope
+
+if TYPE_CHECKING:
+    from services.cases.models import Case
 
 SOURCE = "cases"
 CASE_OPENED = "case.opened"

@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from services.cases.domain import CaseBehaviour
 from shared.db import UtcDateTime, add_infrastructure_tables
 
 
@@ -15,7 +16,9 @@ class Base(DeclarativeBase):
     pass
 
 
-class Case(Base):
+class Case(Base, CaseBehaviour):
+    """A case; what is done to it comes from ``domain.CaseBehaviour``."""
+
     __tablename__ = "cases"
 
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)

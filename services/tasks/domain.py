@@ -18,7 +18,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from services.tasks import events
 from services.tasks.calendar import WorkingCalendar
+from shared.aggregate import Aggregate, Change
+from shared.envelope import Envelope
 from shared.errors import Conflict
 
 LONDON = ZoneInfo("Europe/London")
@@ -85,12 +88,17 @@ def check_transition(task_id: str, status: str, action: str) -> Transition:
     return transition
 
 
-class TaskLifecycle:
+class TaskLifecycle(Aggregate):
     """The behaviour of a task (mixed into the stored ``Task``; nothing here knows the database):
     every change of status goes through ``TRANSITIONS``. Each method refuses an illegal move
-    with ``Conflict`` before changing anything."""
+    with ``Conflict`` before changing anything, and records what it changed (the task event
+    and its audit entry, ``shared.aggregate``): the unit of work announces it."""
 
     id: str
+    case_id: str
+    correlation_id: str
+    template_key: str
+    revision: int
     status: str
     owner: str | None
     started_at: datetime | None
@@ -105,55 +113,129 @@ class TaskLifecycle:
     warn_at: datetime | None
     escalate_at: datetime | None
 
-    def _move(self, action: str) -> None:
+    def _move(self, action: str) -> dict[str, Any]:
+        """Take ``action``'s transition; returns the status before it (the audit's before)."""
+        before = {"status": self.status}
         transition = check_transition(self.id, self.status, action)
         if transition.target == RESUMED:
             self.status = IN_PROGRESS if self.started_at else ACTIVE
         elif transition.target is not None:
             self.status = transition.target
+        return before
 
     def make_active(self, at: datetime, due: Deadlines) -> None:
+        """Active from ``at`` with its deadlines. Announced by whoever made it active: as part
+        of its creation, or by ``announce_activation`` when its time came."""
         self._move(ACTIVATE)
         self.activate_at, self.activated_at = at, at
         self.set_deadlines(due)
 
-    def start(self, now: datetime) -> None:
-        self._move(START)
+    def start(self, now: datetime, actor: str) -> None:
+        before = self._move(START)
         self.started_at = now
+        self._revised(events.TASK_STARTED, actor, before)
 
-    def hold(self, now: datetime, reason: str) -> None:
+    def hold(self, now: datetime, reason: str, actor: str) -> None:
         """Stop the task's clock: while on hold it cannot become due, warned or escalated."""
-        self._move(HOLD)
+        before = self._move(HOLD)
         self.held_at, self.hold_reason = now, reason
+        self._revised(events.TASK_ON_HOLD, actor, before, reason=reason)
 
-    def release(self, now: datetime) -> timedelta:
+    def release(self, now: datetime, actor: str) -> timedelta:
         """Back to work; every deadline moves later by the time spent on hold (returned)."""
         held_since = self.held_at
-        self._move(RELEASE)
+        before = self._move(RELEASE)
         held_for = now - held_since
         self.due_at, self.warn_at, self.escalate_at = (
             moment + held_for if moment else None
             for moment in (self.due_at, self.warn_at, self.escalate_at)
         )
         self.held_at, self.hold_reason = None, None
+        minutes = int(held_for.total_seconds() // 60)
+        self._revised(events.TASK_RELEASED, actor, before, held_for_minutes=minutes)
         return held_for
 
-    def complete(self, now: datetime, outcome: str) -> None:
-        self._move(COMPLETE)
+    def complete(self, now: datetime, outcome: str, actor: str) -> None:
+        before = self._move(COMPLETE)
         self.completed_at, self.outcome = now, outcome
+        self._revised(events.TASK_COMPLETED, actor, before, outcome=outcome)
 
-    def cancel(self, now: datetime, reason: str) -> None:
-        self._move(CANCEL)
+    def cancel(self, now: datetime, reason: str, actor: str) -> None:
+        before = self._move(CANCEL)
         self.completed_at, self.cancel_reason = now, reason
+        self._revised(events.TASK_CANCELLED, actor, before, reason=reason)
 
-    def reassign(self, owner: str) -> None:
+    def reassign(self, owner: str, actor: str) -> None:
         self._move(REASSIGN)
         if self.owner == owner:
             raise Conflict(f"task {self.id} is already owned by {self.owner}")
+        before = {"owner": self.owner}
         self.owner = owner
+        self._revised(events.TASK_REASSIGNED, actor, before, owner=owner)
+
+    def reschedule(self, actor: str, before: dict[str, Any], starts_on: str) -> None:
+        """Its dates moved with the day its duty began (set by the caller first)."""
+        self._revised(events.TASK_RESCHEDULED, actor, before, starts_on=starts_on)
 
     def set_deadlines(self, due: Deadlines) -> None:
         self.due_at, self.warn_at, self.escalate_at = due.due_at, due.warn_at, due.escalate_at
+
+    # --- What is announced without a new revision ---
+
+    def announce_created(self, actor: str, causation_id: str | None = None, **after: Any) -> None:
+        after = {"status": self.status, **after}
+        self._announce(events.TASK_CREATED, actor, None, after, causation_id)
+
+    def announce_activation(self, actor: str) -> None:
+        """Its activation time came (the scan claimed the row and set it active)."""
+        self._announce(events.TASK_ACTIVATED, actor, {"status": PENDING}, {"status": ACTIVE})
+
+    def announce_alert(self, event_type: str, moment: str, actor: str) -> None:
+        """A warning, overdue or escalation alert (claimed once, by the scan)."""
+        self._announce(event_type, actor, None, {moment: getattr(self, moment).isoformat()})
+
+    def note_scheduled(self, actor: str) -> None:
+        """Its predecessors are far enough along: it now has an activation time (audited, not
+        announced: ``task.activated`` says when it comes)."""
+        after = {"activate_at": self.activate_at.isoformat()}
+        self.record_change(self._change("task.scheduled", actor, None, after))
+
+    def _revised(self, event_type: str, actor: str, before: dict[str, Any], **after: Any) -> None:
+        self.revision += 1
+        self._announce(event_type, actor, before, {"status": self.status, **after})
+
+    def _announce(
+        self,
+        event_type: str,
+        actor: str,
+        before: dict[str, Any] | None,
+        after: dict[str, Any],
+        causation_id: str | None = None,
+    ) -> None:
+        event = events.task_event(event_type, self, causation_id=causation_id)
+        self.record_change(self._change(event_type, actor, before, after, event, causation_id))
+
+    def _change(
+        self,
+        action: str,
+        actor: str,
+        before: dict[str, Any] | None,
+        after: dict[str, Any],
+        event: Envelope | None = None,
+        causation_id: str | None = None,
+    ) -> Change:
+        return Change(
+            actor=actor,
+            entity_type="task",
+            entity_id=self.id,
+            case_id=self.case_id,
+            correlation_id=self.correlation_id,
+            causation_id=causation_id,
+            before=before,
+            after={"key": self.template_key, **after},
+            event=event,
+            action=action,
+        )
 
 
 def end_of_today(now: datetime) -> datetime:

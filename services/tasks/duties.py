@@ -16,7 +16,7 @@ import uuid
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from services.tasks import domain, events, repository, schemas
+from services.tasks import domain, repository, schemas
 from services.tasks.calendar import WorkingCalendar
 from services.tasks.domain import DUTIES, PENDING, DutyClock, TaskTemplate
 from services.tasks.models import DutyPlan, Task, TaskCase
@@ -28,7 +28,6 @@ from services.tasks.operations import (
     audit,
     cancel_for,
     instantiate_task,
-    record_change,
     schedule_dependents,
     set_deadlines,
     working_calendar,
@@ -124,11 +123,8 @@ def follow_clock_corrected(tx: Transaction, event: Envelope, calendar_nation: st
             for moment, flag, _ in ALERTS:
                 if getattr(task, moment) is not None and getattr(task, moment) > now:
                     setattr(task, flag, None)
-        moved.append(
-            record_change(
-                tx, task, events.TASK_RESCHEDULED, SYSTEM, before, starts_on=dates[0].isoformat()
-            )
-        )
+        task.reschedule(SYSTEM, before, starts_on=dates[0].isoformat())
+        moved.append(task)
     audit(
         tx,
         "duty_tasks.rescheduled",

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from services.tasks.models import Task
 from shared.clock import isoformat
 from shared.envelope import Envelope
+
+if TYPE_CHECKING:
+    from services.tasks.models import Task
 
 SOURCE = "tasks"
 TASK_CREATED = "task.created"

@@ -1,8 +1,8 @@
 """Use cases of the tasks service: each loads what it needs through ``repository``, changes a
-task through its lifecycle (``domain.TaskLifecycle``, which follows ``domain.TRANSITIONS``), and
-announces the change once, through ``record_change``: the event for the outbox and the audit
-entry, in the caller's transaction. No nameko, no session handling: the unit of work's
-``Transaction`` is passed in."""
+task by calling its behaviour (``domain.TaskLifecycle``, which follows ``domain.TRANSITIONS``
+and records each change it makes); the unit of work announces what the tasks recorded, the event
+for the outbox and the audit entry, in the caller's transaction. No nameko, no session handling:
+the unit of work's ``Transaction`` is passed in."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from services.tasks import commands, domain, events, repository, schemas
 from services.tasks.calendar import WorkingCalendar
-from services.tasks.domain import ACTIVE, PENDING, UNFINISHED, TaskTemplate
+from services.tasks.domain import PENDING, UNFINISHED, TaskTemplate
 from services.tasks.models import ClosureDay, DutyPlan, Task, TaskCase
 from shared import law
 from shared.clock import london_date, utcnow
@@ -55,9 +55,8 @@ def list_closure_days(tx: Transaction) -> list[ClosureDay]:
 
 def start_task(tx: Transaction, command: commands.StartTask) -> Task:
     task = _task(tx, command.task_id)
-    before = {"status": task.status}
-    task.start(utcnow())
-    return record_change(tx, task, events.TASK_STARTED, command.actor, before)
+    task.start(utcnow(), command.actor)
+    return task
 
 
 def complete_task(tx: Transaction, command: commands.CompleteTask, calendar_nation: str) -> Task:
@@ -65,44 +64,29 @@ def complete_task(tx: Transaction, command: commands.CompleteTask, calendar_nati
     return _finish(
         tx,
         command.task_id,
-        lambda task, now: task.complete(now, command.outcome),
-        events.TASK_COMPLETED,
-        command.actor,
+        lambda task, now: task.complete(now, command.outcome, command.actor),
         calendar_nation,
-        outcome=command.outcome,
     )
 
 
 def hold_task(tx: Transaction, command: commands.HoldTask) -> Task:
     """Stop the task's clock: while on hold it cannot become due, warned or escalated."""
     task = _task(tx, command.task_id)
-    before = {"status": task.status}
-    task.hold(utcnow(), command.reason)
-    return record_change(
-        tx, task, events.TASK_ON_HOLD, command.actor, before, reason=command.reason
-    )
+    task.hold(utcnow(), command.reason, command.actor)
+    return task
 
 
 def release_task(tx: Transaction, command: commands.ReleaseTask) -> Task:
     """Back to work; every deadline moves later by the time spent on hold."""
     task = _task(tx, command.task_id)
-    before = {"status": task.status}
-    held_for = task.release(utcnow())
-    return record_change(
-        tx,
-        task,
-        events.TASK_RELEASED,
-        command.actor,
-        before,
-        held_for_minutes=int(held_for.total_seconds() // 60),
-    )
+    task.release(utcnow(), command.actor)
+    return task
 
 
 def reassign_task(tx: Transaction, command: commands.ReassignTask) -> Task:
     task = _task(tx, command.task_id)
-    before = {"owner": task.owner}
-    task.reassign(command.owner)
-    return record_change(tx, task, events.TASK_REASSIGNED, command.actor, before, owner=task.owner)
+    task.reassign(command.owner, command.actor)
+    return task
 
 
 def cancel_task(tx: Transaction, command: commands.CancelTask, calendar_nation: str) -> Task:
@@ -110,11 +94,8 @@ def cancel_task(tx: Transaction, command: commands.CancelTask, calendar_nation: 
     return _finish(
         tx,
         command.task_id,
-        lambda task, now: task.cancel(now, command.reason),
-        events.TASK_CANCELLED,
-        command.actor,
+        lambda task, now: task.cancel(now, command.reason, command.actor),
         calendar_nation,
-        reason=command.reason,
     )
 
 
@@ -122,16 +103,12 @@ def _finish(
     tx: Transaction,
     task_id: str,
     end: Callable[[Task, datetime], None],
-    event_type: str,
-    actor: str,
     calendar_nation: str,
-    **after: Any,
 ) -> Task:
     """End the task (``end``: complete or cancel it), then schedule the tasks that waited."""
     task = _task(tx, task_id)
-    before, now = {"status": task.status}, utcnow()
+    now = utcnow()
     end(task, now)
-    record_change(tx, task, event_type, actor, before, **after)
     schedule_dependents(tx, task.case_id, now, working_calendar(tx, calendar_nation))
     return task
 
@@ -164,10 +141,7 @@ def add_task(tx: Transaction, command: commands.AddTask, calendar_nation: str) -
     task = new_task(CaseRef.of(known), definition, position, now, kind="adhoc")
     task.make_active(now, _deadlines(task, now, working_calendar(tx, calendar_nation)))
     tx.session.add(task)
-    tx.session.flush()
-    announce(
-        tx, task, events.TASK_CREATED, command.actor, None, {"status": task.status, "kind": "adhoc"}
-    )
+    task.announce_created(command.actor, kind="adhoc")
     return task
 
 
@@ -318,9 +292,8 @@ def follow_workflow_change(tx: Transaction, event: Envelope, calendar_nation: st
 
 def cancel_for(tx: Transaction, task: Task, now: datetime, reason: str) -> Task:
     """The service cancels a task on its own (a workflow change, a duty ending)."""
-    before = {"status": task.status}
-    task.cancel(now, reason)
-    return record_change(tx, task, events.TASK_CANCELLED, SYSTEM, before, reason=reason)
+    task.cancel(now, reason, SYSTEM)
+    return task
 
 
 def new_task(
@@ -376,7 +349,7 @@ def instantiate_task(
         active_from = anchor or now
         task.make_active(active_from, _deadlines(task, active_from, working))
     tx.session.add(task)
-    announce(tx, task, events.TASK_CREATED, SYSTEM, None, {"status": task.status}, causation_id)
+    task.announce_created(SYSTEM, causation_id)
     return task
 
 
@@ -408,8 +381,7 @@ def schedule_dependents(
         if when is None:
             continue
         task.activate_at = when
-        tx.session.flush()
-        audit_task(tx, task, "task.scheduled", SYSTEM, None, {"activate_at": when.isoformat()})
+        task.note_scheduled(SYSTEM)
         if when <= now:
             activate(tx, task.id, now, working)
 
@@ -449,7 +421,7 @@ def _announce_activation(
     # From when it was due to start, not when the scan came round: a task anchored to a duty's
     # dates keeps them after downtime.
     task.set_deadlines(_deadlines(task, task.activate_at or now, working))
-    announce(tx, task, events.TASK_ACTIVATED, SYSTEM, {"status": PENDING}, {"status": ACTIVE})
+    task.announce_activation(SYSTEM)
 
 
 ALERTS = (
@@ -466,7 +438,7 @@ def raise_task_alerts(tx: Transaction, now: datetime, limit: int = 500) -> int:
     for when, flag, event_type in ALERTS:
         due = repository.tasks_needing_alert(tx.session, when, flag, now, limit)
         for task in repository.claim_alerts(tx.session, due, flag, now):
-            announce(tx, task, event_type, SYSTEM, None, {when: getattr(task, when).isoformat()})
+            task.announce_alert(event_type, when, SYSTEM)
             raised += 1
     return raised
 
@@ -479,44 +451,7 @@ def _deadlines(task: Task, active_from: datetime, working: WorkingCalendar) -> d
     return domain.deadlines(TaskTemplate.parse(task.definition), active_from, working)
 
 
-# --- Announcing: the event and the audit entry ----------------------------------------------
-
-
-def record_change(
-    tx: Transaction, task: Task, event_type: str, actor: str, before: dict, **after: Any
-) -> Task:
-    """A change to an existing task: a new revision, its event and its audit entry."""
-    task.revision += 1
-    tx.session.flush()
-    announce(tx, task, event_type, actor, before, {"status": task.status, **after})
-    return task
-
-
-def announce(
-    tx: Transaction,
-    task: Task,
-    event_type: str,
-    actor: str,
-    before: dict[str, Any] | None,
-    after: dict[str, Any],
-    causation_id: str | None = None,
-) -> None:
-    """The task event and the audit entry of the same name."""
-    tx.emit(events.task_event(event_type, task, causation_id=causation_id))
-    audit_task(tx, task, event_type, actor, before, after, causation_id)
-
-
-def audit_task(
-    tx: Transaction,
-    task: Task,
-    action: str,
-    actor: str,
-    before: dict[str, Any] | None,
-    after: dict[str, Any],
-    causation_id: str | None = None,
-) -> None:
-    after = {"key": task.template_key, **after}
-    audit(tx, action, ("task", task.id), task, actor, before, after, causation_id)
+# --- Auditing what is not a task: duty plans and the calendar ------------------------------
 
 
 class AuditScope(Protocol):

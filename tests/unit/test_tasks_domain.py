@@ -153,8 +153,12 @@ class Card(TaskLifecycle):
 
     def __init__(self, status, started_at=None, owner="team:x"):
         self.id, self.status, self.owner, self.started_at = "t-1", status, owner, started_at
+        self.case_id, self.case_reference, self.correlation_id = "c-1", "HO-1", "corr-1"
+        self.template_key, self.name, self.kind, self.duty = "visit", "Visit", "framework", None
+        self.customer_facing, self.mandatory, self.revision = False, False, 1
         self.due_at = self.warn_at = self.escalate_at = None
-        self.held_at = self.hold_reason = None
+        self.activate_at = self.activated_at = self.completed_at = None
+        self.held_at = self.hold_reason = self.outcome = self.cancel_reason = None
 
 
 def test_the_transition_table_names_every_action_and_only_known_statuses():
@@ -188,25 +192,50 @@ def test_release_returns_to_where_the_task_was_and_moves_its_deadlines():
     start = datetime(2026, 11, 25, 9, tzinfo=UTC)
     started = Card("in_progress", started_at=start)
     started.due_at = start
-    started.hold(start, "waiting")
+    started.hold(start, "waiting", "officer:a")
     assert started.status == "on_hold"
-    assert started.release(start.replace(hour=11)).total_seconds() == 7200
+    assert started.release(start.replace(hour=11), "officer:a").total_seconds() == 7200
     assert (started.status, started.due_at, started.held_at) == (
         "in_progress",
         start.replace(hour=11),
         None,
     )
     fresh = Card("active")
-    fresh.hold(start, "waiting")
-    fresh.release(start)
+    fresh.hold(start, "waiting", "officer:a")
+    fresh.release(start, "officer:a")
     assert fresh.status == "active"
 
 
 def test_a_refused_move_changes_nothing():
     done = Card("completed")
     with pytest.raises(Conflict):
-        done.cancel(datetime(2026, 11, 25, tzinfo=UTC), "no")
+        done.cancel(datetime(2026, 11, 25, tzinfo=UTC), "no", "officer:a")
     assert done.status == "completed"
     card = Card("active", owner="team:x")
     with pytest.raises(Conflict, match="already owned by team:x"):
-        card.reassign("team:x")
+        card.reassign("team:x", "officer:a")
+    # Nothing refused is recorded to be announced.
+    assert done.take_changes() == [] and card.take_changes() == []
+
+
+def test_each_change_records_its_event_and_audit_entry_with_the_state_it_left():
+    start = datetime(2026, 11, 25, 9, tzinfo=UTC)
+    card = Card("active")
+    card.start(start, "officer:a")
+    card.hold(start, "waiting for the landlord", "officer:b")
+    started, held = card.take_changes()
+    assert (started.name, started.actor, started.before, started.after) == (
+        "task.started",
+        "officer:a",
+        {"status": "active"},
+        {"key": "visit", "status": "in_progress"},
+    )
+    # Each event is the task as that change left it, not as the transaction ends.
+    assert started.event.data["task"]["status"] == "in_progress"
+    assert started.event.data["task"]["revision"] == 2
+    assert held.event.data["task"]["status"] == "on_hold"
+    assert held.event.data["task"]["revision"] == 3
+    assert held.after == {"key": "visit", "status": "on_hold", "reason": "waiting for the landlord"}
+    assert (held.entity_type, held.entity_id, held.case_id) == ("task", "t-1", "c-1")
+    assert started.sequence < held.sequence
+    assert card.take_changes() == []
