@@ -8,8 +8,10 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from services.enquiry import template_law
+from services.enquiry import events, template_law
 from shared import law
+from shared.aggregate import Aggregate, Change
+from shared.envelope import Envelope
 from shared.errors import Conflict, ValidationFailed
 from shared.rules import (
     InvalidCondition,
@@ -457,11 +459,16 @@ REFUSALS = {
 }
 
 
-class EnquiryBehaviour:
+class EnquiryBehaviour(Aggregate):
     """What an enquiry does, whatever stores it: ``models.Enquiry`` maps these attributes to
-    its table. Every change goes through ``TRANSITIONS``; a refused one raises ``Conflict``."""
+    its table. Every change goes through ``TRANSITIONS``; a refused one raises ``Conflict``.
+    Each change records its event and audit entry (``shared.aggregate``); the audit keeps
+    counts and names of questions, never the answers."""
 
     id: str
+    correlation_id: str
+    template_key: str
+    template_version: int
     status: str
     answers: dict[str, Any]
     workflow: str | None
@@ -482,12 +489,23 @@ class EnquiryBehaviour:
         self.require(action)
         self.status = TRANSITIONS[self.status][action]
 
-    def save_answers(self, cleaned: dict[str, Any], now: datetime) -> None:
+    def announce_started(self, actor: str, prefilled_from: str | None) -> None:
+        after = {
+            "template": self._template_label,
+            "prefilled_from": prefilled_from,
+            "questions_prefilled": len(self.answers),
+        }
+        self._record(actor, None, after, events.enquiry_started(self))
+
+    def save_answers(self, cleaned: dict[str, Any], now: datetime, actor: str) -> None:
         """Merge checked draft answers; an empty one (None) removes the earlier answer."""
         self._move("save_answers")
+        before = {"questions_answered": len(self.answers)}
         merged = {**self.answers, **cleaned}
         self.answers = {key: value for key, value in merged.items() if value is not None}
         self.updated_at = now
+        after = {"questions_answered": len(self.answers), "questions_changed": sorted(cleaned)}
+        self._record(actor, before, after, action="enquiry.answers_saved")
 
     def submit(
         self,
@@ -496,6 +514,7 @@ class EnquiryBehaviour:
         officer_choice: str | None,
         reason: str | None,
         now: datetime,
+        actor: str,
     ) -> None:
         """Submit valid answers: triage's workflow unless an officer chose one (with a reason)."""
         self._move("submit")
@@ -508,6 +527,16 @@ class EnquiryBehaviour:
         check = assessment.notice_check
         self.notice_check = None if check is None else check.to_dict()
         self.updated_at = self.submitted_at = now
+        after = {
+            "template": self._template_label,
+            "workflow": self.workflow,
+            "workflow_source": self.workflow_source,
+            "suggested_duty": self.suggested_duty,
+            "notice_verdict": None if check is None else check.verdict,
+            "questions_answered": len(answers),
+        }
+        event = events.enquiry_submitted(self, assessment.roles, assessment.derived)
+        self._record(actor, None, after, event)
 
     def asks_nothing_new(self, answers: dict[str, Any] | None, officer_choice: str | None) -> bool:
         """Whether a submission sent again (a retry after a lost reply) asks for nothing new, so
@@ -518,7 +547,7 @@ class EnquiryBehaviour:
         return officer_choice in (None, self.workflow)
 
     def change_workflow(
-        self, workflow: str, allowed: set[str], reason: str, now: datetime
+        self, workflow: str, allowed: set[str], reason: str, now: datetime, actor: str
     ) -> str | None:
         """An officer re-channels a submitted enquiry; returns the previous workflow."""
         self.require("change_workflow")
@@ -530,4 +559,36 @@ class EnquiryBehaviour:
         previous = self.workflow
         self.workflow, self.workflow_source = workflow, OFFICER
         self.workflow_reason, self.updated_at = reason, now
+        self._record(
+            actor,
+            {"workflow": previous},
+            {"workflow": workflow, "reason": reason},
+            events.workflow_changed(self, previous, actor),
+        )
         return previous
+
+    @property
+    def _template_label(self) -> str:
+        return f"{self.template_key}@{self.template_version}"
+
+    def _record(
+        self,
+        actor: str,
+        before: dict[str, Any] | None,
+        after: dict[str, Any],
+        event: Envelope | None = None,
+        action: str | None = None,
+    ) -> None:
+        self.record_change(
+            Change(
+                actor=actor,
+                entity_type="enquiry",
+                entity_id=self.id,
+                case_id=None,
+                correlation_id=self.correlation_id,
+                before=before,
+                after=after,
+                event=event,
+                action=action,
+            )
+        )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from services.enquiry.models import Enquiry
 from shared.clock import isoformat
 from shared.contracts import ENQUIRY_SUBMITTED, ENQUIRY_SUBMITTED_VERSION
 from shared.envelope import Envelope
+
+if TYPE_CHECKING:
+    from services.enquiry.models import Enquiry
 
 SOURCE = "enquiry"
 # Each event type has its own version (enquiry.submitted's, shared by its consumers, lives in

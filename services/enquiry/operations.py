@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from services.enquiry import commands, domain, events, repository
+from services.enquiry import commands, domain, repository
 from services.enquiry.models import Enquiry, QuestionTemplate
 from shared.clock import london_today, utcnow
 from shared.envelope import new_correlation_id
@@ -144,18 +144,7 @@ def start_enquiry(tx: Transaction, command: commands.StartEnquiry) -> Enquiry:
         updated_at=now,
     )
     repository.add_enquiry(tx.session, enquiry)
-    tx.record(
-        events.enquiry_started(enquiry),
-        actor=command.actor,
-        entity_type="enquiry",
-        entity_id=enquiry.id,
-        before=None,
-        after={
-            "template": f"{enquiry.template_key}@{enquiry.template_version}",
-            "prefilled_from": source,
-            "questions_prefilled": len(answers),
-        },
-    )
+    enquiry.announce_started(command.actor, source)
     return enquiry
 
 
@@ -170,16 +159,7 @@ def save_answers(tx: Transaction, command: commands.SaveAnswers) -> Enquiry:
     )
     if problems:
         raise ValidationFailed({f"answers.{key}": msgs for key, msgs in problems.items()})
-    before = len(enquiry.answers)
-    enquiry.save_answers(cleaned, utcnow())
-    _audit(
-        tx,
-        enquiry,
-        command.actor,
-        "enquiry.answers_saved",
-        {"questions_answered": before},
-        {"questions_answered": len(enquiry.answers), "questions_changed": sorted(cleaned)},
-    )
+    enquiry.save_answers(cleaned, utcnow(), command.actor)
     return enquiry
 
 
@@ -222,23 +202,8 @@ def submit_enquiry(tx: Transaction, command: commands.SubmitEnquiry) -> Enquiry:
             created_at=now,
         )
         repository.add_enquiry(tx.session, enquiry)
-    enquiry.submit(cleaned, assessment, command.workflow, command.workflow_reason, now)
-    tx.session.flush()
-    check = assessment.notice_check
-    tx.record(
-        events.enquiry_submitted(enquiry, assessment.roles, assessment.derived),
-        actor=command.actor,
-        entity_type="enquiry",
-        entity_id=enquiry.id,
-        before=None,
-        after={
-            "template": f"{enquiry.template_key}@{enquiry.template_version}",
-            "workflow": enquiry.workflow,
-            "workflow_source": enquiry.workflow_source,
-            "suggested_duty": enquiry.suggested_duty,
-            "notice_verdict": None if check is None else check.verdict,
-            "questions_answered": len(cleaned),
-        },
+    enquiry.submit(
+        cleaned, assessment, command.workflow, command.workflow_reason, now, command.actor
     )
     return enquiry
 
@@ -268,17 +233,12 @@ def change_workflow(tx: Transaction, command: commands.ChangeWorkflow) -> Enquir
     enquiry = _enquiry(tx.session, command.enquiry_id)
     enquiry.require("change_workflow")
     template = template_of(tx.session, enquiry.template_key, enquiry.template_version)
-    previous = enquiry.change_workflow(
-        command.workflow, domain.workflows(template.definition), command.reason, utcnow()
-    )
-    tx.session.flush()
-    tx.record(
-        events.workflow_changed(enquiry, previous, command.actor),
-        actor=command.actor,
-        entity_type="enquiry",
-        entity_id=enquiry.id,
-        before={"workflow": previous},
-        after={"workflow": enquiry.workflow, "reason": command.reason},
+    enquiry.change_workflow(
+        command.workflow,
+        domain.workflows(template.definition),
+        command.reason,
+        utcnow(),
+        command.actor,
     )
     return enquiry
 
@@ -302,22 +262,3 @@ def _earlier_request(session: Session, request_id: str | None) -> Enquiry | None
 
 def _request_reused(request_id: str | None) -> Conflict:
     return Conflict(f"request_id {request_id!r} was already used for a different enquiry")
-
-
-def _audit(
-    tx: Transaction,
-    enquiry: Enquiry,
-    actor: str,
-    action: str,
-    before: dict[str, Any] | None,
-    after: dict[str, Any],
-) -> None:
-    tx.audit(
-        actor=actor,
-        action=action,
-        entity_type="enquiry",
-        entity_id=enquiry.id,
-        correlation_id=enquiry.correlation_id,
-        before=before,
-        after=after,
-    )

@@ -152,9 +152,16 @@ def test_enquiry_view_shows_progress(uow):
 
 
 def test_the_lifecycle_table_allows_only_its_transitions():
-    draft = Enquiry(id="e", status=domain.DRAFT, answers={"a": 1})
-    draft.save_answers({"a": None, "b": 2}, now=None)
+    draft = Enquiry(id="e", status=domain.DRAFT, answers={"a": 1}, correlation_id="c")
+    draft.save_answers({"a": None, "b": 2}, now=None, actor="customer")
     assert (draft.status, draft.answers) == (domain.DRAFT, {"b": 2})
+    (saved,) = draft.take_changes()
+    assert (saved.name, saved.event, saved.before, saved.after) == (
+        "enquiry.answers_saved",
+        None,
+        {"questions_answered": 1},
+        {"questions_answered": 1, "questions_changed": ["a", "b"]},
+    )
     with pytest.raises(Conflict):
         draft.require("change_workflow")
     done = Enquiry(id="e", status=domain.SUBMITTED, answers={}, workflow="relief")
