@@ -2,7 +2,8 @@
 
 nameko serialises an exception with its dotted path and args; ``shared.nameko_wiring`` registers
 these classes so that a Python RPC caller receives the same class back; any other client sees
-``exc_type`` (``ValidationFailed``, ``NotFound``, ``Conflict``) and ``exc_args`` in JSON.
+``exc_type`` (``ValidationFailed``, ``NotFound``, ``Conflict``, ``Forbidden``) and ``exc_args`` in
+JSON.
 """
 
 from __future__ import annotations
@@ -49,7 +50,32 @@ class Conflict(ServiceError):
         return self.message
 
 
-EXPECTED_ERRORS = (ValidationFailed, NotFound, Conflict)
+class Forbidden(ServiceError):
+    """The caller may not do this: no valid identity, a role without the right, or a resource
+    that is not theirs. ``action`` names what was refused (the RPC, or ``RPC:field``);
+    ``reason`` says why in words that name no personal data. Refusals are audited."""
+
+    def __init__(
+        self,
+        action: str,
+        reason: str,
+        *,
+        case_id: str | None = None,
+        correlation_id: str | None = None,
+    ) -> None:
+        super().__init__(action, reason)
+        self.action = action
+        self.reason = reason
+        # Where the refusal is filed on the audit trail (the case it concerns). Kept out of
+        # ``args``: the caller, who may not see the case, never receives its ids.
+        self.case_id = case_id
+        self.correlation_id = correlation_id
+
+    def __str__(self) -> str:
+        return f"forbidden: {self.action}: {self.reason}"
+
+
+EXPECTED_ERRORS = (ValidationFailed, NotFound, Conflict, Forbidden)
 
 
 class NotYet(Exception):  # noqa: N818 - a signal, not a failure

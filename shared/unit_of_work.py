@@ -29,6 +29,7 @@ from shared.clock import utcnow
 from shared.db import count_failure, mark_event_processed, record_rejected_event
 from shared.envelope import Envelope, parse_envelope
 from shared.errors import NotYet, ValidationFailed
+from shared.identity import Identity
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +62,21 @@ class Transaction:
     (``shared.aggregate``), and a use case may emit what belongs to no aggregate (a summary of
     several, an audit of a read). ``finish`` puts both in the order they happened."""
 
-    def __init__(self, session: Session, source: str, audit_sink: AuditSink | None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        source: str,
+        audit_sink: AuditSink | None,
+        caller: Identity | None = None,
+        action: str | None = None,
+    ) -> None:
         self.session = session
         self.source = source
+        # Who asked, and for what (the RPC): the use case checks what they may see or change
+        # (``shared.authorisation``). None when the service acts on its own (events, timers)
+        # or a test calls the use case directly.
+        self.caller = caller
+        self.action = action
         self._audit_sink = audit_sink
         # (sequence, audit?, envelope): sorted when the transaction finishes.
         self._pending: list[tuple[int, bool, Envelope]] = []
@@ -192,11 +205,14 @@ class UnitOfWork:
         self.queue = queue
         self._redeliver = redeliver
         self.wait_policy = wait_policy
+        # Set by the RPC guard (shared.nameko_wiring.rpc) once the caller is admitted.
+        self.caller: Identity | None = None
+        self.action: str | None = None
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
         with Session(self.engine, expire_on_commit=False) as session:
-            tx = Transaction(session, self.source, self._audit_sink)
+            tx = Transaction(session, self.source, self._audit_sink, self.caller, self.action)
             try:
                 with session.begin():
                     yield tx

@@ -17,6 +17,7 @@ import sqlalchemy as sa  # noqa: E402
 
 import shared.nameko_wiring  # noqa: E402, F401 - RPC callers get the typed errors back
 from shared.db import normalise_url  # noqa: E402
+from tests.identity import identity_config  # noqa: E402
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -28,6 +29,10 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.RABBIT_AMQP_URI = os.environ["AMQP_URI"]
     if config.option.RABBIT_API_URI == "http://guest:guest@localhost:15672":
         config.option.RABBIT_API_URI = rabbit_api_uri()
+    # Every service the tests start, in this process or as a child, trusts the tests' key.
+    from tests.identity import PUBLIC_KEY
+
+    os.environ["IDENTITY_PUBLIC_KEYS"] = str(PUBLIC_KEY)
 
 
 # Set TEST_POSTGRES_URL (e.g. postgresql://postgres@127.0.0.1:5432/postgres) to run every
@@ -70,6 +75,7 @@ def service_config(rabbit_config, make_database_url, tmp_path) -> Callable[[str]
             **rabbit_config,
             "DATABASE_URL": make_database_url(service),
             "DOCUMENT_STORE_PATH": str(tmp_path / "documents"),
+            **identity_config(),
             "COUNCIL": {
                 "name": "Test Borough Council",
                 "phone": "0300 000 0000",

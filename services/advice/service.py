@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from nameko.events import event_handler
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import RpcProxy
 
 from services.advice import operations
 from services.advice.models import metadata
+from services.advice.policy import POLICY
 from services.advice.schemas import (
     LIST_ARGS,
     STATEMENT_ARGS,
@@ -20,8 +20,8 @@ from services.advice.schemas import (
 )
 from services.advice.seed import load_seed
 from shared import nameko_wiring
-from shared.errors import EXPECTED_ERRORS
-from shared.nameko_wiring import UnitOfWorkProvider
+from shared.bus import event_handler
+from shared.nameko_wiring import UnitOfWorkProvider, rpc
 from shared.validation import load, load_arguments
 
 
@@ -31,13 +31,14 @@ class AdviceService(nameko_wiring.OutboxRelay):
     name = "advice"
 
     uow = UnitOfWorkProvider(metadata, seed=load_seed)
+    caller = nameko_wiring.CallerProvider(POLICY)
     enquiry = RpcProxy("enquiry")
 
     @event_handler("enquiry", "enquiry.submitted", requeue_on_error=True)
     def match_submitted_enquiry(self, message: dict) -> None:
         self.uow.handle_event(message, operations.match_submitted_enquiry)
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @rpc(records_actor=False)
     def match(self, request: dict[str, Any]) -> list[dict[str, Any]]:
         """``{workflow, answers, derived?, nation?, on_date?}`` → the statements for that nation
         (default england) in effect on that day (default today) whose conditions hold over the
@@ -47,7 +48,7 @@ class AdviceService(nameko_wiring.OutboxRelay):
         with self.uow.read() as session:
             return operations.match_statements(session, command)
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @rpc(records_actor=False)
     def explain_statement(self, request: dict[str, Any]) -> dict[str, Any]:
         """``{statement_key, workflow, answers, derived?, nation?, on_date?}`` → whether the
         statement is chosen and why (not): eligibility, nation, dates, and every condition with
@@ -56,7 +57,7 @@ class AdviceService(nameko_wiring.OutboxRelay):
         with self.uow.read() as session:
             return operations.why(session, command)
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @rpc
     def save_statement(self, request: dict[str, Any]) -> dict[str, Any]:
         """``{statement, actor, template_key?}``: add a statement or a new version of it,
         checked against the question template (fetched from the enquiry service). A statement
@@ -68,14 +69,14 @@ class AdviceService(nameko_wiring.OutboxRelay):
             statement, created = operations.save_statement(tx, command, template)
             return {**StatementSchema().dump(statement), "new_version": created}
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @rpc
     def get_statement(self, key: str) -> list[dict[str, Any]]:
         """Every version of a statement, oldest first."""
         load_arguments(STATEMENT_ARGS, key=key)
         with self.uow.read() as session:
             return StatementSchema(many=True).dump(operations.statement_history(session, key))
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @rpc
     def list_statements(self, workflow: str | None = None) -> list[dict[str, Any]]:
         """The current version of every statement (of one workflow, if given)."""
         load_arguments(LIST_ARGS, workflow=workflow)
@@ -83,7 +84,7 @@ class AdviceService(nameko_wiring.OutboxRelay):
             statements = operations.list_statements(session, workflow)
             return StatementSchema(many=True).dump(statements)
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @rpc
     def list_workflows(self) -> list[dict[str, Any]]:
         """Every workflow with its sections in pack order, by key."""
         with self.uow.read() as session:

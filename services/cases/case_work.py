@@ -10,22 +10,35 @@ from sqlalchemy.orm import Session
 
 from services.cases import commands, events, lifecycle, repository
 from services.cases.models import Case, CaseClock, CaseNote
+from shared.authorisation import customer_may_see_case, officer_may_see_team
 from shared.clock import london_date, london_today, utcnow
 from shared.errors import Conflict, NotFound, ValidationFailed
 from shared.periods import StatutoryClock, clock_state, day_after
 from shared.unit_of_work import Transaction
 
 
-def find(session: Session, reference: str, lock: bool = False) -> Case:
-    """The case by reference or id (locked for change when ``lock``), or ``NotFound``."""
-    case = repository.find_case(session, reference, lock=lock)
+def find(tx: Transaction, reference: str, lock: bool = False) -> Case:
+    """The case by reference or id (locked for change when ``lock``), or ``NotFound``; and
+    ``Forbidden`` when the caller may not see it (another team's, or not the customer's own)."""
+    case = repository.find_case(tx.session, reference, lock=lock)
     if case is None:
         raise NotFound("case", reference)
+    check_access(tx, case)
     return case
 
 
+def check_access(tx: Transaction, case: Case) -> None:
+    """What the RPC's rule left to the use case: whose case this is (``shared.authorisation``).
+    The service acting on its own (no caller) sees every case."""
+    if tx.caller is None:
+        return
+    action = tx.action or "case"
+    customer_may_see_case(tx.caller, action, case.id, case.enquiry_id, case.correlation_id)
+    officer_may_see_team(tx.caller, action, case.team, case.id, case.correlation_id)
+
+
 def change_stage(tx: Transaction, command: commands.ChangeStage) -> Case:
-    case = find(tx.session, command.case, lock=True)
+    case = find(tx, command.case, lock=True)
     target = command.stage
     if target == lifecycle.CLOSED:
         raise ValidationFailed({"stage": ["close a case with close_case, giving the outcome"]})
@@ -111,14 +124,14 @@ def _iso(day: date | None) -> str | None:
 
 
 def close_case(tx: Transaction, command: commands.CloseCase) -> Case:
-    case = find(tx.session, command.case, lock=True)
+    case = find(tx, command.case, lock=True)
     case.close(command.outcome, command.reason, command.actor, utcnow())
     stop_clocks(tx.session, case, london_today())
     return case
 
 
 def reopen_case(tx: Transaction, command: commands.ReopenCase) -> Case:
-    case = find(tx.session, command.case, lock=True)
+    case = find(tx, command.case, lock=True)
     previous_outcome = case.reopen(utcnow())
     clocks = start_clocks(tx.session, case, london_today())
     case.announce(
@@ -136,13 +149,13 @@ def reopen_case(tx: Transaction, command: commands.ReopenCase) -> Case:
 
 
 def assign_case(tx: Transaction, command: commands.AssignCase) -> Case:
-    case = find(tx.session, command.case, lock=True)
+    case = find(tx, command.case, lock=True)
     case.assign(command.owner, command.actor, utcnow())
     return case
 
 
 def add_note(tx: Transaction, command: commands.AddNote) -> CaseNote:
-    case = find(tx.session, command.case)
+    case = find(tx, command.case)
     if command.request_id:
         earlier = repository.note_by_request(tx.session, case.id, command.request_id)
         if earlier is not None:

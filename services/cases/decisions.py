@@ -32,7 +32,7 @@ PROPOSED, AUTHORISED, ISSUED, NOTIFIED, ENDED = (
 def end_duty(tx: Transaction, command: commands.EndDuty) -> CaseDecision:
     """End the case's prevention or relief duty on a ground, notified on a day: the duty clock
     stops and the decision's review-request window opens."""
-    case = case_work.find(tx.session, command.case, lock=True)
+    case = case_work.find(tx, command.case, lock=True)
     duty, clock = _running_duty(tx, case)
     today = london_today()
     problems = duties.ending_problems(
@@ -108,7 +108,7 @@ def end_relief_by_itself(tx: Transaction, case: Case, clock: CaseClock) -> CaseD
 def record_plan_decision(tx: Transaction, command: commands.RecordPlanDecision) -> CaseDecision:
     """The applicant was notified in writing of the steps in their plan (s.189A): a decision
     they may ask to have reviewed (s.202(1)(bc)(i) at prevention, (ba)(i) at relief)."""
-    case = case_work.find(tx.session, command.case, lock=True)
+    case = case_work.find(tx, command.case, lock=True)
     duty, _clock = _running_duty(tx, case)
     problems = _notified_on_problems(case, command.notified_on, london_today())
     if problems:
@@ -149,7 +149,7 @@ def propose_non_cooperation_notice(
 ) -> CaseDecision:
     """An officer proposes a s.193B notice after a relevant warning and a reasonable period; it
     cannot be issued until a second officer authorises it."""
-    case = case_work.find(tx.session, command.case, lock=True)
+    case = case_work.find(tx, command.case, lock=True)
     duty, _clock = _running_duty(tx, case)
     problems = duties.warning_problems(
         command.warning_given_on, london_today(), warning_period_days
@@ -194,7 +194,7 @@ def authorise_non_cooperation_notice(
     tx: Transaction, command: commands.AuthoriseNonCooperationNotice
 ) -> CaseDecision:
     """SI 2018/223 reg 3: a second officer, at least as senior and not involved, authorises."""
-    case = case_work.find(tx.session, command.case, lock=True)
+    case = case_work.find(tx, command.case, lock=True)
     notice = repository.decision_of(tx.session, case.id, command.notice)
     if notice is None or notice.kind != NON_COOPERATION:
         raise ValidationFailed({"notice": ["no non-cooperation notice with this id on this case"]})
@@ -223,7 +223,7 @@ def authorise_non_cooperation_notice(
 def record_findings(tx: Transaction, command: commands.RecordFindings) -> Case:
     """The council's findings on priority need and intentional homelessness, which decide
     whether a running relief duty ends by itself (s.189B(4)) or needs a notice (s.189B(7))."""
-    case = case_work.find(tx.session, command.case, lock=True)
+    case = case_work.find(tx, command.case, lock=True)
     given = {
         name: getattr(command, name)
         for name in ("priority_need", "intentionally_homeless")
@@ -255,7 +255,7 @@ def record_findings(tx: Transaction, command: commands.RecordFindings) -> Case:
 def correct_clock_start(tx: Transaction, command: commands.CorrectClockStart) -> CaseClock:
     """Move the first day of a running duty period to the day the council was in fact first
     satisfied: every date after it moves too. Audited with the officer's reason."""
-    case = case_work.find(tx.session, command.case, lock=True)
+    case = case_work.find(tx, command.case, lock=True)
     clock = repository.running_clock(tx.session, case.id, command.clock)
     if clock is None:
         raise Conflict(f"case {case.reference} has no running {command.clock} period")

@@ -29,6 +29,10 @@ class Case(Base, CaseBehaviour):
     status: Mapped[str] = mapped_column(sa.String(30), index=True)
     stage: Mapped[str] = mapped_column(sa.String(30), index=True, default="triage")
     owner: Mapped[str | None] = mapped_column(sa.String(100), index=True)
+    # The team whose officers see and work the case (CASE_TEAM when it opens).
+    team: Mapped[str] = mapped_column(
+        sa.String(60), index=True, default="housing-options", server_default="housing-options"
+    )
     applicant_name: Mapped[str | None] = mapped_column(sa.String(200))
     # What the council is satisfied of, for s.189B(4) (does the relief duty end by itself?);
     # None until recorded.
@@ -49,6 +53,11 @@ class Case(Base, CaseBehaviour):
     outcome_reason: Mapped[str | None] = mapped_column(sa.Text)
     opened_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # A second record of where the case's audit chain ends (the audit_chains row is the first),
+    # written with every entry: deleting the last entries and rewinding one record is caught by
+    # the other (services/cases/audit_chain.py). NULL hash: no entry yet.
+    audit_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    audit_head_hash: Mapped[str | None] = mapped_column(sa.String(64))
 
 
 class CaseClock(Base):
@@ -127,6 +136,26 @@ class AuditChain(Base):
     correlation_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     last_sequence: Mapped[int]
     last_hash: Mapped[str] = mapped_column(sa.String(64))
+
+
+class AuditSignedHead(Base):
+    """A case's chain head signed with AUDIT_SIGNING_KEY, which the database does not hold:
+    written by a timer whenever the head moved, only once the chain checked out. The signature
+    covers ``audit_chain.head_statement`` (case, its correlation id, sequence, hash,
+    signed_at)."""
+
+    __tablename__ = "audit_signed_heads"
+    __table_args__ = (
+        sa.UniqueConstraint("case_id", "sequence", name="uq_audit_signed_heads_case_sequence"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[str] = mapped_column(sa.String(36))
+    sequence: Mapped[int]
+    hash: Mapped[str] = mapped_column(sa.String(64))
+    signed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    key_id: Mapped[str] = mapped_column(sa.String(64))
+    signature: Mapped[str] = mapped_column(sa.String(128))
 
 
 class ReferenceCounter(Base):

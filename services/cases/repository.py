@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,6 +12,7 @@ from services.cases import audit_chain
 from services.cases.models import (
     AuditChain,
     AuditEntry,
+    AuditSignedHead,
     Case,
     CaseAdvice,
     CaseClock,
@@ -47,12 +49,21 @@ def find_case(session: Session, reference_or_id: str, lock: bool = False) -> Cas
 
 
 def append_audit_entry(session: Session, values: dict[str, Any]) -> bool:
-    """Append to the case's hash chain; False if this event is already recorded. The chain
-    head row is locked, so concurrent writers for one case take their turn."""
+    """Append to the case's hash chain; False if this event is already recorded.
+
+    The chain is keyed by the correlation id every entry carries, so the enquiry's entries
+    recorded before the case existed are on it. Its end is written twice in this transaction:
+    the chain head row and, once the case exists, the case row (``audit_count``,
+    ``audit_head_hash``). The case row's copy starts with the case's own ``case.opened`` entry,
+    appended in the transaction that creates the case, so it covers the earlier entries too.
+
+    Locks: the case row, then the chain head row, as a use case that locked its case and
+    appends on commit does; concurrent writers for one case take their turn."""
     exists = sa.select(AuditEntry.id).where(AuditEntry.event_id == values["event_id"])
     if session.scalar(exists) is not None:
         return False
     correlation_id = values["correlation_id"]
+    cases = _cases_on_chain(session, correlation_id)
     insert_ignoring_conflict(
         session,
         AuditChain.__table__,
@@ -61,37 +72,115 @@ def append_audit_entry(session: Session, values: dict[str, Any]) -> bool:
     head = session.scalar(
         sa.select(AuditChain).where(AuditChain.correlation_id == correlation_id).with_for_update()
     )
+    if not cases:
+        # The case may have been opened, and committed, while we waited for the head.
+        cases = _cases_on_chain(session, correlation_id)
     if session.scalar(exists) is not None:  # recorded by a writer we waited for
         return False
     entry = {**values, "sequence": head.last_sequence + 1, "prev_hash": head.last_hash}
     entry["hash"] = audit_chain.link(head.last_hash, entry)
     session.add(AuditEntry(**entry))
     head.last_sequence, head.last_hash = entry["sequence"], entry["hash"]
+    for case in cases:
+        case.audit_count, case.audit_head_hash = entry["sequence"], entry["hash"]
     session.flush()
     return True
 
 
-def chain_of(session: Session, correlation_id: str) -> tuple[list[AuditEntry], AuditChain | None]:
+def _cases_on_chain(session: Session, correlation_id: str) -> list[Case]:
+    return list(
+        session.scalars(
+            sa.select(Case).where(Case.correlation_id == correlation_id).with_for_update()
+        )
+    )
+
+
+@dataclass(frozen=True)
+class ChainRecords:
+    """Everything that says what a case's audit chain is, read together."""
+
+    entries: list[AuditEntry]
+    head: AuditChain | None
+    case_head: audit_chain.Head
+    signed_head: AuditSignedHead | None
+    off_chain: int
+
+
+def chain_of(session: Session, case: Case) -> ChainRecords:
+    """The case's chain (by sequence), its head row, the case row's copy of the head, its
+    latest signed head, and how many entries name the case from another chain. The case row is
+    share-locked first, so no entry can be appended between these reads (every append locks
+    it)."""
+    count, head_hash = session.execute(
+        sa.select(Case.audit_count, Case.audit_head_hash)
+        .where(Case.id == case.id)
+        .with_for_update(read=True)
+    ).one()
     entries = session.scalars(
         sa.select(AuditEntry)
-        .where(AuditEntry.correlation_id == correlation_id)
+        .where(AuditEntry.correlation_id == case.correlation_id)
         .order_by(AuditEntry.sequence)
     )
-    return list(entries), session.get(AuditChain, correlation_id)
+    off_chain = session.scalar(
+        sa.select(sa.func.count())
+        .select_from(AuditEntry)
+        .where(AuditEntry.case_id == case.id, AuditEntry.correlation_id != case.correlation_id)
+    )
+    return ChainRecords(
+        list(entries),
+        session.get(AuditChain, case.correlation_id, populate_existing=True),
+        audit_chain.Head.of(count, head_hash),
+        latest_signed_head(session, case.id),
+        off_chain or 0,
+    )
+
+
+def latest_signed_head(session: Session, case_id: str) -> AuditSignedHead | None:
+    return session.scalar(
+        sa.select(AuditSignedHead)
+        .where(AuditSignedHead.case_id == case_id)
+        .order_by(AuditSignedHead.sequence.desc(), AuditSignedHead.id.desc())
+        .limit(1)
+    )
+
+
+def cases_with_unsigned_heads(session: Session, limit: int) -> list[Case]:
+    """Cases whose chain head moved since it was last signed, oldest first, locked so that no
+    entry is appended while the chain is checked and signed; cases another transaction holds
+    are left for the next run."""
+    signed = sa.select(AuditSignedHead.id).where(
+        AuditSignedHead.case_id == Case.id, AuditSignedHead.sequence == Case.audit_count
+    )
+    return list(
+        session.scalars(
+            sa.select(Case)
+            .where(Case.audit_count > 0, ~signed.exists())
+            .order_by(Case.opened_at, Case.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    )
+
+
+def add_signed_head(session: Session, values: dict[str, Any]) -> bool:
+    """False if another replica signed this head first."""
+    return insert_ignoring_conflict(session, AuditSignedHead.__table__, values)
 
 
 def timeline(session: Session, case: Case) -> list[AuditEntry]:
-    """Everything recorded against the case, or under its correlation id before it existed."""
+    """Everything recorded against the case, or under its correlation id before it existed, in
+    the order the audit store chained it (a client's ``occurred_at`` cannot move an entry);
+    entries naming the case from another chain, which verify_timeline reports, come after."""
+    on_chain = AuditEntry.correlation_id == case.correlation_id
     return list(
         session.scalars(
             sa.select(AuditEntry)
-            .where(
-                sa.or_(
-                    AuditEntry.case_id == case.id,
-                    AuditEntry.correlation_id == case.correlation_id,
-                )
+            .where(sa.or_(AuditEntry.case_id == case.id, on_chain))
+            .order_by(
+                sa.case((on_chain, 0), else_=1),
+                sa.case((on_chain, AuditEntry.sequence), else_=0),
+                AuditEntry.id,
             )
-            .order_by(AuditEntry.occurred_at, AuditEntry.id)
         )
     )
 
@@ -239,6 +328,8 @@ def search_cases(session: Session, filters: dict[str, Any]) -> dict[str, Any]:
     """Cases by owner, status, stage, reference, person name, or a clock due on or before a
     date; newest first; paginated."""
     query = sa.select(Case)
+    if filters.get("team"):
+        query = query.where(Case.team == filters["team"])
     if filters.get("owner"):
         query = query.where(Case.owner == filters["owner"])
     if filters.get("status"):

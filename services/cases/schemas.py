@@ -91,6 +91,7 @@ class CaseSchema(Schema):
     status = fields.String()
     stage = fields.String()
     owner = fields.String()
+    team = fields.String()
     applicant_name = fields.String()
     nation = fields.String()
     suggested_duty = fields.String()

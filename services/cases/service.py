@@ -7,15 +7,15 @@ nothing is silently dropped; events that can never succeed are parked by ``handl
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from nameko.dependency_providers import Config
-from nameko.events import event_handler
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.cases import case_work, clock_watch, decisions, duties, operations
 from services.cases.models import metadata
+from services.cases.policy import POLICY
 from services.cases.schemas import (
     CASE_ID_ARGS,
     ENQUIRY_ARGS,
@@ -37,10 +37,10 @@ from services.cases.schemas import (
     SearchCasesSchema,
 )
 from shared import nameko_wiring
+from shared.bus import event_handler
 from shared.clock import london_today
 from shared.contracts import TASK_EVENTS
-from shared.errors import EXPECTED_ERRORS
-from shared.nameko_wiring import UnitOfWorkProvider
+from shared.nameko_wiring import UnitOfWorkProvider, rpc
 from shared.validation import load, load_arguments
 
 CLOCK_SCAN_SECONDS = 60
@@ -68,11 +68,13 @@ class CasesService(nameko_wiring.OutboxRelay):
     name = "cases"
 
     uow = UnitOfWorkProvider(metadata, audit_sink=operations.store_audit_entry)
+    caller = nameko_wiring.CallerProvider(POLICY)
     config = Config()
 
     @handles("enquiry", "enquiry.submitted")
     def open_case_for_enquiry(self, message: dict) -> None:
-        self.uow.handle_event(message, operations.open_case_for_enquiry)
+        team = self.config.get("CASE_TEAM") or operations.DEFAULT_TEAM
+        self.uow.handle_event(message, partial(operations.open_case_for_enquiry, team=team))
 
     @handles("enquiry", "enquiry.workflow_changed")
     def follow_workflow_change(self, message: dict) -> None:
@@ -113,7 +115,14 @@ class CasesService(nameko_wiring.OutboxRelay):
         with self.uow.transaction() as tx:
             clock_watch.raise_clock_alerts(tx, london_today())
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @timer(interval=operations.AUDIT_HEAD_SIGNING_SECONDS)
+    def sign_chain_heads(self) -> None:
+        """Signs the audit chain heads that moved, with AUDIT_SIGNING_KEY (nothing without one).
+        Runs in every replica; a head is stored once (see operations.sign_chain_heads)."""
+        with self.uow.transaction() as tx:
+            operations.sign_chain_heads(tx, self.config)
+
+    @rpc
     def get_case(self, reference: str, actor: str | None = None) -> dict[str, Any]:
         """The case (by reference such as ``HO-2026-000001``, or by id) with its stage, clocks,
         notes, advice, tasks and documents. Reading a case is audited: pass ``actor``."""
@@ -121,7 +130,7 @@ class CasesService(nameko_wiring.OutboxRelay):
         with self.uow.transaction() as tx:
             return operations.read_case(tx, args["reference"], args["actor"])
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @rpc
     def change_stage(self, request: dict[str, Any]) -> dict[str, Any]:
         """``{case, stage, actor, decision_notified_on?, review_type?}``: move the case on;
         starts and stops the statutory clocks. Illegal moves are a ``Conflict``."""
@@ -130,7 +139,7 @@ class CasesService(nameko_wiring.OutboxRelay):
             case = case_work.change_stage(tx, command)
         return self._summary(case)
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @rpc
     def close_case(self, request: dict[str, Any]) -> dict[str, Any]:
         """``{case, outcome, reason, actor}``."""
         command = load(CloseCaseSchema(), request)
@@ -138,7 +147,7 @@ class CasesService(nameko_wiring.OutboxRelay):
             case = case_work.close_case(tx, command)
         return self._summary(case)
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @rpc
     def reopen_case(self, request: dict[str, Any]) -> dict[str, Any]:
         """``{case, reason, actor}``: back to the stage it was closed from."""
         command = load(ReopenCaseSchema(), request)
@@ -146,7 +155,7 @@ class CasesService(nameko_wiring.OutboxRelay):
             case = case_work.reopen_case(tx, command)
         return self._summary(case)
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @rpc
     def assign_case(self, request: dict[str, Any]) -> dict[str, Any]:
         """``{case, owner, actor}``; owner is ``officer:<id>`` or ``team:<name>``."""
         command = load(AssignCaseSchema(), request)
@@ -154,7 +163,7 @@ class CasesService(nameko_wiring.OutboxRelay):
             case = case_work.assign_case(tx, command)
         return self._summary(case)
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @rpc
     def add_note(self, request: dict[str, Any]) -> dict[str, Any]:
         """``{case, text, request_id?, actor}``; the same ``request_id`` on the same case
         answers with the note it added."""
@@ -163,15 +172,15 @@ class CasesService(nameko_wiring.OutboxRelay):
             note = case_work.add_note(tx, command)
             return NoteSchema().dump(note)
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @rpc(records_actor=False)
     def list_cases(self, query: dict[str, Any] | None = None) -> dict[str, Any]:
         """``{owner?, status?, stage?, reference?, name?, clock_due_by?, page?, page_size?}``:
         ``{items, total, page, page_size}``, newest first."""
         args = load(SearchCasesSchema(), query or {})
-        with self.uow.read() as session:
-            return operations.find_cases(session, args)
+        with self.uow.transaction() as tx:
+            return operations.find_cases(tx, args)
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @rpc
     def verify_timeline(self, case_id: str) -> dict[str, Any]:
         """Recompute the case's audit hash chain: ``{valid, entries, first_invalid_sequence,
         problem}``."""
@@ -179,7 +188,7 @@ class CasesService(nameko_wiring.OutboxRelay):
         with self.uow.read() as session:
             return operations.verify_timeline(session, case_id)
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @rpc
     def end_duty(self, request: dict[str, Any]) -> dict[str, Any]:
         """``{case, ground, notified_on, reason, notice?, actor}``: end the case's prevention or
         relief duty on a ground of s.195(8) or s.189B(7) (or s.193A, or an authorised s.193B
@@ -188,7 +197,7 @@ class CasesService(nameko_wiring.OutboxRelay):
         with self.uow.transaction() as tx:
             return decisions.decision_view(decisions.end_duty(tx, command))
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @rpc
     def record_plan_decision(self, request: dict[str, Any]) -> dict[str, Any]:
         """``{case, notified_on, actor}``: the applicant was notified of the steps in their
         written plan; opens a 21-day review window (a 3-week review category)."""
@@ -196,7 +205,7 @@ class CasesService(nameko_wiring.OutboxRelay):
         with self.uow.transaction() as tx:
             return decisions.decision_view(decisions.record_plan_decision(tx, command))
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @rpc
     def propose_non_cooperation_notice(self, request: dict[str, Any]) -> dict[str, Any]:
         """``{case, grade, warning_given_on, reason, actor}``: a s.193B notice waiting for a
         second officer's authorisation."""
@@ -208,7 +217,7 @@ class CasesService(nameko_wiring.OutboxRelay):
             notice = decisions.propose_non_cooperation_notice(tx, command, period)
             return decisions.decision_view(notice)
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @rpc
     def authorise_non_cooperation_notice(self, request: dict[str, Any]) -> dict[str, Any]:
         """``{case, notice, grade, actor}``: a second officer, at least as senior as the one
         who proposed it and not involved in the case, authorises the notice."""
@@ -216,7 +225,7 @@ class CasesService(nameko_wiring.OutboxRelay):
         with self.uow.transaction() as tx:
             return decisions.decision_view(decisions.authorise_non_cooperation_notice(tx, command))
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @rpc
     def record_findings(self, request: dict[str, Any]) -> dict[str, Any]:
         """``{case, priority_need?, intentionally_homeless?, reason, actor}``: findings that
         decide whether a running relief duty ends by itself (s.189B(4))."""
@@ -224,7 +233,7 @@ class CasesService(nameko_wiring.OutboxRelay):
         with self.uow.transaction() as tx:
             return self._summary(decisions.record_findings(tx, command))
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @rpc
     def correct_clock_start(self, request: dict[str, Any]) -> dict[str, Any]:
         """``{case, clock, starts_on, reason, actor}``: move a running duty period's first day
         to the day the council was first satisfied; the clock as it now stands."""
@@ -233,7 +242,7 @@ class CasesService(nameko_wiring.OutboxRelay):
             clock = decisions.correct_clock_start(tx, command)
             return case_work.clock_view(clock, london_today())
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @rpc
     def cases_affected_by_law_change(self, nation: str, on: str) -> dict[str, Any]:
         """Open cases whose notice was checked under law that a pack taking effect on ``on``
         (ISO date) replaces: ``{nation, on, replaces, pack, changed_notice_types, cases}``."""
@@ -245,16 +254,16 @@ class CasesService(nameko_wiring.OutboxRelay):
     def _summary(case: Any) -> dict[str, Any]:
         return CaseSchema().dump(case)
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @rpc
     def get_case_for_enquiry(self, enquiry_id: str) -> dict[str, Any]:
         """The case opened for an enquiry: how a front end finds the case after submitting."""
         load_arguments(ENQUIRY_ARGS, enquiry_id=enquiry_id)
-        with self.uow.read() as session:
-            return operations.case_view_for_enquiry(session, enquiry_id)
+        with self.uow.transaction() as tx:
+            return operations.case_view_for_enquiry(tx, enquiry_id)
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @rpc
     def get_timeline(self, case_id: str) -> list[dict[str, Any]]:
         """Every audit entry of the case (by id or reference), oldest first."""
         load_arguments(CASE_ID_ARGS, case_id=case_id)
-        with self.uow.read() as session:
-            return operations.case_timeline(session, case_id)
+        with self.uow.transaction() as tx:
+            return operations.case_timeline(tx, case_id)

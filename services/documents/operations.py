@@ -9,14 +9,13 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.orm import Session
-
 from services.documents import commands, events, rendering, repository, schemas
 from services.documents.file_store import FileStore
 from services.documents.models import Document, PackRequest
+from shared.authorisation import CUSTOMER
 from shared.clock import london_today, parse_iso, utcnow
 from shared.envelope import Envelope, load_event_data
-from shared.errors import Conflict, NotFound, NotYet, ValidationFailed
+from shared.errors import Conflict, Forbidden, NotFound, NotYet, ValidationFailed
 from shared.unit_of_work import Transaction
 
 INFORMATION_PACK = "information_pack"
@@ -271,12 +270,15 @@ def _step(step: dict[str, Any]) -> str:
 
 
 def document_view(
-    session: Session, store: FileStore, document_id: str, edition: str = "pdf"
+    tx: Transaction, store: FileStore, document_id: str, edition: str = "pdf"
 ) -> dict[str, Any]:
-    """The document with its content: the PDF (base64) or the accessible HTML edition (text)."""
-    document = repository.get_document(session, document_id)
+    """The document with its content: the PDF (base64) or the accessible HTML edition (text).
+    A customer gets only a document of their own case; every read is audited."""
+    document = repository.get_document(tx.session, document_id)
     if document is None:
         raise NotFound("document", document_id)
+    _check_case(tx, document.case_id)
+    _audit_read(tx, "document.viewed", "document", document.id, document.case_id, document)
     view = schemas.DocumentSchema().dump(document)
     if edition == "html":
         if document.html_path is None:
@@ -295,6 +297,33 @@ def document_view(
     }
 
 
-def documents_of_case(session: Session, case_id: str) -> list[Document]:
-    """Every document of the case, all versions, by kind then version."""
-    return repository.documents_of_case(session, case_id)
+def _check_case(tx: Transaction, case_id: str) -> None:
+    caller = tx.caller
+    if caller is not None and caller.roles == frozenset({CUSTOMER}) and case_id not in caller.cases:
+        raise Forbidden(tx.action or "document", "this case is not the caller's")
+
+
+def _audit_read(
+    tx: Transaction, action: str, entity_type: str, entity_id: str, case_id: str, about: Any
+) -> None:
+    """A person's read of ``about`` (a document), on its case's audit trail. The service
+    reading for itself is not audited, nor a listing that showed nothing."""
+    if tx.caller is None or about is None:
+        return
+    tx.audit(
+        actor=tx.caller.actor,
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        case_id=case_id,
+        correlation_id=about.correlation_id,
+    )
+
+
+def documents_of_case(tx: Transaction, case_id: str) -> list[Document]:
+    """Every document of the case, all versions, by kind then version (a customer: of their own
+    case only); the listing is audited."""
+    _check_case(tx, case_id)
+    found = repository.documents_of_case(tx.session, case_id)
+    _audit_read(tx, "documents.listed", "case", case_id, case_id, found[0] if found else None)
+    return found

@@ -6,13 +6,12 @@ from functools import partial
 from typing import Any
 
 from nameko.dependency_providers import Config
-from nameko.events import event_handler
 from nameko.extensions import DependencyProvider
-from nameko.rpc import rpc
 
 from services.documents import operations, rendering
 from services.documents.file_store import FileStore
 from services.documents.models import metadata
+from services.documents.policy import POLICY
 from services.documents.schemas import (
     CASE_ARGS,
     DOCUMENT_ARGS,
@@ -20,8 +19,8 @@ from services.documents.schemas import (
     RegenerateSchema,
 )
 from shared import nameko_wiring
-from shared.errors import EXPECTED_ERRORS
-from shared.nameko_wiring import UnitOfWorkProvider
+from shared.bus import event_handler
+from shared.nameko_wiring import UnitOfWorkProvider, rpc
 from shared.validation import load, load_arguments
 
 
@@ -56,6 +55,7 @@ class DocumentsService(nameko_wiring.OutboxRelay):
     name = "documents"
 
     uow = UnitOfWorkProvider(metadata)
+    caller = nameko_wiring.CallerProvider(POLICY)
     config = Config()
     store = DocumentStore()
     renderer = PackRenderer()
@@ -79,15 +79,15 @@ class DocumentsService(nameko_wiring.OutboxRelay):
     def collect_task_plan(self, message: dict) -> None:
         self._collect(message, operations.record_task_plan)
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @rpc
     def get_document(self, document_id: str, edition: str = "pdf") -> dict[str, Any]:
         """A document's metadata, its file path in the store and its content: the PDF as
         ``content_base64``, or with ``edition="html"`` the accessible HTML edition as ``html``."""
         args = load_arguments(DOCUMENT_ARGS, document_id=document_id, edition=edition)
-        with self.uow.read() as session:
-            return operations.document_view(session, self.store, document_id, args["edition"])
+        with self.uow.transaction() as tx:
+            return operations.document_view(tx, self.store, document_id, args["edition"])
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @rpc
     def regenerate(self, request: dict[str, Any]) -> dict[str, Any]:
         """``{case_id, kind, actor}``: a new version of the case's ``information_pack`` or of a
         letter (``acknowledgement``, or any letter template); older versions stay retrievable."""
@@ -96,14 +96,14 @@ class DocumentsService(nameko_wiring.OutboxRelay):
             document = operations.regenerate(tx, command, self.renderer)
             return DocumentSchema().dump(document)
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @rpc
     def list_letter_types(self) -> list[str]:
         """The letters ``regenerate`` can make, besides the ``information_pack``."""
         return rendering.letter_types()
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @rpc
     def list_documents(self, case_id: str) -> list[dict[str, Any]]:
         """Every document of the case, all versions, without content."""
         load_arguments(CASE_ARGS, case_id=case_id)
-        with self.uow.read() as session:
-            return DocumentSchema(many=True).dump(operations.documents_of_case(session, case_id))
+        with self.uow.transaction() as tx:
+            return DocumentSchema(many=True).dump(operations.documents_of_case(tx, case_id))

@@ -46,6 +46,9 @@ class Enquiry(Base, EnquiryBehaviour):
     # The caller's idempotency key: a front end retrying after a lost reply (or a broker
     # redelivering the request after a crash) gets the same enquiry, never a second one.
     request_id: Mapped[str | None] = mapped_column(sa.String(100))
+    # Who started it (the token's subject): a customer reads and continues only their own, and
+    # a request_id is scoped to its caller. None for enquiries made before identities.
+    created_by: Mapped[str | None] = mapped_column(sa.String(120))
     # Set at submission: the nation whose law the template follows, the duty triage suggests
     # (relief, prevention or none) and the notice check (shared.law NoticeCheck.to_dict()).
     nation: Mapped[str | None] = mapped_column(sa.String(20))

@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 
 from services.enquiry import commands, domain, repository
 from services.enquiry.models import Enquiry, QuestionTemplate
+from shared.authorisation import CUSTOMER
 from shared.clock import london_today, utcnow
 from shared.envelope import new_correlation_id
-from shared.errors import Conflict, NotFound, ValidationFailed
+from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shared.unit_of_work import Transaction, UnitOfWork
 
 Command = TypeVar("Command", commands.StartEnquiry, commands.SubmitEnquiry)
@@ -112,7 +113,7 @@ def start_enquiry(tx: Transaction, command: commands.StartEnquiry) -> Enquiry:
     """A draft the customer can save and come back to; optionally pre-filled from an earlier
     enquiry of the same person."""
     template = template_of(tx.session, command.template_key, command.template_version)
-    repeated = _earlier_request(tx.session, command.request_id)
+    repeated = _earlier_request(tx, command.request_id)
     if repeated is not None:
         if (repeated.template_key, repeated.prefilled_from) != (
             template.key,
@@ -123,7 +124,8 @@ def start_enquiry(tx: Transaction, command: commands.StartEnquiry) -> Enquiry:
     answers: dict[str, Any] = {}
     source = command.prefill_from_enquiry
     if source:
-        previous = _enquiry(tx.session, source)
+        # Pre-filling copies answers: only from an enquiry the caller may read.
+        previous = _enquiry(tx, source)
         previous_template = template_of(
             tx.session, previous.template_key, previous.template_version
         )
@@ -140,6 +142,7 @@ def start_enquiry(tx: Transaction, command: commands.StartEnquiry) -> Enquiry:
         correlation_id=new_correlation_id(),
         prefilled_from=source,
         request_id=command.request_id,
+        created_by=_subject(tx),
         created_at=now,
         updated_at=now,
     )
@@ -151,7 +154,7 @@ def start_enquiry(tx: Transaction, command: commands.StartEnquiry) -> Enquiry:
 def save_answers(tx: Transaction, command: commands.SaveAnswers) -> Enquiry:
     """Merge answers into a draft. Every given answer is checked; if any is wrong nothing is
     saved. An empty answer (null or "") removes the earlier one."""
-    enquiry = _enquiry(tx.session, command.enquiry_id)
+    enquiry = _enquiry(tx, command.enquiry_id)
     enquiry.require("save_answers")
     template = template_of(tx.session, enquiry.template_key, enquiry.template_version)
     cleaned, problems = domain.check_draft_answers(
@@ -168,7 +171,7 @@ def submit_enquiry(tx: Transaction, command: commands.SubmitEnquiry) -> Enquiry:
     the answers are validated against the exact template version, every problem reported at
     once; nothing is stored unless all is well."""
     if command.enquiry_id:
-        enquiry = _enquiry(tx.session, command.enquiry_id)
+        enquiry = _enquiry(tx, command.enquiry_id)
         if enquiry.asks_nothing_new(command.answers, command.workflow):
             return enquiry
         enquiry.require("submit")
@@ -182,7 +185,7 @@ def submit_enquiry(tx: Transaction, command: commands.SubmitEnquiry) -> Enquiry:
 
     now = utcnow()
     if enquiry is None:
-        repeated = _earlier_request(tx.session, command.request_id)
+        repeated = _earlier_request(tx, command.request_id)
         if repeated is not None:
             if (repeated.status, repeated.template_key, repeated.answers) != (
                 domain.SUBMITTED,
@@ -199,6 +202,7 @@ def submit_enquiry(tx: Transaction, command: commands.SubmitEnquiry) -> Enquiry:
             answers=cleaned,
             correlation_id=new_correlation_id(),
             request_id=command.request_id,
+            created_by=_subject(tx),
             created_at=now,
         )
         repository.add_enquiry(tx.session, enquiry)
@@ -230,7 +234,7 @@ def _assessed(
 
 def change_workflow(tx: Transaction, command: commands.ChangeWorkflow) -> Enquiry:
     """An officer moves a submitted enquiry to another workflow, with a reason."""
-    enquiry = _enquiry(tx.session, command.enquiry_id)
+    enquiry = _enquiry(tx, command.enquiry_id)
     enquiry.require("change_workflow")
     template = template_of(tx.session, enquiry.template_key, enquiry.template_version)
     enquiry.change_workflow(
@@ -243,21 +247,48 @@ def change_workflow(tx: Transaction, command: commands.ChangeWorkflow) -> Enquir
     return enquiry
 
 
-def enquiry_view(session: Session, enquiry_id: str) -> tuple[Enquiry, dict[str, list[str]]]:
-    enquiry = _enquiry(session, enquiry_id)
-    template = template_of(session, enquiry.template_key, enquiry.template_version)
+def enquiry_view(tx: Transaction, enquiry_id: str) -> tuple[Enquiry, dict[str, list[str]]]:
+    """The enquiry with its progress, for someone reading it: the read is audited (who read
+    which enquiry; not what it says)."""
+    enquiry = _enquiry(tx, enquiry_id)
+    template = template_of(tx.session, enquiry.template_key, enquiry.template_version)
+    if tx.caller is not None:
+        tx.audit(
+            actor=tx.caller.actor,
+            action="enquiry.viewed",
+            entity_type="enquiry",
+            entity_id=enquiry.id,
+            correlation_id=enquiry.correlation_id,
+        )
     return enquiry, domain.progress(template.definition, enquiry.answers, london_today())
 
 
-def _enquiry(session: Session, enquiry_id: str) -> Enquiry:
-    enquiry = repository.get_enquiry(session, enquiry_id)
+def _enquiry(tx: Transaction, enquiry_id: str) -> Enquiry:
+    """The enquiry, or ``NotFound``; ``Forbidden`` for a customer whose it is not (one they
+    started, or one their token names)."""
+    enquiry = repository.get_enquiry(tx.session, enquiry_id)
     if enquiry is None:
         raise NotFound("enquiry", enquiry_id)
+    caller = tx.caller
+    customer = caller is not None and caller.roles == frozenset({CUSTOMER})
+    if customer and enquiry.created_by != caller.subject and not caller.may_see_enquiry(enquiry.id):
+        raise Forbidden(tx.action or "enquiry", "this enquiry is not the caller's")
     return enquiry
 
 
-def _earlier_request(session: Session, request_id: str | None) -> Enquiry | None:
-    return None if request_id is None else repository.enquiry_for_request(session, request_id)
+def _subject(tx: Transaction) -> str | None:
+    return tx.caller.subject if tx.caller is not None else None
+
+
+def _earlier_request(tx: Transaction, request_id: str | None) -> Enquiry | None:
+    """The enquiry an earlier call with this ``request_id`` made. A request id is the caller's
+    own: another caller's is refused as already used, without saying what it made."""
+    if request_id is None:
+        return None
+    earlier = repository.enquiry_for_request(tx.session, request_id)
+    if earlier is not None and tx.caller is not None and earlier.created_by != tx.caller.subject:
+        raise _request_reused(request_id)
+    return earlier
 
 
 def _request_reused(request_id: str | None) -> Conflict:

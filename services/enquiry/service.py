@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from nameko.dependency_providers import Config
-from nameko.rpc import rpc
 
 from services.enquiry import operations, repository
 from services.enquiry.council import EnquiryStore, council_nation_of
 from services.enquiry.models import Enquiry, metadata
+from services.enquiry.policy import POLICY
 from services.enquiry.schemas import (
     ENQUIRY_ARGS,
     TEMPLATE_ARGS,
@@ -22,7 +22,7 @@ from services.enquiry.schemas import (
     TemplateSummarySchema,
 )
 from shared import nameko_wiring
-from shared.errors import EXPECTED_ERRORS
+from shared.nameko_wiring import rpc
 from shared.validation import load, load_arguments
 
 
@@ -36,22 +36,23 @@ class EnquiryService(nameko_wiring.OutboxRelay):
     name = "enquiry"
 
     uow = EnquiryStore(metadata)
+    caller = nameko_wiring.CallerProvider(POLICY)
     config = Config()
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @rpc
     def get_template(self, key: str, version: int | None = None) -> dict[str, Any]:
         """The question template (latest published version unless ``version`` is given)."""
         args = load_arguments(TEMPLATE_ARGS, key=key, version=version)
         with self.uow.read() as session:
             return operations.template_of(session, args["key"], args["version"]).definition
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @rpc
     def list_templates(self) -> list[dict[str, Any]]:
         """Every published version of every template."""
         with self.uow.read() as session:
             return TemplateSummarySchema(many=True).dump(repository.list_templates(session))
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @rpc
     def publish_template(self, request: dict[str, Any]) -> dict[str, Any]:
         """``{definition, actor}``: publish the next version of a template after checking it,
         including its ``nation`` (the council's ``COUNCIL_NATION``), ``effective_from`` and
@@ -62,7 +63,7 @@ class EnquiryService(nameko_wiring.OutboxRelay):
             template = operations.publish_template(tx, command, nation)
         return TemplateSummarySchema().dump(template)
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @rpc
     def start_enquiry(self, request: dict[str, Any]) -> dict[str, Any]:
         """``{template_key, template_version?, prefill_from_enquiry?, request_id?, actor?}``: a
         new draft. The same ``request_id`` again answers with the same draft."""
@@ -70,7 +71,7 @@ class EnquiryService(nameko_wiring.OutboxRelay):
         enquiry = operations.once_per_request(self.uow, command, operations.start_enquiry)
         return self.get_enquiry(enquiry.id)
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @rpc
     def save_answers(self, request: dict[str, Any]) -> dict[str, Any]:
         """``{enquiry_id, answers, actor?}``: merge answers into a draft (save and return)."""
         command = load(SaveAnswersSchema(), request)
@@ -78,7 +79,7 @@ class EnquiryService(nameko_wiring.OutboxRelay):
             operations.save_answers(tx, command)
         return self.get_enquiry(command.enquiry_id)
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @rpc
     def submit_enquiry(self, enquiry: dict[str, Any]) -> dict[str, Any]:
         """Submit a draft ``{enquiry_id, answers?}`` or a whole enquiry ``{template_key,
         template_version?, answers}``; both take ``workflow``/``workflow_reason`` (officer's
@@ -88,7 +89,7 @@ class EnquiryService(nameko_wiring.OutboxRelay):
         command = load(SubmitEnquirySchema(), enquiry)
         return _dump(operations.once_per_request(self.uow, command, operations.submit_enquiry))
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @rpc
     def change_workflow(self, request: dict[str, Any]) -> dict[str, Any]:
         """``{enquiry_id, workflow, reason, actor}``: an officer re-channels a submitted enquiry."""
         command = load(ChangeWorkflowSchema(), request)
@@ -96,12 +97,12 @@ class EnquiryService(nameko_wiring.OutboxRelay):
             enquiry = operations.change_workflow(tx, command)
         return _dump(enquiry)
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @rpc
     def get_enquiry(self, enquiry_id: str) -> dict[str, Any]:
         """The enquiry, with ``progress``: the questions to show now and the required ones
         still unanswered (what a front end needs to resume a draft). A submitted enquiry also
         has its ``nation``, ``suggested_duty`` and ``notice_check`` (null without a notice)."""
         load_arguments(ENQUIRY_ARGS, enquiry_id=enquiry_id)
-        with self.uow.read() as session:
-            enquiry, progress = operations.enquiry_view(session, enquiry_id)
+        with self.uow.transaction() as tx:
+            enquiry, progress = operations.enquiry_view(tx, enquiry_id)
             return {**_dump(enquiry), "progress": progress}

@@ -14,13 +14,12 @@ from typing import Any
 
 from marshmallow import Schema
 from nameko.dependency_providers import Config
-from nameko.events import event_handler
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.tasks import duties, operations
 from services.tasks.events import task_summary
 from services.tasks.models import metadata
+from services.tasks.policy import POLICY
 from services.tasks.schemas import (
     AddClosureDaySchema,
     AddTaskSchema,
@@ -35,8 +34,8 @@ from services.tasks.schemas import (
 )
 from services.tasks.seed import load_seed
 from shared import nameko_wiring
-from shared.errors import EXPECTED_ERRORS
-from shared.nameko_wiring import UnitOfWorkProvider
+from shared.bus import event_handler
+from shared.nameko_wiring import UnitOfWorkProvider, rpc
 from shared.validation import load
 
 SCAN_SECONDS = 2
@@ -48,6 +47,7 @@ class TasksService(nameko_wiring.OutboxRelay):
     name = "tasks"
 
     uow = UnitOfWorkProvider(metadata, seed=load_seed)
+    caller = nameko_wiring.CallerProvider(POLICY)
     config = Config()
 
     @property
@@ -109,62 +109,62 @@ class TasksService(nameko_wiring.OutboxRelay):
         """Activate due tasks, then raise due warnings, overdue and escalation alerts."""
         self._run(partial(operations.scan_tasks, calendar_nation=self._calendar_nation))
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @rpc
     def list_tasks(self, case_id: str) -> list[dict[str, Any]]:
         """The case's tasks, in the framework's order, then ad-hoc tasks as added."""
         found = self._run(operations.list_tasks, ListTasksSchema(), {"case_id": case_id})
         return [task_summary(task) for task in found]
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @rpc(records_actor=False)
     def find_tasks(self, query: dict[str, Any] | None = None) -> dict[str, Any]:
         """``{owner?, status?, due_today?, overdue?, page?, page_size?}``: my tasks
         (``officer:<id>``), a team's (``team:<name>``), due today, overdue; soonest due first."""
         found = self._run(operations.find_tasks, FindTasksSchema(), query or {})
         return {**found, "items": [task_summary(task) for task in found["items"]]}
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @rpc
     def start_task(self, request: dict[str, Any]) -> dict[str, Any]:
         """``{task_id, actor}``: active → in_progress."""
         return self._change(operations.start_task, StartTaskSchema(), request)
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @rpc
     def complete_task(self, request: dict[str, Any]) -> dict[str, Any]:
         """``{task_id, outcome, actor}``: complete an active task; successors are scheduled."""
         return self._change_on_calendar(operations.complete_task, CompleteTaskSchema(), request)
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @rpc
     def hold_task(self, request: dict[str, Any]) -> dict[str, Any]:
         """``{task_id, reason, actor}``: pause the task's deadlines."""
         return self._change(operations.hold_task, HoldTaskSchema(), request)
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @rpc
     def release_task(self, request: dict[str, Any]) -> dict[str, Any]:
         """``{task_id, actor}``: resume; deadlines move later by the time on hold."""
         return self._change(operations.release_task, ReleaseTaskSchema(), request)
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @rpc
     def reassign_task(self, request: dict[str, Any]) -> dict[str, Any]:
         """``{task_id, owner, actor}``."""
         return self._change(operations.reassign_task, ReassignTaskSchema(), request)
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @rpc
     def cancel_task(self, request: dict[str, Any]) -> dict[str, Any]:
         """``{task_id, reason, actor}``: tasks waiting for it are released."""
         return self._change_on_calendar(operations.cancel_task, CancelTaskSchema(), request)
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @rpc
     def add_task(self, request: dict[str, Any]) -> dict[str, Any]:
         """``{case_id, name, owner, due_in: {amount, unit}, customer_facing?, request_id?,
         actor}``; the same ``request_id`` again answers with the task it added."""
         return self._change_on_calendar(operations.add_task, AddTaskSchema(), request)
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @rpc
     def add_closure_day(self, request: dict[str, Any]) -> dict[str, Any]:
         """``{day, reason, actor}``: a local closure day, not a working day from now on."""
         added = self._run(operations.add_closure_day, AddClosureDaySchema(), request)
         return {"day": added.day.isoformat(), "reason": added.reason}
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @rpc
     def list_closure_days(self) -> list[dict[str, Any]]:
         return [
             {"day": row.day.isoformat(), "reason": row.reason}

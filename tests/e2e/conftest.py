@@ -8,11 +8,11 @@ import time
 from pathlib import Path
 
 import pytest
-from nameko.standalone.rpc import ClusterRpcProxy
 
 from scripts.processes import ServiceProcesses
 from shared.config import SERVICES
 from shared.errors import NotFound
+from tests.identity import SignedRpc
 from tests.recorder import make_recorder
 
 
@@ -38,7 +38,7 @@ def suite(rabbit_config, make_database_url, tmp_path, recorded):
     processes = ServiceProcesses(env, tmp_path)
     processes.start_all(list(SERVICES))
     try:
-        with ClusterRpcProxy(rabbit_config, timeout=20) as rpc:
+        with SignedRpc(rabbit_config, timeout=20) as rpc:
             wait_until_all_answer(rpc, processes, tmp_path)
             yield rpc
     finally:

@@ -114,7 +114,7 @@ def test_every_published_event_matches_its_documented_schema(suite, recorded):
     officer = {"case": case["reference"], "actor": "officer:e2e"}
     rpc.cases.assign_case({**officer, "owner": "team:e2e"})
     rpc.cases.change_stage({**officer, "stage": "prevention"})
-    today = rpc.cases.get_case(case["reference"], "officer:e2e")["clocks"][0]["starts_on"]
+    today = rpc.cases.get_case(case["reference"], actor="officer:e2e")["clocks"][0]["starts_on"]
     rpc.cases.record_plan_decision({**officer, "notified_on": today})
     rpc.cases.record_findings({**officer, "priority_need": True, "reason": "End to end"})
     rpc.cases.end_duty(

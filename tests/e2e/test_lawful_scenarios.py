@@ -40,7 +40,7 @@ def test_lawful_scenarios_reach_their_duty_with_clocks_tasks_and_advice(suite, r
         assert not any(key.startswith("s21-") for key in keys), (name, keys)
         # The officer is satisfied today: the duty the triage suggested begins.
         rpc.cases.change_stage({"case": case["reference"], "stage": duty, "actor": OFFICER})
-        cases[name] = rpc.cases.get_case(case["reference"], OFFICER)
+        cases[name] = rpc.cases.get_case(case["reference"], actor=OFFICER)
 
     for case in cases.values():
         (clock,) = case["clocks"]

@@ -20,12 +20,12 @@ from typing import Any
 
 import eventlet
 import sqlalchemy as sa
-from nameko.standalone.rpc import ClusterRpcProxy
 
 from scripts.demo import TEMPLATE_KEY, sample_answers
 from shared import manage
 from shared.db import normalise_url
 from shared.errors import EXPECTED_ERRORS
+from tests.identity import SignedRpc
 
 # --- the services (processes: scripts/processes.py) --------------------------------------------
 
@@ -198,7 +198,7 @@ class Submitter:
                 while True:
                     try:
                         if rpc is None:
-                            rpc_context = ClusterRpcProxy(self.config, timeout=self.call_timeout)
+                            rpc_context = SignedRpc(self.config, timeout=self.call_timeout)
                             rpc = rpc_context.start()
                         self.submitted[number] = rpc.enquiry.submit_enquiry(request)
                         break

@@ -23,7 +23,6 @@ from functools import partial
 
 import eventlet
 import pytest
-from nameko.standalone.rpc import ClusterRpcProxy
 
 from scripts.processes import ServiceProcesses
 from services.documents.file_store import FileStore
@@ -39,6 +38,7 @@ from tests.faults.harness import (
     wait_healthy,
     wait_until,
 )
+from tests.identity import SignedRpc
 
 pytestmark = pytest.mark.faults
 
@@ -103,7 +103,7 @@ def test_no_enquiry_lost_and_no_effect_doubled_under_faults(
         swept = sweep(engine, FileStore(documents), older_than_seconds=0)
         left = unreferenced_files(engine, FileStore(documents), older_than_seconds=0)
         engine.dispose()
-        with ClusterRpcProxy(rabbit_config, timeout=30) as rpc:
+        with SignedRpc(rabbit_config, timeout=30) as rpc:
             case_ids = [
                 row["id"]
                 for page in range(1, ENQUIRIES // 100 + 2)

@@ -5,7 +5,6 @@ from datetime import date, timedelta
 
 import pytest
 import yaml
-from nameko.standalone.rpc import ClusterRpcProxy
 from nameko.testing.services import entrypoint_waiter
 
 from services.advice.seed import SEED_DIR
@@ -13,6 +12,7 @@ from services.advice.service import AdviceService
 from services.enquiry.service import EnquiryService
 from shared.envelope import Envelope
 from shared.errors import NotFound, ValidationFailed
+from tests.identity import SignedRpc
 from tests.integration.helpers import enquiry_submitted, publish, rows
 from tests.pathways import PATHWAYS
 from tests.recorder import make_recorder, of_type, wait_for
@@ -71,7 +71,7 @@ def advice(container_factory, service_config):
 
 def test_every_workflow_has_advice_in_every_nation(advice):
     _, config, _ = advice
-    with ClusterRpcProxy(config) as rpc:
+    with SignedRpc(config) as rpc:
         workflows = {w["key"] for w in rpc.advice.list_workflows()}
         assert workflows == PATHWAYS
         for workflow in workflows:
@@ -84,7 +84,7 @@ def test_every_workflow_has_advice_in_every_nation(advice):
 def test_match_orders_by_section_and_respects_conditions(advice):
     _, config, _ = advice
     tenant = section_8_tenant()
-    with ClusterRpcProxy(config) as rpc:
+    with SignedRpc(config) as rpc:
         arrears = rpc.advice.match(
             {"workflow": "private_rented_eviction", "answers": tenant, "derived": THREATENED}
         )
@@ -109,7 +109,7 @@ def test_match_orders_by_section_and_respects_conditions(advice):
 def test_match_applies_the_law_of_the_day_asked_about(advice):
     _, config, _ = advice
     before = date(2026, 4, 20)
-    with ClusterRpcProxy(config) as rpc:
+    with SignedRpc(config) as rpc:
         old_notice = {**section_8_tenant(before), "notice_type": "section_21"}
         del old_notice["notice_ground"]
         then = rpc.advice.match(
@@ -126,7 +126,7 @@ def test_match_applies_the_law_of_the_day_asked_about(advice):
 
 def test_bad_match_requests_name_the_field(advice):
     _, config, _ = advice
-    with ClusterRpcProxy(config) as rpc:
+    with SignedRpc(config) as rpc:
         with pytest.raises(ValidationFailed) as error:
             rpc.advice.match({"workflow": "nowhere", "answers": {}})
         assert list(error.value.field_errors) == ["workflow"]
@@ -199,7 +199,7 @@ def advice_with_enquiry(container_factory, service_config):
     container_factory(
         EnquiryService, {**config, "DATABASE_URL": service_config("enquiry")["DATABASE_URL"]}
     ).start()
-    with ClusterRpcProxy(config) as rpc:
+    with SignedRpc(config) as rpc:
         yield rpc
 
 
@@ -266,7 +266,8 @@ def test_statements_are_versioned_and_checked_against_the_template(advice_with_e
     }
     with pytest.raises(ValidationFailed) as error:
         rpc.advice.save_statement({"statement": {**NEW_STATEMENT, "key": "Not Kebab"}})
-    assert set(error.value.field_errors) == {"statement.key", "actor"}
+    # The actor is the token's: only the key is wrong.
+    assert set(error.value.field_errors) == {"statement.key"}
     with pytest.raises(NotFound):
         rpc.advice.get_statement("never-saved")
 
@@ -274,7 +275,7 @@ def test_statements_are_versioned_and_checked_against_the_template(advice_with_e
 def test_match_says_why_and_explain_says_why_not(advice):
     _, config, _ = advice
     answers = section_8_tenant()
-    with ClusterRpcProxy(config) as rpc:
+    with SignedRpc(config) as rpc:
         chosen = {
             s["key"]: s
             for s in rpc.advice.match(

@@ -1,12 +1,12 @@
 """The cases service against the real broker and database."""
 
 import pytest
-from nameko.standalone.rpc import ClusterRpcProxy
 from nameko.testing.services import entrypoint_waiter
 
 from services.cases.service import CasesService
 from shared.audit import audit_envelope
 from shared.errors import NotFound, ValidationFailed
+from tests.identity import SignedRpc
 from tests.integration.helpers import enquiry_submitted, publish, publish_raw, rows
 from tests.recorder import make_recorder, of_type, wait_for
 
@@ -81,7 +81,7 @@ def test_get_case_and_timeline_over_rpc(cases):
                 correlation_id=event.correlation_id,
             ),
         )
-    with ClusterRpcProxy(config) as rpc:
+    with SignedRpc(config) as rpc:
         case = rpc.cases.get_case(case_id)
         assert case["applicant_name"] == "Jo Bloggs" and case["status"] == "open"
         timeline = rpc.cases.get_timeline(case["reference"])

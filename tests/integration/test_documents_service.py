@@ -8,7 +8,6 @@ import time
 import uuid
 
 import pytest
-from nameko.standalone.rpc import ClusterRpcProxy
 from pypdf import PdfReader
 
 from services.documents.file_store import FileStore
@@ -17,6 +16,7 @@ from services.documents.sweep import sweep, unreferenced_files
 from shared.db import create_engine_for
 from shared.envelope import Envelope
 from shared.errors import NotFound, ValidationFailed
+from tests.identity import SignedRpc
 from tests.integration.helpers import enquiry_submitted, publish, rows
 from tests.recorder import make_recorder, of_type, wait_for
 
@@ -115,7 +115,7 @@ def test_pack_rendered_exactly_once_in_any_arrival_order(documents, order):
     publish(config, events[order[-1]])  # a redelivery changes nothing
     generated = wait_for(lambda: of_type(received, "document.generated"))
     case_id = events[1].data["case_id"]
-    with ClusterRpcProxy(config) as rpc:
+    with SignedRpc(config) as rpc:
         wait_for(lambda: len(rpc.documents.list_documents(case_id)) == 2)
         listed = {d["kind"]: d for d in rpc.documents.list_documents(case_id)}
         assert {k: d["version"] for k, d in listed.items()} == {
@@ -149,7 +149,7 @@ def test_pack_rendered_exactly_once_in_any_arrival_order(documents, order):
 
 def test_document_rpcs_reject_bad_arguments(documents):
     config, _ = documents
-    with ClusterRpcProxy(config) as rpc:
+    with SignedRpc(config) as rpc:
         with pytest.raises(NotFound):
             rpc.documents.get_document(str(uuid.uuid4()))
         with pytest.raises(ValidationFailed) as error:
@@ -163,7 +163,7 @@ def test_regenerate_makes_new_versions_and_keeps_old_ones(documents):
     for event in events:
         publish(config, event)
     case_id = events[1].data["case_id"]
-    with ClusterRpcProxy(config) as rpc:
+    with SignedRpc(config) as rpc:
         wait_for(lambda: len(rpc.documents.list_documents(case_id)) == 2)
         second = rpc.documents.regenerate(
             {"case_id": case_id, "kind": "information_pack", "actor": "officer:3"}
@@ -208,7 +208,7 @@ def test_two_packs_render_at_once_in_one_service(documents):
     for pair in zip(first, second, strict=True):
         for event in pair:
             publish(config, event)
-    with ClusterRpcProxy(config) as rpc:
+    with SignedRpc(config) as rpc:
         for inputs, reference in ((first, "HO-2026-000123"), (second, "HO-2026-000124")):
             case_id = inputs[1].data["case_id"]
             wait_for(lambda c=case_id: len(rpc.documents.list_documents(c)) == 2)
@@ -225,7 +225,7 @@ def test_sweep_deletes_only_old_files_no_document_refers_to(documents):
     events = pack_inputs()
     for event in events:
         publish(config, event)
-    with ClusterRpcProxy(config) as rpc:
+    with SignedRpc(config) as rpc:
         wait_for(lambda: len(rpc.documents.list_documents(events[1].data["case_id"])) == 2)
     store = FileStore(config["DOCUMENT_STORE_PATH"])
     kept = sorted(str(p.relative_to(store.root)) for p in store.root.rglob("*") if p.is_file())
@@ -277,7 +277,7 @@ def test_version_2_names_the_applicant_by_role_and_personalises_from_derived_fac
     for event in events:
         publish(config, event)
     case_id = events[1].data["case_id"]
-    with ClusterRpcProxy(config) as rpc:
+    with SignedRpc(config) as rpc:
         wait_for(lambda: len(rpc.documents.list_documents(case_id)) == 2)
         texts = {}
         for document in rpc.documents.list_documents(case_id):

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from nameko.standalone.rpc import ClusterRpcProxy
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
 from services.cases.service import CasesService
 from shared.clock import london_today
 from shared.errors import Conflict, ValidationFailed
+from tests.identity import SignedRpc
 from tests.integration.helpers import enquiry_submitted, execute_sql, publish
 from tests.recorder import make_recorder, wait_for
 
@@ -32,7 +32,7 @@ def cases(container_factory, service_config):
     recorder_cls, received = make_recorder()
     container_factory(recorder_cls, config).start()
     container.start()
-    with ClusterRpcProxy(config) as rpc:
+    with SignedRpc(config) as rpc:
         yield container, config, received, rpc
 
 
@@ -104,7 +104,7 @@ def test_ending_prevention_on_becoming_homeless_opens_a_review_window_that_outli
         "became_homeless",
     )
     assert decision["review_category"] == "prevention_end_notice"
-    view = rpc.cases.get_case(ref, OFFICER)
+    view = rpc.cases.get_case(ref, actor=OFFICER)
     duty, window = view["clocks"]
     assert (duty["kind"], duty["state"]) == ("prevention_duty", "stopped")
     assert window["kind"] == "review_request_window" and window["decision_id"] == decision["id"]
@@ -125,7 +125,7 @@ def test_ending_prevention_on_becoming_homeless_opens_a_review_window_that_outli
         )
     # Relief follows; the window is the decision's and keeps running.
     start_duty(rpc, ref, "relief")
-    states = {c["kind"]: c["state"] for c in rpc.cases.get_case(ref, OFFICER)["clocks"]}
+    states = {c["kind"]: c["state"] for c in rpc.cases.get_case(ref, actor=OFFICER)["clocks"]}
     assert states == {
         "prevention_duty": "stopped",
         "review_request_window": "running",
@@ -195,7 +195,7 @@ def test_bad_endings_are_refused_naming_the_field(cases):
         rpc.cases.end_duty({"case": ref, "ground": "", "actor": OFFICER})
     assert {"notified_on", "reason"} <= set(error.value.field_errors)
     # Nothing was half-written.
-    assert rpc.cases.get_case(ref, OFFICER)["decisions"] == []
+    assert rpc.cases.get_case(ref, actor=OFFICER)["decisions"] == []
 
 
 def test_plan_steps_decision_opens_a_window_with_a_three_week_review(cases):
@@ -266,7 +266,7 @@ def test_non_cooperation_notice_needs_a_second_senior_uninvolved_officer(cases):
     with pytest.raises(ValidationFailed) as error:
         authorise(MANAGER, "service_manager")
     assert "involved" in error.value.field_errors["actor"][0]
-    rpc.cases.get_case(ref, SENIOR)  # reading the case does not make anyone involved
+    rpc.cases.get_case(ref, actor=SENIOR)  # reading the case does not make anyone involved
     authorised = authorise(SENIOR, "team_leader")
     assert (authorised["status"], authorised["authorised_by"]) == ("authorised", SENIOR)
     with pytest.raises(Conflict):
@@ -284,7 +284,7 @@ def test_findings_decide_how_relief_ends_and_it_ends_by_itself(cases):
     container, config, received, rpc = cases
     ref = open_case(container, config, received, opened_days_ago=70)
     start_duty(rpc, ref, "relief", days_ago=50)
-    (clock,) = rpc.cases.get_case(ref, OFFICER)["clocks"]
+    (clock,) = rpc.cases.get_case(ref, actor=OFFICER)["clocks"]
     assert clock["ending"] == "may_end_by_notice"
     with pytest.raises(ValidationFailed) as error:
         rpc.cases.record_findings({"case": ref, "reason": "none given", "actor": OFFICER})
@@ -299,7 +299,7 @@ def test_findings_decide_how_relief_ends_and_it_ends_by_itself(cases):
         }
     )
     assert summary["priority_need"] is True
-    (clock,) = rpc.cases.get_case(ref, OFFICER)["clocks"]
+    (clock,) = rpc.cases.get_case(ref, actor=OFFICER)["clocks"]
     assert clock["ending"] == "ends_automatically" and clock["citation"].endswith("s.189B(4)")
 
     # Move the first day back so that the last day has passed: the scan ends the duty.
@@ -317,7 +317,7 @@ def test_findings_decide_how_relief_ends_and_it_ends_by_itself(cases):
     (ended,) = wait_for(lambda: events_of(received, "case.duty_ended", ref))
     assert ended["automatic"] is True and ended["ground"] == "period_ended_automatically"
     assert ended["review_window"] is None
-    (clock,) = rpc.cases.get_case(ref, OFFICER)["clocks"]
+    (clock,) = rpc.cases.get_case(ref, actor=OFFICER)["clocks"]
     assert clock["state"] == "stopped"
     assert clock["stopped_on"] == date.fromisoformat(clock["day_after"]).isoformat()
     wait_for(lambda: events_of(received, "case.clock_corrected", ref))
@@ -399,7 +399,7 @@ def test_open_cases_affected_by_a_change_of_law(cases):
         received,
         {"pack_key": "england-2026-05-01", "notice_type": "section_8", "verdict": "can_be_valid"},
     )
-    view = rpc.cases.get_case(old_notice, OFFICER)
+    view = rpc.cases.get_case(old_notice, actor=OFFICER)
     assert (view["nation"], view["suggested_duty"]) == ("england", "prevention")
     assert view["notice_check"]["notice_type"] == "section_21"
 
@@ -428,7 +428,7 @@ def test_a_welsh_case_gets_no_english_clocks_and_no_english_endings(cases):
     container, config, received, rpc = cases
     ref = open_case_with_notice(container, config, received, None, nation="wales")
     start_duty(rpc, ref, "prevention")
-    view = rpc.cases.get_case(ref, OFFICER)
+    view = rpc.cases.get_case(ref, actor=OFFICER)
     assert (view["nation"], view["stage"], view["clocks"]) == ("wales", "prevention", [])
     with pytest.raises(Conflict, match="no wales duty rules"):
         rpc.cases.end_duty(

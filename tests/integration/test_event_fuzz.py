@@ -20,13 +20,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from nameko.events import EventHandler
 from nameko.standalone.events import event_dispatcher
-from nameko.standalone.rpc import ClusterRpcProxy
 
 from services.advice.service import AdviceService
 from services.cases.service import CasesService
 from services.documents.service import DocumentsService
 from services.tasks.service import TasksService
 from shared.db import normalise_url
+from tests.identity import SignedRpc
 
 pytestmark = pytest.mark.integration
 
@@ -216,7 +216,7 @@ def test_every_event_handler_parks_bad_messages_with_a_reason(
         assert retried == 0, f"{service}: {retried} messages failed with an unexpected error"
         assert all(isinstance(r, dict) and r and "_error" not in r for r in reasons), reasons[:5]
 
-    with ClusterRpcProxy(rabbit_config, timeout=10) as rpc:
+    with SignedRpc(rabbit_config, timeout=10) as rpc:
         for cls in CONSUMERS:
             assert getattr(rpc, cls.name).health()["status"] == "ok"
     total = sum(sent.values())

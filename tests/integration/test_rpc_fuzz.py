@@ -8,7 +8,6 @@ import contextlib
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from nameko.standalone.rpc import ClusterRpcProxy
 
 from services.advice.service import AdviceService
 from services.cases.service import CasesService
@@ -16,6 +15,7 @@ from services.documents.service import DocumentsService
 from services.enquiry.service import EnquiryService
 from services.tasks.service import TasksService
 from shared.errors import EXPECTED_ERRORS
+from tests.identity import SignedRpc
 
 pytestmark = pytest.mark.integration
 
@@ -138,7 +138,7 @@ def test_every_rpc_answers_bad_input_with_typed_errors(container_factory, servic
         config = config or this
         container_factory(cls, {**this, "AMQP_URI": config["AMQP_URI"]}).start()
     tried = 0
-    with ClusterRpcProxy(config, timeout=30) as rpc:
+    with SignedRpc(config, timeout=30) as rpc:
         for service, method, arity in RPCS:
             tried += fuzz(getattr(getattr(rpc, service), method), arity)
         # Every service still answers after all of that.

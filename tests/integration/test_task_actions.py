@@ -4,7 +4,6 @@ from datetime import datetime, timedelta
 
 import pytest
 import time_machine
-from nameko.standalone.rpc import ClusterRpcProxy
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 from sqlalchemy.orm import Session
 
@@ -14,6 +13,7 @@ from shared.clock import utcnow
 from shared.db import create_engine_for
 from shared.envelope import Envelope
 from shared.errors import Conflict, NotFound, ValidationFailed
+from tests.identity import SignedRpc
 from tests.integration.helpers import publish
 from tests.integration.test_tasks_service import case_opened
 from tests.recorder import make_recorder, of_type, wait_for
@@ -65,7 +65,7 @@ def tasks(container_factory, service_config):
     event = case_opened()
     with entrypoint_waiter(container, "create_tasks_for_case"):
         publish(config, event)
-    with ClusterRpcProxy(config) as rpc:
+    with SignedRpc(config) as rpc:
         listed = {t["key"]: t for t in rpc.tasks.list_tasks(event.data["case_id"])}
         yield container, rpc, received, event.data["case_id"], listed
 

@@ -6,7 +6,6 @@ from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from nameko.standalone.rpc import ClusterRpcProxy
 from nameko.testing.services import entrypoint_waiter
 from sqlalchemy.orm import Session
 
@@ -18,6 +17,7 @@ from shared.clock import london_today, utcnow
 from shared.db import create_engine_for
 from shared.envelope import Envelope
 from shared.errors import Conflict, ValidationFailed
+from tests.identity import SignedRpc
 from tests.integration.helpers import publish, rows
 from tests.recorder import make_recorder, of_type, wait_for
 
@@ -146,7 +146,7 @@ def test_tasks_created_once_and_dependents_scheduled_with_lag(tasks):
         with entrypoint_waiter(container, "create_tasks_for_case"):
             publish(config, event)
     case_id = event.data["case_id"]
-    with ClusterRpcProxy(config) as rpc:
+    with SignedRpc(config) as rpc:
         listed = {t["key"]: t for t in rpc.tasks.list_tasks(case_id)}
         assert {k: t["status"] for k, t in listed.items()} == {
             "assess": "active",
@@ -168,8 +168,9 @@ def test_tasks_created_once_and_dependents_scheduled_with_lag(tasks):
                 {"task_id": listed["review"]["task_id"], "outcome": "x", "actor": "officer:1"}
             )
         with pytest.raises(ValidationFailed) as error:
-            rpc.tasks.complete_task({"task_id": listed["assess"]["task_id"], "actor": ""})
-        assert set(error.value.field_errors) == {"outcome", "actor"}
+            rpc.tasks.complete_task({"task_id": listed["assess"]["task_id"]})
+        # The actor is the token's (tests/integration/test_authorisation.py): only the outcome.
+        assert set(error.value.field_errors) == {"outcome"}
 
         rpc.tasks.complete_task(
             {"task_id": listed["assess"]["task_id"], "outcome": "assessed", "actor": "officer:1"}
@@ -312,7 +313,7 @@ def test_duty_tasks_start_anchored_to_a_backdated_duty_start_and_only_once(tasks
     )
     anchor = duty_anchor(TaskTemplate.parse(DUTY_PART["prevention"][0]), clock, england)
     decide_at = duty_anchor(TaskTemplate.parse(DUTY_PART["prevention"][2]), clock, england)
-    with ClusterRpcProxy(config) as rpc:
+    with SignedRpc(config) as rpc:
         listed = tasks_by_key(rpc, opened.data["case_id"])
         duty = {k: t for k, t in listed.items() if t["duty"] == "prevention"}
         assert {k: t["status"] for k, t in duty.items()} == {
@@ -366,7 +367,7 @@ def test_leaving_a_duty_cancels_its_tasks_and_reentering_starts_a_new_set(tasks)
     for handler, event in steps:
         with entrypoint_waiter(container, handler):
             publish(config, event)
-    with ClusterRpcProxy(config) as rpc:
+    with SignedRpc(config) as rpc:
         listed = tasks_by_key(rpc, case_id)
         prevention = {k: t for k, t in listed.items() if t["duty"] == "prevention"}
         assert {t["status"] for t in prevention.values()} == {"cancelled"}
@@ -501,7 +502,7 @@ def test_a_corrected_duty_start_moves_the_anchored_tasks(tasks):
         clock=duty_clock("prevention_duty", in_fact),
         previous_starts_on=first_said.isoformat(),
     )
-    with ClusterRpcProxy(config) as rpc:
+    with SignedRpc(config) as rpc:
         before = tasks_by_key(rpc, case_id)
         for _ in range(2):
             with entrypoint_waiter(container, "follow_clock_corrected"):

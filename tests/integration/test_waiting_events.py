@@ -3,12 +3,12 @@ it changes, as when the cases service starts late or runs behind) waits and is d
 for minutes, instead of being parked after a few quick retries."""
 
 import pytest
-from nameko.standalone.rpc import ClusterRpcProxy
 from nameko.testing.services import entrypoint_waiter
 
 from services.cases.service import CasesService
 from shared import manage
 from shared.envelope import Envelope
+from tests.identity import SignedRpc
 from tests.integration.helpers import enquiry_submitted, publish
 from tests.recorder import wait_for
 
@@ -46,7 +46,7 @@ def test_a_change_before_its_case_waits_far_past_the_retry_limit_then_applies(
     container.start()
     submitted = enquiry_submitted("prevention", {"full_name": "Jo Bloggs"})
     change = workflow_changed(submitted, "relief")
-    with ClusterRpcProxy(config) as rpc:
+    with SignedRpc(config) as rpc:
         with entrypoint_waiter(container, "follow_workflow_change"):
             publish(config, change)
         # The relay (every 5 s) delivers it again while it waits: more tries than

@@ -99,8 +99,7 @@ def days(n):
 
 def timeline(uow, ref):
     """The case's audit entries as the audit store keeps them: (actor, action, after)."""
-    with uow.read() as session:
-        entries = operations.case_timeline(session, ref)
+    entries = run(uow, operations.case_timeline, ref)
     return [(e["actor"], e["action"], e["after"]) for e in entries]
 
 
@@ -558,8 +557,7 @@ def test_find_cases_filters_and_pages_newest_first(uow, dispatch):
     run(uow, case_work.assign_case, commands.AssignCase(second, MANAGER, OFFICER))
 
     def found(**query):
-        with uow.read() as session:
-            page = operations.find_cases(session, load(SearchCasesSchema(), query))
+        page = run(uow, operations.find_cases, load(SearchCasesSchema(), query))
         return [c["reference"] for c in page["items"]], page["total"]
 
     assert found() == ([second, first], 2)

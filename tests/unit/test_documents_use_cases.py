@@ -126,9 +126,9 @@ def test_each_part_fills_the_request_and_the_last_renders_the_pack(uow, renderer
         operations.ACKNOWLEDGEMENT,
         operations.INFORMATION_PACK,
     ]
-    with uow.read() as session:
-        kinds = [d.kind for d in operations.documents_of_case(session, case_id)]
-        view = operations.document_view(session, renderer.store, outcomes[3].id, "html")
+    with uow.transaction() as tx:
+        kinds = [d.kind for d in operations.documents_of_case(tx, case_id)]
+        view = operations.document_view(tx, renderer.store, outcomes[3].id, "html")
     assert kinds == [operations.ACKNOWLEDGEMENT, operations.INFORMATION_PACK]
     assert "5 January 2027" in view["html"]
 
@@ -169,8 +169,8 @@ def test_regenerate_refuses_what_cannot_be_made(uow, renderer):
 
 
 def test_document_view_refuses_an_unknown_document(uow, renderer):
-    with pytest.raises(NotFound), uow.read() as session:
-        operations.document_view(session, renderer.store, "no-such-document")
+    with pytest.raises(NotFound), uow.transaction() as tx:
+        operations.document_view(tx, renderer.store, "no-such-document")
 
 
 def test_a_claim_is_given_once(uow):

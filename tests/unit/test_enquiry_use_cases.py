@@ -146,8 +146,7 @@ def test_change_workflow_refuses_a_draft(uow):
 
 def test_enquiry_view_shows_progress(uow):
     draft = start(uow)
-    with uow.read() as session:
-        enquiry, progress = operations.enquiry_view(session, draft.id)
+    enquiry, progress = run(uow, operations.enquiry_view, draft.id)
     assert enquiry.id == draft.id and "full_name" in progress["missing_required"]
 
 

@@ -1,0 +1,17 @@
+"""Who may call the documents service (docs/security.md prints this table)."""
+
+from __future__ import annotations
+
+from shared.authorisation import ADMIN, AUDITOR, CUSTOMER, OFFICERS, Policy, rule
+
+OWN_CASE = "a customer only the documents of their own case; audited"
+
+POLICY = Policy(
+    "documents",
+    {
+        "get_document": rule(CUSTOMER, OFFICERS, AUDITOR, scope=OWN_CASE),
+        "list_documents": rule(CUSTOMER, OFFICERS, AUDITOR, scope=OWN_CASE),
+        "regenerate": rule(OFFICERS),
+        "list_letter_types": rule(OFFICERS, ADMIN),
+    },
+)
