@@ -59,6 +59,7 @@ bench: install  ## performance figures (see benchmarks/)
 	$(BIN)/python benchmarks/advice_match.py
 	$(BIN)/python benchmarks/task_scan.py
 	$(BIN)/python benchmarks/pack_render.py
+	$(BIN)/python benchmarks/token_check.py
 
 lint: install  ## ruff, and the layer contracts (import-linter, [tool.importlinter] in pyproject.toml)
 	$(BIN)/ruff check .

@@ -22,7 +22,9 @@ from typing import Any  # noqa: E402
 from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 
 import shared.nameko_wiring  # noqa: E402, F401 - the typed errors come back as themselves
+from scripts.local_keys import signing_key  # noqa: E402
 from scripts.local_services import amqp_uri  # noqa: E402
+from shared.identity import CASEWORKER, CONTEXT_KEY, TEAM_LEADER, TokenIssuer  # noqa: E402
 
 TEMPLATE_KEY = "housing-options-enquiry"
 
@@ -113,7 +115,12 @@ def main() -> None:
     problem = suite_not_answering(config["AMQP_URI"])
     if problem:
         raise SystemExit(problem)
-    with ClusterRpcProxy(config, timeout=30) as rpc:
+    # The demo acts as a housing officer of the local team, signing with the local run's key
+    # (scripts/local_keys.py), as the gateway will for a signed-in officer.
+    officer = TokenIssuer.from_file(signing_key()).mint(
+        "officer:demo", [CASEWORKER, TEAM_LEADER], team="housing-options"
+    )
+    with ClusterRpcProxy(config, timeout=30, context_data={CONTEXT_KEY: officer}) as rpc:
         enquiry = submit_sample_enquiry(rpc)
         print(f"enquiry {enquiry['id']} submitted; workflow: {enquiry['workflow']}")
         case = wait_for_case(rpc, enquiry)

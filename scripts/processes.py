@@ -26,9 +26,16 @@ class ServiceProcesses:
     (``tasks``, ``tasks-2``, …)."""
 
     def __init__(
-        self, env: dict[str, str], logs: Path, replicas: int = 1, own_sessions: bool = False
+        self,
+        env: dict[str, str],
+        logs: Path,
+        replicas: int = 1,
+        own_sessions: bool = False,
+        env_for: dict[str, dict[str, str]] | None = None,
     ) -> None:
         self.env = env
+        # What one service's processes have besides (its own broker user's AMQP_URI).
+        self.env_for = env_for or {}
         self.logs = logs
         self.replicas = replicas
         # Own sessions: a terminal's Ctrl-C reaches only the supervisor, which then stops each
@@ -54,7 +61,7 @@ class ServiceProcesses:
                     f"services.{service}.service",
                 ],
                 cwd=ROOT,
-                env=self.env,
+                env={**self.env, **self.env_for.get(service, {})},
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=self.own_sessions,

@@ -91,12 +91,18 @@ def raise_terminated(*_: object) -> None:
 
 
 def main() -> int:
+    from scripts.local_keys import ensure_local_keys
     from shared.config import SERVICES
 
     uri = amqp_uri()
     logs = Path(os.environ.get("LOG_DIR", ROOT / "var" / "log"))
     logs.mkdir(parents=True, exist_ok=True)
-    processes = ServiceProcesses(dict(os.environ), logs, own_sessions=True)
+    env = dict(os.environ)
+    if not env.get("IDENTITY_PUBLIC_KEYS"):
+        # A local run trusts its own key pair (made once under var/keys/): `make demo` signs
+        # with it.
+        env["IDENTITY_PUBLIC_KEYS"] = str(ensure_local_keys()[1])
+    processes = ServiceProcesses(env, logs, own_sessions=True)
     signal.signal(signal.SIGTERM, raise_terminated)
     try:
         Ensure().broker(uri)

@@ -19,6 +19,7 @@ import base64
 import hashlib
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +39,8 @@ DEFAULT_LIFETIME_SECONDS = 300
 LEEWAY_SECONDS = 30
 # No token is accepted for longer than this, whatever it says: a leaked token expires.
 MAX_LIFETIME_SECONDS = 3600
+# Tokens whose signature a service has checked, kept (with their expiry) per process.
+VERIFIED_CACHE_SIZE = 4096
 
 CUSTOMER, CASEWORKER, TEAM_LEADER = "customer", "caseworker", "team_leader"
 ADMIN, AUDITOR, PARTNER, SYSTEM = "admin", "auditor", "partner", "system"
@@ -178,6 +181,11 @@ class TokenVerifier:
         if not self._keys:
             raise ValueError("no identity public key configured (IDENTITY_PUBLIC_KEYS)")
         self.issuer, self.audience, self.leeway = issuer, audience, leeway_seconds
+        # A front end presents the same token for each call of a user's few minutes: its
+        # signature is checked once, and again only once it has left this bounded cache. The
+        # key is the whole token, signature included, so a changed byte is a new token; its
+        # expiry is checked on every call.
+        self._verified: OrderedDict[str, tuple[Identity, int]] = OrderedDict()
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> TokenVerifier:
@@ -199,6 +207,21 @@ class TokenVerifier:
             raise Unauthenticated("no identity token")
         if not isinstance(token, str) or len(token) > 8192:
             raise Unauthenticated("the identity token is malformed")
+        known = self._verified.get(token)
+        if known is not None:
+            identity, expires = known
+            if time.time() < expires + self.leeway:
+                self._verified.move_to_end(token)
+                return identity
+            del self._verified[token]
+            raise Unauthenticated("the identity token has expired")
+        identity, expires = self._verify_signed(token)
+        self._verified[token] = (identity, expires)
+        if len(self._verified) > VERIFIED_CACHE_SIZE:
+            self._verified.popitem(last=False)
+        return identity
+
+    def _verify_signed(self, token: str) -> tuple[Identity, int]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
@@ -231,7 +254,7 @@ class TokenVerifier:
         if not isinstance(roles, list) or not set(roles) <= set(ROLES) or SYSTEM in roles:
             # A service's own identity is never presented by a caller.
             raise Unauthenticated("the identity token carries roles that are not allowed")
-        return Identity(
+        identity = Identity(
             subject=str(claims["sub"]),
             actor=str(claims.get("act") or claims["sub"]),
             roles=frozenset(roles),
@@ -240,3 +263,4 @@ class TokenVerifier:
             cases=frozenset(map(str, claims.get("cases") or ())),
             token_id=str(claims["jti"]),
         )
+        return identity, int(claims["exp"])

@@ -142,10 +142,17 @@ class SignedRpc:
         # is valid at the time it moved to.
         return token(self._roles, actor, team=self._team)
 
-    def __enter__(self) -> _Services:
+    def start(self) -> _Services:
+        """As ``ClusterRpcProxy.start``: for a proxy kept across calls (``stop`` when done)."""
         self._inner = ClusterRpcProxy(self._config, timeout=self._timeout, context_data={})
-        return _Services(self, self._inner.__enter__())
+        return _Services(self, self._inner.start())
+
+    def stop(self) -> None:
+        if self._inner is not None:
+            self._inner.stop()
+
+    def __enter__(self) -> _Services:
+        return self.start()
 
     def __exit__(self, *exc: Any) -> None:
-        assert self._inner is not None
-        self._inner.__exit__(*exc)
+        self.stop()

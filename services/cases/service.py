@@ -13,7 +13,7 @@ from typing import Any
 from nameko.dependency_providers import Config
 from nameko.timer import timer
 
-from services.cases import case_work, clock_watch, decisions, duties, operations
+from services.cases import audit_chain, case_work, clock_watch, decisions, duties, operations
 from services.cases.models import metadata
 from services.cases.policy import POLICY
 from services.cases.schemas import (
@@ -182,11 +182,13 @@ class CasesService(nameko_wiring.OutboxRelay):
 
     @rpc
     def verify_timeline(self, case_id: str) -> dict[str, Any]:
-        """Recompute the case's audit hash chain: ``{valid, entries, first_invalid_sequence,
-        problem}``."""
+        """Recompute the case's audit hash chain and hold it against the chain head row, the
+        case row's copy and the latest signed head: ``{valid, entries, first_invalid_sequence,
+        problem, problems, head, case_head, signed_head, signing}`` (docs/rpc.md)."""
         load_arguments(CASE_ID_ARGS, case_id=case_id)
+        keys = audit_chain.AuditKeys.from_config(self.config)
         with self.uow.read() as session:
-            return operations.verify_timeline(session, case_id)
+            return operations.verify_timeline(session, case_id, keys)
 
     @rpc
     def end_duty(self, request: dict[str, Any]) -> dict[str, Any]:

@@ -33,7 +33,14 @@ def closed_port() -> int:
 
 def make_run_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
     # A fresh shell's environment: no broker named, not inside the `make test` that runs us.
-    unset = ("AMQP_URI", "TEST_POSTGRES_URL", "MAKEFLAGS", "MAKELEVEL", "MFLAGS")
+    unset = (
+        "AMQP_URI",
+        "TEST_POSTGRES_URL",
+        "IDENTITY_PUBLIC_KEYS",
+        "MAKEFLAGS",
+        "MAKELEVEL",
+        "MFLAGS",
+    )
     env = {k: v for k, v in os.environ.items() if k not in unset}
     env.update(
         {

@@ -1,7 +1,9 @@
 """The fault suite: 1,000 enquiries submitted to the five services while each service process is
 killed (SIGKILL) and restarted in turn, RabbitMQ is restarted, and handlers in three services
 fail transiently. At the end the suite must hold exactly one case per enquiry, the right tasks,
-one pack and one letter per case, complete timelines: nothing lost, nothing done twice.
+one pack and one letter per case, complete timelines: nothing lost, nothing done twice. Every
+service connects as its own broker user (the closed bus) and every call carries a signed
+identity token, as in production.
 
     make faults                                   # SQLite (the default databases)
     TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/postgres make faults
@@ -16,14 +18,18 @@ The counts are printed (run with -s).
 from __future__ import annotations
 
 import os
+import secrets
 import time
+import urllib.parse
 import uuid
 from collections.abc import Callable
 from functools import partial
 
 import eventlet
 import pytest
+from kombu import Connection, Exchange
 
+from scripts import broker_users
 from scripts.processes import ServiceProcesses
 from services.documents.file_store import FileStore
 from services.documents.sweep import sweep, unreferenced_files
@@ -53,8 +59,27 @@ SETTLE_TIMEOUT = float(os.environ.get("FAULTS_SETTLE_SECONDS", "900"))
 FLAKY = [("cases", "cases"), ("tasks", "tasks"), ("documents", "documents")]
 
 
+def own_broker_users(rabbit_config: dict, api_uri: str) -> dict[str, dict[str, str]]:
+    """Each service connects as its own broker user (scripts/broker_users.py), as in
+    production: the closed bus, with its source checks (shared.bus), is under the faults too.
+    The test's own proxies stay the vhost's administrator."""
+    passwords = {broker_users.user_of(service): secrets.token_hex(16) for service in SERVICES}
+    broker_users.apply(api_uri, rabbit_config["vhost"], passwords)
+    parts = urllib.parse.urlsplit(rabbit_config["AMQP_URI"])
+    # Each service binds to the exchanges it consumes, which only their owners may declare.
+    with Connection(rabbit_config["AMQP_URI"]) as admin:
+        for service in SERVICES:
+            Exchange(f"{service}.events", type="topic", durable=True)(admin.channel()).declare()
+
+    def uri(user: str) -> str:
+        netloc = f"{user}:{passwords[user]}@{parts.hostname}:{parts.port or 5672}"
+        return urllib.parse.urlunsplit(("amqp", netloc, parts.path, "", ""))
+
+    return {service: {"AMQP_URI": uri(broker_users.user_of(service))} for service in SERVICES}
+
+
 def test_no_enquiry_lost_and_no_effect_doubled_under_faults(
-    rabbit_config, make_database_url, tmp_path
+    rabbit_config, make_database_url, tmp_path, request
 ):
     urls = {service: make_database_url(service) for service in SERVICES}
     documents = tmp_path / "documents"
@@ -69,7 +94,8 @@ def test_no_enquiry_lost_and_no_effect_doubled_under_faults(
         pytest.fail(
             "FAULTS_REPLICAS > 1 needs PostgreSQL (TEST_POSTGRES_URL): SQLite is one process"
         )
-    processes = ServiceProcesses(env, tmp_path, replicas=REPLICAS)
+    env_for = own_broker_users(rabbit_config, request.config.getoption("RABBIT_API_URI"))
+    processes = ServiceProcesses(env, tmp_path, replicas=REPLICAS, env_for=env_for)
     processes.start_all(list(SERVICES))
     started = time.monotonic()
     try:
