@@ -12,6 +12,9 @@ from shared.errors import ValidationFailed
 
 ENQUIRY_SUBMITTED = "enquiry.submitted"
 ENQUIRY_SUBMITTED_VERSION = 2
+# Public (other council systems subscribe): version 2 dropped the officer's free-text reason.
+CASE_REOPENED = "case.reopened"
+CASE_REOPENED_VERSION = 2
 
 # The tasks service's events about one task, each carrying ``data.task`` (docs/events.md): the
 # tasks service publishes them, the cases service keeps its summary of each task from them.
@@ -46,13 +49,23 @@ def _enquiry_submitted_1_to_2(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _case_reopened_1_to_2(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 carried the officer's reason; no subscriber may rely on free text that could
+    name people in a public event, so it goes (the reason stays on the case's audit trail)."""
+    return {key: value for key, value in data.items() if key != "reason"}
+
+
 # (event type, version) -> the function that brings that version's data to the next version.
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 UPCASTERS: dict[tuple[str, int], Upcaster] = {
     (ENQUIRY_SUBMITTED, 1): _enquiry_submitted_1_to_2,
+    (CASE_REOPENED, 1): _case_reopened_1_to_2,
 }
 # The newest version of each event type with more than one; every other type is at version 1.
-LATEST_VERSIONS = {ENQUIRY_SUBMITTED: ENQUIRY_SUBMITTED_VERSION}
+LATEST_VERSIONS = {
+    ENQUIRY_SUBMITTED: ENQUIRY_SUBMITTED_VERSION,
+    CASE_REOPENED: CASE_REOPENED_VERSION,
+}
 
 
 def latest_version(event_type: str) -> int:

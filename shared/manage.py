@@ -4,7 +4,7 @@
   load its seed data (what a service also does on start);
 - ``python -m shared.manage parked SERVICE``: the events the service parked (could never apply,
   or failed ``EVENT_MAX_ATTEMPTS`` times), with the reasons;
-- ``python -m shared.manage replay SERVICE [ID ...]``: publish parked events again;
+- ``python -m shared.manage replay SERVICE [ID ...]``: deliver parked events again to their handler;
 - ``python -m shared.manage health SERVICE``: ask a running service for its health over
   RabbitMQ (``AMQP_URI``); prints it, exits 0 when ``ok`` (a container health check);
 - ``python -m shared.manage revision SERVICE "message"``: autogenerate a migration;
@@ -73,6 +73,11 @@ def revision(service: str, message: str) -> None:
     )
 
 
+def handler_queue(service: str, message: dict, handler: str) -> str:
+    """The queue nameko gives ``service``'s handler of the event's source and type."""
+    return f"evt-{message['source']}-{message['type']}--{service}.{handler}"
+
+
 def parked(service: str) -> list[dict]:
     """Events a service could not handle, with the reasons (the dead letters)."""
     engine = create_engine_for(service_config(service)["DATABASE_URL"])
@@ -84,13 +89,24 @@ def parked(service: str) -> list[dict]:
 
 
 def replay(service: str, ids: list[int] | None = None, dispatch=None) -> int:
-    """Publish parked events again (after the cause is fixed) and remove them from the parking
-    place; the handlers' inboxes make a replay of an event already applied harmless."""
+    """Deliver parked events again (after the cause is fixed) to the handler that parked each,
+    and remove them from the parking place; the handler's inbox makes a replay of an event
+    already applied harmless. ``dispatch(queue, message)``; by default the service's own broker
+    user publishes to that handler's queue (the default exchange routes by queue name), which
+    the closed bus accepts from the service itself (shared.bus) and from no one else."""
     config = service_config(service)
     if dispatch is None:
-        from nameko.standalone.events import event_dispatcher
+        from nameko.amqp.publish import Publisher
 
-        dispatch = event_dispatcher({"AMQP_URI": config["AMQP_URI"]})
+        from shared.bus import connection_user
+
+        uri = config["AMQP_URI"]
+
+        def dispatch(queue: str, message: dict) -> None:
+            Publisher(uri).publish(
+                message, routing_key=queue, mandatory=True, user_id=connection_user(uri)
+            )
+
     engine = create_engine_for(config["DATABASE_URL"])
     metadata = provider_of(service).metadata
     rejected, failures = metadata.tables["rejected_events"], metadata.tables["event_failures"]
@@ -104,7 +120,7 @@ def replay(service: str, ids: list[int] | None = None, dispatch=None) -> int:
             if not isinstance(message, dict) or not {"source", "type"} <= message.keys():
                 print(f"#{row['id']}: not an event envelope, left parked")
                 continue
-            dispatch(message["source"], message["type"], message)
+            dispatch(handler_queue(service, message, row["handler"]), message)
             connection.execute(rejected.delete().where(rejected.c.id == row["id"]))
             connection.execute(
                 failures.delete().where(failures.c.event_id == str(message.get("id")))

@@ -138,7 +138,8 @@ def reopen_case(tx: Transaction, command: commands.ReopenCase) -> Case:
         events.CASE_REOPENED,
         {
             "previous_outcome": previous_outcome,
-            "reason": command.reason,
+            # No reason: the officer's words may name people, and the event is public. The
+            # audit trail keeps it.
             "clocks": [clock_view(c) for c in clocks],
         },
         command.actor,

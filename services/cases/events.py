@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from shared import contracts
 from shared.clock import isoformat
 from shared.envelope import Envelope
 
@@ -53,7 +54,7 @@ def case_event(
 CASE_STAGE_CHANGED = "case.stage_changed"
 CASE_ASSIGNED = "case.assigned"
 CASE_CLOSED = "case.closed"
-CASE_REOPENED = "case.reopened"
+CASE_REOPENED = contracts.CASE_REOPENED
 CASE_CLOCK_WARNING = "case.clock_warning"
 # The day after a clock's last day. Not "expired": a prevention duty goes on until a notice ends
 # it; the event's ``clock.ending`` says what the day means. (Replaced case.clock_expired.)
@@ -73,7 +74,7 @@ VERSIONS = {
     CASE_STAGE_CHANGED: 1,
     CASE_ASSIGNED: 1,
     CASE_CLOSED: 1,
-    CASE_REOPENED: 1,
+    CASE_REOPENED: contracts.CASE_REOPENED_VERSION,
     CASE_CLOCK_WARNING: 1,
     CASE_CLOCK_PERIOD_ENDED: 1,
     CASE_DUTY_ENDED: 1,

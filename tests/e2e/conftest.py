@@ -1,5 +1,6 @@
 """The end-to-end suite's fixtures: all five services as separate `nameko run` processes (the
-command every container in docker-compose.yml runs) and an outside subscriber's view of events."""
+command every container in docker-compose.yml runs), each as its own broker user, and an outside
+subscriber's view of events."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 from scripts.processes import ServiceProcesses
 from shared.config import SERVICES
 from shared.errors import NotFound
+from tests.broker import own_broker_users
 from tests.identity import SignedRpc
 from tests.recorder import make_recorder
 
@@ -25,7 +27,7 @@ def recorded(container_factory, rabbit_config):
 
 
 @pytest.fixture
-def suite(rabbit_config, make_database_url, tmp_path, recorded):
+def suite(rabbit_config, make_database_url, tmp_path, recorded, request):
     env = {
         **os.environ,
         "AMQP_URI": rabbit_config["AMQP_URI"],
@@ -35,7 +37,9 @@ def suite(rabbit_config, make_database_url, tmp_path, recorded):
     }
     for service in SERVICES:
         env[f"{service.upper()}_DATABASE_URL"] = make_database_url(service)
-    processes = ServiceProcesses(env, tmp_path)
+    # Each service as its own broker user (the closed bus), as in production.
+    env_for = own_broker_users(rabbit_config, request.config.getoption("RABBIT_API_URI"))
+    processes = ServiceProcesses(env, tmp_path, env_for=env_for)
     processes.start_all(list(SERVICES))
     try:
         with SignedRpc(rabbit_config, timeout=20) as rpc:

@@ -18,23 +18,20 @@ The counts are printed (run with -s).
 from __future__ import annotations
 
 import os
-import secrets
 import time
-import urllib.parse
 import uuid
 from collections.abc import Callable
 from functools import partial
 
 import eventlet
 import pytest
-from kombu import Connection, Exchange
 
-from scripts import broker_users
 from scripts.processes import ServiceProcesses
 from services.documents.file_store import FileStore
 from services.documents.sweep import sweep, unreferenced_files
 from shared.config import SERVICES
 from shared.db import create_engine_for
+from tests.broker import own_broker_users
 from tests.faults.harness import (
     Submitter,
     failed_attempts,
@@ -57,25 +54,6 @@ REPLICAS = int(os.environ.get("FAULTS_REPLICAS", "1"))
 SETTLE_TIMEOUT = float(os.environ.get("FAULTS_SETTLE_SECONDS", "900"))
 # Where a transient failure is injected: (service, table whose inserts fail).
 FLAKY = [("cases", "cases"), ("tasks", "tasks"), ("documents", "documents")]
-
-
-def own_broker_users(rabbit_config: dict, api_uri: str) -> dict[str, dict[str, str]]:
-    """Each service connects as its own broker user (scripts/broker_users.py), as in
-    production: the closed bus, with its source checks (shared.bus), is under the faults too.
-    The test's own proxies stay the vhost's administrator."""
-    passwords = {broker_users.user_of(service): secrets.token_hex(16) for service in SERVICES}
-    broker_users.apply(api_uri, rabbit_config["vhost"], passwords)
-    parts = urllib.parse.urlsplit(rabbit_config["AMQP_URI"])
-    # Each service binds to the exchanges it consumes, which only their owners may declare.
-    with Connection(rabbit_config["AMQP_URI"]) as admin:
-        for service in SERVICES:
-            Exchange(f"{service}.events", type="topic", durable=True)(admin.channel()).declare()
-
-    def uri(user: str) -> str:
-        netloc = f"{user}:{passwords[user]}@{parts.hostname}:{parts.port or 5672}"
-        return urllib.parse.urlunsplit(("amqp", netloc, parts.path, "", ""))
-
-    return {service: {"AMQP_URI": uri(broker_users.user_of(service))} for service in SERVICES}
 
 
 def test_no_enquiry_lost_and_no_effect_doubled_under_faults(

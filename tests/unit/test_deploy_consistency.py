@@ -37,6 +37,17 @@ def test_compose_only_sets_variables_the_services_read():
         assert not unknown, (service, unknown)
 
 
+def test_every_service_container_trusts_a_mounted_identity_key_and_has_its_own_broker_user():
+    for service in SERVICES:
+        container = COMPOSE["services"][service]
+        key = container["environment"]["IDENTITY_PUBLIC_KEYS"]
+        assert any(volume.endswith(f":{key}:ro") for volume in container["volumes"]), service
+        # No default: compose refuses to start without the key, as without the passwords.
+        assert any("${IDENTITY_PUBLIC_KEY_FILE:?" in volume for volume in container["volumes"])
+        assert container["environment"]["AMQP_URI"].startswith(f"amqp://svc-{service}:${{")
+        assert "guest" not in container["environment"]["AMQP_URI"]
+
+
 def test_containers_run_the_same_command_as_make_run_and_the_e2e_tests():
     command = "nameko run --config services/${SERVICE}/config.yaml services.${SERVICE}.service"
     assert command in (ROOT / "deploy" / "Dockerfile").read_text()

@@ -140,7 +140,8 @@ def test_a_failing_handler_is_retried_then_parked_and_replayed(engine, monkeypat
     assert "RuntimeError('a bug')" in parked["errors"]["_error"][0]
     republished = []
     assert manage.replay("enquiry", dispatch=lambda *args: republished.append(args)) == 1
-    assert republished == [("enquiry", "enquiry.submitted", other)]
+    # To the handler that parked it, not to every subscriber of the event again.
+    assert republished == [("evt-enquiry-enquiry.submitted--enquiry.broken", other)]
     assert manage.parked("enquiry") == []
 
 

@@ -161,3 +161,12 @@ def test_a_nul_character_anywhere_is_refused_naming_where():
         load(Note(), {"text": "a\x00b"})
     assert list(refused.value.field_errors) == ["text"]
     assert load(Note(), {"text": "fine"}) == {"text": "fine"}
+
+
+def test_a_version_1_case_reopened_loses_the_officer_s_reason_on_the_way_in():
+    from shared.contracts import CASE_REOPENED, CASE_REOPENED_VERSION, upcast
+
+    version, data = upcast(
+        CASE_REOPENED, 1, {"case_id": "c", "reason": "Told us about her diagnosis", "clocks": []}
+    )
+    assert (version, data) == (CASE_REOPENED_VERSION, {"case_id": "c", "clocks": []})
