@@ -24,6 +24,8 @@ def case_opened(case: Case, causation_id: str | None) -> Envelope:
             "enquiry_id": case.enquiry_id,
             "workflow": case.workflow,
             "nation": case.nation,
+            # Added (compatible): the team whose officers see and work the case.
+            "team": case.team,
             "opened_at": isoformat(case.opened_at),
         },
         causation_id,

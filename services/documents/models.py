@@ -29,6 +29,8 @@ class PackRequest(Base):
     applicant_name: Mapped[str | None] = mapped_column(sa.String(200))
     case_id: Mapped[str | None] = mapped_column(sa.String(36))
     case_reference: Mapped[str | None] = mapped_column(sa.String(20))
+    # The case's team (case.opened): its officers see the documents. None: any officer.
+    team: Mapped[str | None] = mapped_column(sa.String(60))
     workflow: Mapped[str | None] = mapped_column(sa.String(50))
     workflow_title: Mapped[str | None] = mapped_column(sa.String(200))
     sections: Mapped[list[dict[str, Any]] | None] = mapped_column(sa.JSON)

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from services.documents import commands, events, rendering, repository, schemas
 from services.documents.file_store import FileStore
 from services.documents.models import Document, PackRequest
-from shared.authorisation import CUSTOMER
+from shared.authorisation import ADMIN, AUDITOR, CUSTOMER, OFFICERS
 from shared.clock import london_today, parse_iso, utcnow
 from shared.envelope import Envelope, load_event_data
 from shared.errors import Conflict, Forbidden, NotFound, NotYet, ValidationFailed
@@ -54,6 +54,7 @@ def record_case(tx: Transaction, event: Envelope, renderer: Renderer) -> Documen
     part = {
         "case_id": data["case_id"],
         "case_reference": data["reference"],
+        "team": data["team"],
         "correlation_id": event.correlation_id,
     }
     return _fill_part(tx, event, renderer, data["enquiry_id"], "case", part)
@@ -167,6 +168,7 @@ def regenerate(tx: Transaction, command: commands.Regenerate, renderer: Renderer
     pack = repository.pack_request_for_case(tx.session, command.case_id)
     if pack is None:
         raise NotFound("case", command.case_id)
+    _check_case(tx, command.case_id)
     kind = command.kind
     if kind == INFORMATION_PACK:
         if pack.advice_received_at is None or pack.answers_received_at is None:
@@ -298,9 +300,22 @@ def document_view(
 
 
 def _check_case(tx: Transaction, case_id: str) -> None:
+    """A customer sees the documents of a case their token names; an officer those of their own
+    team's cases (a case from before teams were announced is any officer's)."""
     caller = tx.caller
-    if caller is not None and caller.roles == frozenset({CUSTOMER}) and case_id not in caller.cases:
+    if caller is None:
+        return
+    if caller.roles == frozenset({CUSTOMER}) and case_id not in caller.cases:
         raise Forbidden(tx.action or "document", "this case is not the caller's")
+    if caller.has(*OFFICERS) and not caller.has(AUDITOR, ADMIN):
+        pack = repository.pack_request_for_case(tx.session, case_id)
+        if pack is not None and pack.team is not None and pack.team != caller.team:
+            raise Forbidden(
+                tx.action or "document",
+                "this case belongs to another team",
+                case_id=case_id,
+                correlation_id=pack.correlation_id,
+            )
 
 
 def _audit_read(

@@ -22,6 +22,8 @@ class CaseOpenedData(EventDataSchema):
     reference = fields.String(required=True, validate=validate.Length(min=1, max=20))
     enquiry_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
     workflow = fields.String(required=True)
+    # Added to case.opened with identities: absent from events published before.
+    team = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=60))
 
 
 class SectionData(EventDataSchema):

@@ -51,6 +51,9 @@ class TaskCase(Base):
     correlation_id: Mapped[str] = mapped_column(sa.String(64), index=True)
     workflow: Mapped[str] = mapped_column(sa.String(50))
     nation: Mapped[str] = mapped_column(sa.String(20))
+    # The case's team (case.opened): its officers see and work the case's tasks. None for a
+    # case opened before teams were announced: any officer, as before.
+    team: Mapped[str | None] = mapped_column(sa.String(60), index=True)
     opened_on: Mapped[date]
     stage: Mapped[str | None] = mapped_column(sa.String(30))
     # The publication time of the case event that set ``stage``.

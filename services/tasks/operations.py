@@ -18,9 +18,10 @@ from services.tasks.calendar import WorkingCalendar
 from services.tasks.domain import PENDING, UNFINISHED, TaskTemplate
 from services.tasks.models import ClosureDay, DutyPlan, Task, TaskCase
 from shared import law
+from shared.authorisation import ADMIN, AUDITOR, OFFICERS
 from shared.clock import london_date, utcnow
 from shared.envelope import Envelope, load_event_data
-from shared.errors import Conflict, NotFound, NotYet, ValidationFailed
+from shared.errors import Conflict, Forbidden, NotFound, NotYet, ValidationFailed
 from shared.unit_of_work import Transaction
 
 SYSTEM = "system:tasks"
@@ -36,14 +37,40 @@ def working_calendar(tx: Transaction, nation: str) -> WorkingCalendar:
 
 
 def list_tasks(tx: Transaction, query: commands.ListTasks) -> list[Task]:
-    """The case's tasks, in the framework's order, then ad-hoc tasks as added."""
+    """The case's tasks, in the framework's order, then ad-hoc tasks as added (an officer:
+    of their own team's case only)."""
+    _check_team(tx, repository.task_case(tx.session, query.case_id))
     return repository.tasks_of_case(tx.session, query.case_id)
 
 
 def find_tasks(tx: Transaction, query: commands.FindTasks) -> dict[str, Any]:
-    """One page of an officer's list (``repository.find_tasks``); "today" is London's."""
+    """One page of an officer's list (``repository.find_tasks``); "today" is London's. An
+    officer finds their own team's work only."""
     now = utcnow()
-    return repository.find_tasks(tx.session, query, now, domain.end_of_today(now))
+    team = _officer_team(tx)
+    return repository.find_tasks(tx.session, query, now, domain.end_of_today(now), team=team)
+
+
+def _officer_team(tx: Transaction) -> str | None:
+    """The team an officer's view is limited to; None when it is not limited (the service
+    itself, an auditor)."""
+    caller = tx.caller
+    if caller is None or caller.has(AUDITOR, ADMIN) or not caller.has(*OFFICERS):
+        return None
+    return caller.team or ""
+
+
+def _check_team(tx: Transaction, case: TaskCase | None) -> None:
+    """An officer works the tasks of their own team's cases (a case from before teams were
+    announced, or one not seen yet, is anyone's)."""
+    team = _officer_team(tx)
+    if team is not None and case is not None and case.team is not None and case.team != team:
+        raise Forbidden(
+            tx.action or "task",
+            "this case belongs to another team",
+            case_id=case.case_id,
+            correlation_id=case.correlation_id,
+        )
 
 
 def list_closure_days(tx: Transaction) -> list[ClosureDay]:
@@ -120,6 +147,7 @@ def add_task(tx: Transaction, command: commands.AddTask, calendar_nation: str) -
     known = repository.task_case(tx.session, command.case_id)
     if known is None:
         raise NotFound("case", command.case_id)
+    _check_team(tx, known)
     key = f"adhoc-{command.request_id or uuid.uuid4().hex[:8]}"
     definition = {
         "key": key,
@@ -167,6 +195,7 @@ def _task(tx: Transaction, task_id: str) -> Task:
     task = repository.get_task(tx.session, task_id, lock=True)
     if task is None:
         raise NotFound("task", task_id)
+    _check_team(tx, repository.task_case(tx.session, task.case_id))
     return task
 
 
@@ -209,6 +238,7 @@ def create_tasks_for_case(
         correlation_id=event.correlation_id,
         workflow=data["workflow"],
         nation=nation,
+        team=data["team"],
         opened_on=london_date(data["opened_at"] or now),
         created_at=now,
     )

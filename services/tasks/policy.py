@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from shared.authorisation import ADMIN, AUDITOR, OFFICERS, TEAM_LEADER, Policy, rule
 
+TEAM = "an officer only a task of their own team's case"
+
 POLICY = Policy(
     "tasks",
     {
-        "list_tasks": rule(OFFICERS, AUDITOR),
-        "find_tasks": rule(OFFICERS, AUDITOR),
-        "start_task": rule(OFFICERS),
-        "complete_task": rule(OFFICERS),
-        "hold_task": rule(OFFICERS),
-        "release_task": rule(OFFICERS),
-        "cancel_task": rule(OFFICERS),
-        "add_task": rule(OFFICERS),
+        "list_tasks": rule(OFFICERS, AUDITOR, scope=TEAM),
+        "find_tasks": rule(OFFICERS, AUDITOR, scope="an officer finds their own team's work only"),
+        "start_task": rule(OFFICERS, scope=TEAM),
+        "complete_task": rule(OFFICERS, scope=TEAM),
+        "hold_task": rule(OFFICERS, scope=TEAM),
+        "release_task": rule(OFFICERS, scope=TEAM),
+        "cancel_task": rule(OFFICERS, scope=TEAM),
+        "add_task": rule(OFFICERS, scope=TEAM),
         # Moving work between people is a team leader's.
-        "reassign_task": rule(TEAM_LEADER),
+        "reassign_task": rule(TEAM_LEADER, scope=TEAM),
         "add_closure_day": rule(ADMIN),
         "list_closure_days": rule(OFFICERS, ADMIN, AUDITOR),
     },

@@ -220,10 +220,20 @@ def task_of_case_by_key(session: Session, case_id: str, key: str) -> Task | None
 
 
 def find_tasks(
-    session: Session, filters: FindTasks, now: datetime, end_of_today: datetime
+    session: Session,
+    filters: FindTasks,
+    now: datetime,
+    end_of_today: datetime,
+    team: str | None = None,
 ) -> dict[str, Any]:
-    """Officers' lists: by owner, status, due today, overdue; soonest due first; paginated."""
+    """Officers' lists: by owner, status, due today, overdue; soonest due first; paginated.
+    With ``team``, only tasks of that team's cases (and of cases from before teams)."""
     query = sa.select(Task)
+    if team is not None:
+        others = sa.select(TaskCase.case_id).where(
+            TaskCase.team.is_not(None), TaskCase.team != team
+        )
+        query = query.where(Task.case_id.not_in(others))
     if filters.owner:
         query = query.where(Task.owner == filters.owner)
     if filters.status:

@@ -18,6 +18,8 @@ class CaseOpenedData(EventDataSchema):
     opened_at = fields.DateTime(load_default=None)
     # Not in case.opened version 1 as first published: the council's nation is used without it.
     nation = fields.String(load_default=None, validate=validate.Length(min=1, max=20))
+    # Added to case.opened with identities: absent from events published before.
+    team = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=60))
 
 
 class ClockData(EventDataSchema):

@@ -226,6 +226,16 @@ def test_whose_case_whose_enquiry_and_who_the_actor_is(suite):
         assert elsewhere.cases.list_cases({})["total"] == 0
         with pytest.raises(Forbidden):
             elsewhere.cases.change_stage({"case": reference, "stage": "prevention"})
+        # Nor its tasks or documents, once those services know the case's team.
+        case_id = opened["case"]["case_id"]
+        with SignedRpc(config, roles=["caseworker"]) as own_team:
+            wait_for(lambda: own_team.tasks.list_tasks(case_id))
+            wait_for(lambda: own_team.documents.list_documents(case_id))
+        with pytest.raises(Forbidden, match="another team"):
+            elsewhere.tasks.list_tasks(case_id)
+        with pytest.raises(Forbidden, match="another team"):
+            elsewhere.documents.list_documents(case_id)
+        assert elsewhere.tasks.find_tasks({})["total"] == 0
 
     # The reads and the refusals that concern the case are on its own trail, with the person.
     with SignedRpc(config, roles=["auditor"]) as auditor:
