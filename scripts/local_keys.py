@@ -1,12 +1,16 @@
-"""The identity key pair of a local run (`make run`, `make demo`): made once under var/keys/,
-the private key readable by its owner only. Services trust the public key; the demo and the
-operator commands sign their tokens with the private one. A real installation sets
-IDENTITY_PUBLIC_KEYS to the gateway's public key instead (docs/security.md), and no service ever
-holds a private identity key."""
+"""The secrets of a local run (`make run`, `make demo`), made once under var/keys/ and readable
+by their owner only: the identity key pair (services trust the public key; the demo signs its
+tokens with the private one) and the passwords of the services' own broker users (the closed
+bus). A real installation sets IDENTITY_PUBLIC_KEYS to the gateway's public key instead and
+creates the broker users with deploy/rabbitmq-users.sh (docs/security.md); no service ever holds
+a private identity key."""
 
 from __future__ import annotations
 
+import json
 import os
+import secrets
+import urllib.parse
 from pathlib import Path
 
 from shared.identity import new_key_pair
@@ -15,19 +19,54 @@ ROOT = Path(__file__).resolve().parents[1]
 KEY_DIR = ROOT / "var" / "keys"
 PRIVATE_KEY = KEY_DIR / "identity.key"
 PUBLIC_KEY = KEY_DIR / "identity.pub"
+BROKER_PASSWORDS = KEY_DIR / "broker-passwords.json"
+
+
+def _private_file(path: Path, content: bytes) -> None:
+    KEY_DIR.mkdir(parents=True, exist_ok=True)
+    os.chmod(KEY_DIR, 0o700)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(content)
 
 
 def ensure_local_keys() -> tuple[Path, Path]:
     """(private, public) key files, made if missing."""
     if not (PRIVATE_KEY.is_file() and PUBLIC_KEY.is_file()):
-        KEY_DIR.mkdir(parents=True, exist_ok=True)
-        os.chmod(KEY_DIR, 0o700)
         private, public = new_key_pair()
-        descriptor = os.open(PRIVATE_KEY, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(private)
+        _private_file(PRIVATE_KEY, private)
         PUBLIC_KEY.write_bytes(public)
     return PRIVATE_KEY, PUBLIC_KEY
+
+
+def local_broker_users(amqp_uri: str, api_uri: str) -> dict[str, dict[str, str]]:
+    """Each service's own broker user in ``amqp_uri``'s vhost (scripts/broker_users.py), with
+    passwords made once and kept under var/keys/: ``{service: {"AMQP_URI": ...}}`` for the
+    service processes. ``amqp_uri``'s user, the local administrator, declares the services'
+    event exchanges first (each service binds to exchanges only their owners may declare)."""
+    from kombu import Connection, Exchange
+
+    from scripts import broker_users
+    from shared.config import SERVICES
+
+    users = [broker_users.user_of(service) for service in SERVICES]
+    known = json.loads(BROKER_PASSWORDS.read_text()) if BROKER_PASSWORDS.is_file() else {}
+    passwords = {user: known.get(user) or secrets.token_hex(16) for user in users}
+    if passwords != known:
+        _private_file(BROKER_PASSWORDS, json.dumps(passwords, indent=2).encode())
+    parts = urllib.parse.urlsplit(amqp_uri)
+    vhost = urllib.parse.unquote(parts.path[1:]) or "/"
+    broker_users.apply(api_uri, vhost, passwords)
+    with Connection(amqp_uri) as admin:
+        for service in SERVICES:
+            Exchange(f"{service}.events", type="topic", durable=True)(admin.channel()).declare()
+
+    def uri(user: str) -> str:
+        host = f"[{parts.hostname}]" if ":" in (parts.hostname or "") else parts.hostname
+        netloc = f"{user}:{passwords[user]}@{host}:{parts.port or 5672}"
+        return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+    return {service: {"AMQP_URI": uri(broker_users.user_of(service))} for service in SERVICES}
 
 
 def signing_key() -> Path:

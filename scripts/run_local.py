@@ -44,6 +44,29 @@ def migrate_all(services: list[str]) -> None:
             raise CannotStart(str(failure)) from None
 
 
+def closed_bus(uri: str) -> dict[str, dict[str, str]]:
+    """Each service as its own broker user (docs/security.md), made through the management API
+    with AMQP_URI's user. Where that API is not to be had, one line says so and the services
+    share AMQP_URI's user, as before the closed bus: a local run still comes up."""
+    from kombu.exceptions import KombuError
+
+    from scripts.local_keys import local_broker_users
+    from scripts.local_services import rabbit_api_uri
+
+    api = rabbit_api_uri()
+    try:
+        Ensure().management(api, uri)
+        return local_broker_users(uri, api)
+    except (NotReady, OSError, KombuError) as problem:
+        print(
+            f"the services share {hide_password(uri)}'s broker user, not one each:"
+            f" {str(problem).splitlines()[0][:300]}",
+            file=sys.stderr,
+            flush=True,
+        )
+        return {}
+
+
 def wait_until_healthy(processes: ServiceProcesses, uri: str, timeout: float) -> None:
     from shared.manage import health
 
@@ -107,6 +130,7 @@ def main() -> int:
     try:
         Ensure().broker(uri)
         migrate_all(list(SERVICES))
+        processes.env_for = closed_bus(uri)
         processes.start_all(list(SERVICES))
         wait_until_healthy(processes, uri, STARTUP_SECONDS)
         print(
