@@ -257,6 +257,33 @@ def apply(
     return done
 
 
+def user_uri(amqp_uri: str, user: str, password: str) -> str:
+    """``amqp_uri`` (its host, port and vhost) logged in as ``user``."""
+    parts = urllib.parse.urlsplit(amqp_uri)
+    host = f"[{parts.hostname}]" if ":" in (parts.hostname or "") else parts.hostname
+    netloc = f"{user}:{password}@{host}:{parts.port or 5672}"
+    return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def service_uris(amqp_uri: str, passwords: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    """``{service: {"AMQP_URI": its own user's URI}}``, for the service processes' environment
+    (``ServiceProcesses(env_for=...)``)."""
+    return {
+        service: {"AMQP_URI": user_uri(amqp_uri, user_of(service), passwords[user_of(service)])}
+        for service in SERVICES
+    }
+
+
+def declare_event_exchanges(admin_uri: str) -> None:
+    """The services' event exchanges, declared by the administrator: each service binds to
+    exchanges it consumes, which only their owners may declare."""
+    from kombu import Connection, Exchange
+
+    with Connection(admin_uri) as admin:
+        for service in SERVICES:
+            Exchange(f"{service}.events", type="topic", durable=True)(admin.channel()).declare()
+
+
 def passwords_from(environ: Mapping[str, str]) -> dict[str, str]:
     """Every service's password is required (the partner's is optional): the names of the
     missing variables, never a value, if any is not set."""

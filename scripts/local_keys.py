@@ -43,9 +43,7 @@ def local_broker_users(amqp_uri: str, api_uri: str) -> dict[str, dict[str, str]]
     """Each service's own broker user in ``amqp_uri``'s vhost (scripts/broker_users.py), with
     passwords made once and kept under var/keys/: ``{service: {"AMQP_URI": ...}}`` for the
     service processes. ``amqp_uri``'s user, the local administrator, declares the services'
-    event exchanges first (each service binds to exchanges only their owners may declare)."""
-    from kombu import Connection, Exchange
-
+    event exchanges first."""
     from scripts import broker_users
     from shared.config import SERVICES
 
@@ -54,19 +52,10 @@ def local_broker_users(amqp_uri: str, api_uri: str) -> dict[str, dict[str, str]]
     passwords = {user: known.get(user) or secrets.token_hex(16) for user in users}
     if passwords != known:
         _private_file(BROKER_PASSWORDS, json.dumps(passwords, indent=2).encode())
-    parts = urllib.parse.urlsplit(amqp_uri)
-    vhost = urllib.parse.unquote(parts.path[1:]) or "/"
+    vhost = urllib.parse.unquote(urllib.parse.urlsplit(amqp_uri).path[1:]) or "/"
     broker_users.apply(api_uri, vhost, passwords)
-    with Connection(amqp_uri) as admin:
-        for service in SERVICES:
-            Exchange(f"{service}.events", type="topic", durable=True)(admin.channel()).declare()
-
-    def uri(user: str) -> str:
-        host = f"[{parts.hostname}]" if ":" in (parts.hostname or "") else parts.hostname
-        netloc = f"{user}:{passwords[user]}@{host}:{parts.port or 5672}"
-        return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, "", ""))
-
-    return {service: {"AMQP_URI": uri(broker_users.user_of(service))} for service in SERVICES}
+    broker_users.declare_event_exchanges(amqp_uri)
+    return broker_users.service_uris(amqp_uri, passwords)
 
 
 def signing_key() -> Path:

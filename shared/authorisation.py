@@ -96,7 +96,7 @@ def customer_may_see_case(
     identity: Identity, action: str, case_id: str, enquiry_id: str, correlation_id: str
 ) -> None:
     """A customer sees only the case their token names (or the case of an enquiry it names)."""
-    if identity.roles == frozenset({CUSTOMER}) and not identity.may_see_case(case_id, enquiry_id):
+    if identity.is_customer_only and not identity.may_see_case(case_id, enquiry_id):
         raise Forbidden(
             action,
             "this case is not the caller's",
@@ -108,11 +108,9 @@ def customer_may_see_case(
 def officer_may_see_team(
     identity: Identity, action: str, team: str | None, case_id: str, correlation_id: str
 ) -> None:
-    """An officer sees the cases of their own team; the auditor and admin are not limited here
-    (their rules say which calls they may make at all)."""
-    if identity.has(AUDITOR, ADMIN) or not identity.has(*OFFICERS):
-        return
-    if identity.team is None or identity.team != team:
+    """An officer sees the cases of their own team (``Identity.team_scope``)."""
+    scope = identity.team_scope
+    if scope is not None and scope != team:
         raise Forbidden(
             action,
             "this case belongs to another team",

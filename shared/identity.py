@@ -77,6 +77,15 @@ class Identity:
     def is_customer_only(self) -> bool:
         return self.roles == frozenset({CUSTOMER})
 
+    @property
+    def team_scope(self) -> str | None:
+        """The team an officer's view is limited to ("" for an officer without one: nothing);
+        None when it is not limited: the auditor and admin, and anyone who is not an officer
+        (their rules say which calls they may make at all)."""
+        if self.has(AUDITOR, ADMIN) or not self.has(CASEWORKER, TEAM_LEADER):
+            return None
+        return self.team or ""
+
     def may_see_enquiry(self, enquiry_id: str) -> bool:
         return enquiry_id in self.enquiries
 

@@ -139,6 +139,30 @@ class Transaction:
         self._pending.append((next_sequence(), True, envelope))
         return envelope
 
+    def audit_read(
+        self,
+        action: str,
+        *,
+        entity_type: str,
+        entity_id: str,
+        correlation_id: str,
+        case_id: str | None = None,
+        after: Any = None,
+    ) -> None:
+        """A person's read of personal data through an RPC, on the audit trail with the reader
+        (``caller``). The service reading for itself (no caller) is not recorded."""
+        if self.caller is None:
+            return
+        self.audit(
+            actor=self.caller.actor,
+            action=action,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            case_id=case_id,
+            correlation_id=correlation_id,
+            after=after,
+        )
+
     def _add_change(self, change: Change) -> None:
         if change.event is not None:
             self._pending.append((change.sequence, False, change.event))

@@ -22,7 +22,6 @@ from services.cases import (
 )
 from services.cases.models import Case, CaseAdvice, CaseDocument
 from shared import law
-from shared.authorisation import AUDITOR, CUSTOMER, OFFICERS
 from shared.clock import isoformat, london_today, utcnow
 from shared.envelope import Envelope, load_event_data, new_correlation_id
 from shared.errors import NotFound, NotYet, ValidationFailed
@@ -175,22 +174,20 @@ def find_cases(tx: Transaction, filters: dict[str, Any]) -> dict[str, Any]:
     cases only; the search is audited with what was asked for (the filters' names, never a
     name searched for) and which cases it showed."""
     caller = tx.caller
-    if caller is not None and caller.has(*OFFICERS) and not caller.has(AUDITOR):
-        filters = {**filters, "team": caller.team or ""}
+    if caller is not None and caller.team_scope is not None:
+        filters = {**filters, "team": caller.team_scope}
     found = repository.search_cases(tx.session, filters)
-    if caller is not None:
-        tx.audit(
-            actor=caller.actor,
-            action="cases.searched",
-            entity_type="case_search",
-            entity_id=new_correlation_id(),
-            correlation_id=new_correlation_id(),
-            after={
-                "filters": sorted(k for k, v in filters.items() if v and k not in _PAGING),
-                "page": filters["page"],
-                "cases": [case.reference for case in found["items"]],
-            },
-        )
+    tx.audit_read(
+        "cases.searched",
+        entity_type="case_search",
+        entity_id=new_correlation_id(),
+        correlation_id=new_correlation_id(),
+        after={
+            "filters": sorted(k for k, v in filters.items() if v and k not in _PAGING),
+            "page": filters["page"],
+            "cases": [case.reference for case in found["items"]],
+        },
+    )
     return {**found, "items": schemas.CaseSchema(many=True).dump(found["items"])}
 
 
@@ -202,21 +199,17 @@ def case_view_for_enquiry(tx: Transaction, enquiry_id: str) -> dict[str, Any]:
     if case is None:
         raise NotFound("case for enquiry", enquiry_id)
     case_work.check_access(tx, case)
-    _audit_read(tx, case, "case.viewed")
+    _audit_case_read(tx, case, "case.viewed")
     return _view(tx.session, case, customer=_customer_only(tx))
 
 
 def _customer_only(tx: Transaction) -> bool:
-    return tx.caller is not None and tx.caller.roles == frozenset({CUSTOMER})
+    return tx.caller is not None and tx.caller.is_customer_only
 
 
-def _audit_read(tx: Transaction, case: Case, action: str) -> None:
-    """A person's read (through an RPC); the service reading for itself is not audited."""
-    if tx.caller is None:
-        return
-    tx.audit(
-        actor=tx.caller.actor,
-        action=action,
+def _audit_case_read(tx: Transaction, case: Case, action: str) -> None:
+    tx.audit_read(
+        action,
         entity_type="case",
         entity_id=case.id,
         case_id=case.id,
@@ -272,7 +265,7 @@ def case_timeline(tx: Transaction, reference: str) -> list[dict[str, Any]]:
     so the answer is what was there)."""
     case = case_work.find(tx, reference)
     entries = schemas.AuditEntrySchema(many=True).dump(repository.timeline(tx.session, case))
-    _audit_read(tx, case, "case.timeline_viewed")
+    _audit_case_read(tx, case, "case.timeline_viewed")
     return entries
 
 

@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 from services.documents import commands, events, rendering, repository, schemas
 from services.documents.file_store import FileStore
 from services.documents.models import Document, PackRequest
-from shared.authorisation import ADMIN, AUDITOR, CUSTOMER, OFFICERS
 from shared.clock import london_today, parse_iso, utcnow
 from shared.envelope import Envelope, load_event_data
 from shared.errors import Conflict, Forbidden, NotFound, NotYet, ValidationFailed
@@ -280,7 +279,13 @@ def document_view(
     if document is None:
         raise NotFound("document", document_id)
     _check_case(tx, document.case_id)
-    _audit_read(tx, "document.viewed", "document", document.id, document.case_id, document)
+    tx.audit_read(
+        "document.viewed",
+        entity_type="document",
+        entity_id=document.id,
+        case_id=document.case_id,
+        correlation_id=document.correlation_id,
+    )
     view = schemas.DocumentSchema().dump(document)
     if edition == "html":
         if document.html_path is None:
@@ -305,11 +310,11 @@ def _check_case(tx: Transaction, case_id: str) -> None:
     caller = tx.caller
     if caller is None:
         return
-    if caller.roles == frozenset({CUSTOMER}) and case_id not in caller.cases:
+    if caller.is_customer_only and case_id not in caller.cases:
         raise Forbidden(tx.action or "document", "this case is not the caller's")
-    if caller.has(*OFFICERS) and not caller.has(AUDITOR, ADMIN):
+    if caller.team_scope is not None:
         pack = repository.pack_request_for_case(tx.session, case_id)
-        if pack is not None and pack.team is not None and pack.team != caller.team:
+        if pack is not None and pack.team is not None and pack.team != caller.team_scope:
             raise Forbidden(
                 tx.action or "document",
                 "this case belongs to another team",
@@ -318,27 +323,17 @@ def _check_case(tx: Transaction, case_id: str) -> None:
             )
 
 
-def _audit_read(
-    tx: Transaction, action: str, entity_type: str, entity_id: str, case_id: str, about: Any
-) -> None:
-    """A person's read of ``about`` (a document), on its case's audit trail. The service
-    reading for itself is not audited, nor a listing that showed nothing."""
-    if tx.caller is None or about is None:
-        return
-    tx.audit(
-        actor=tx.caller.actor,
-        action=action,
-        entity_type=entity_type,
-        entity_id=entity_id,
-        case_id=case_id,
-        correlation_id=about.correlation_id,
-    )
-
-
 def documents_of_case(tx: Transaction, case_id: str) -> list[Document]:
     """Every document of the case, all versions, by kind then version (a customer: of their own
     case only); the listing is audited."""
     _check_case(tx, case_id)
     found = repository.documents_of_case(tx.session, case_id)
-    _audit_read(tx, "documents.listed", "case", case_id, case_id, found[0] if found else None)
+    if found:  # a listing that showed nothing read nothing
+        tx.audit_read(
+            "documents.listed",
+            entity_type="case",
+            entity_id=case_id,
+            case_id=case_id,
+            correlation_id=found[0].correlation_id,
+        )
     return found

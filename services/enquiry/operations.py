@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from services.enquiry import commands, domain, repository
 from services.enquiry.models import Enquiry, QuestionTemplate
-from shared.authorisation import CUSTOMER
 from shared.clock import london_today, utcnow
 from shared.envelope import new_correlation_id
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -252,14 +251,12 @@ def enquiry_view(tx: Transaction, enquiry_id: str) -> tuple[Enquiry, dict[str, l
     which enquiry; not what it says)."""
     enquiry = _enquiry(tx, enquiry_id)
     template = template_of(tx.session, enquiry.template_key, enquiry.template_version)
-    if tx.caller is not None:
-        tx.audit(
-            actor=tx.caller.actor,
-            action="enquiry.viewed",
-            entity_type="enquiry",
-            entity_id=enquiry.id,
-            correlation_id=enquiry.correlation_id,
-        )
+    tx.audit_read(
+        "enquiry.viewed",
+        entity_type="enquiry",
+        entity_id=enquiry.id,
+        correlation_id=enquiry.correlation_id,
+    )
     return enquiry, domain.progress(template.definition, enquiry.answers, london_today())
 
 
@@ -270,7 +267,7 @@ def _enquiry(tx: Transaction, enquiry_id: str) -> Enquiry:
     if enquiry is None:
         raise NotFound("enquiry", enquiry_id)
     caller = tx.caller
-    customer = caller is not None and caller.roles == frozenset({CUSTOMER})
+    customer = caller is not None and caller.is_customer_only
     if customer and enquiry.created_by != caller.subject and not caller.may_see_enquiry(enquiry.id):
         raise Forbidden(tx.action or "enquiry", "this enquiry is not the caller's")
     return enquiry

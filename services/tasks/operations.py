@@ -18,7 +18,6 @@ from services.tasks.calendar import WorkingCalendar
 from services.tasks.domain import PENDING, UNFINISHED, TaskTemplate
 from services.tasks.models import ClosureDay, DutyPlan, Task, TaskCase
 from shared import law
-from shared.authorisation import ADMIN, AUDITOR, OFFICERS
 from shared.clock import london_date, utcnow
 from shared.envelope import Envelope, load_event_data
 from shared.errors import Conflict, Forbidden, NotFound, NotYet, ValidationFailed
@@ -54,10 +53,7 @@ def find_tasks(tx: Transaction, query: commands.FindTasks) -> dict[str, Any]:
 def _officer_team(tx: Transaction) -> str | None:
     """The team an officer's view is limited to; None when it is not limited (the service
     itself, an auditor)."""
-    caller = tx.caller
-    if caller is None or caller.has(AUDITOR, ADMIN) or not caller.has(*OFFICERS):
-        return None
-    return caller.team or ""
+    return tx.caller.team_scope if tx.caller is not None else None
 
 
 def _check_team(tx: Transaction, case: TaskCase | None) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-import urllib.parse
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -54,17 +53,9 @@ def bus(rabbit_config, request, broker_api) -> Callable[[str], str]:
     api = request.config.getoption("RABBIT_API_URI")
     passwords = {user: secrets.token_hex(16) for user in USERS}
     assert broker_users.apply(api, rabbit_config["vhost"], passwords) == USERS
-    parts = urllib.parse.urlsplit(rabbit_config["AMQP_URI"])
-
-    def uri(user: str) -> str:
-        netloc = f"{user}:{passwords[user]}@{parts.hostname}:{parts.port or 5672}"
-        return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, "", ""))
-
     # The exchanges exist before anyone publishes (a service declares its own when it starts).
-    with Connection(rabbit_config["AMQP_URI"]) as admin:
-        for service in SERVICES:
-            events_exchange(service)(admin.channel()).declare()
-    return uri
+    broker_users.declare_event_exchanges(rabbit_config["AMQP_URI"])
+    return lambda user: broker_users.user_uri(rabbit_config["AMQP_URI"], user, passwords[user])
 
 
 def publish(
