@@ -1,7 +1,8 @@
 """The broker users of the closed bus (docs/security.md, "Broker users and the closed bus"): one
 RabbitMQ user per service, ``svc-<service>``, allowed to declare, write and read only its own
-exchanges and queues and the exchanges it consumes from, and ``partner-readonly``, allowed to
-bind its own queues to the public ``case.*`` events and nothing else.
+exchanges and queues and the exchanges it consumes from; ``svc-gateway``, which only sends RPC
+requests and reads its own replies; and ``partner-readonly``, allowed to bind its own queues to
+the public ``case.*`` events and nothing else.
 
 The names are nameko's, worked out from the code so a new handler cannot drift from them:
 
@@ -25,7 +26,8 @@ Usage (what ``deploy/rabbitmq-users.sh`` runs)::
 
     BROKER_API_URI=http://admin:secret@rabbitmq:15672 BROKER_VHOST=/ \\
     BROKER_PASSWORD_ENQUIRY=... BROKER_PASSWORD_ADVICE=... BROKER_PASSWORD_CASES=... \\
-    BROKER_PASSWORD_TASKS=... BROKER_PASSWORD_DOCUMENTS=... [BROKER_PASSWORD_PARTNER=...] \\
+    BROKER_PASSWORD_TASKS=... BROKER_PASSWORD_DOCUMENTS=... BROKER_PASSWORD_GATEWAY=... \\
+    [BROKER_PASSWORD_PARTNER=...] \\
     python -m scripts.broker_users
 
 ``python -m scripts.broker_users --print`` shows the permissions without a broker.
@@ -54,6 +56,8 @@ from shared.config import SERVICES
 RPC_EXCHANGE = "nameko-rpc"
 DEFAULT_EXCHANGE = "amq.default"
 PARTNER_USER = "partner-readonly"
+# The HTTP gateway (services/gateway) calls the services' RPCs and reads only its own replies.
+GATEWAY = "gateway"
 PARTNER_QUEUES = r"partner\.[A-Za-z0-9_.-]+"
 # The public events other council systems may read (docs/events.md): nothing else on cases.events
 # (its own audit.recorded carries before/after summaries).
@@ -170,9 +174,25 @@ def partner_grant() -> Grant:
     )
 
 
+def gateway_grant() -> Grant:
+    """Sends RPC requests to the services (routing keys ``<service>.<method>``) and consumes its
+    own reply queues, ``rpc.reply-gateway-<uuid>``, bound with their own names; no events."""
+    reply_queue = re.escape("rpc.reply-gateway-") + UUID
+    rpc = re.escape(RPC_EXCHANGE)
+    methods = _names(*(re.escape(f"{service}.") + r"[a-z_]+" for service in SERVICES))
+    return Grant(
+        user=user_of(GATEWAY),
+        configure=_names(rpc, reply_queue),
+        write=_names(rpc, reply_queue),
+        read=_names(rpc, reply_queue),
+        topics={RPC_EXCHANGE: (methods, _names(reply_queue))},
+    )
+
+
 def grants() -> list[Grant]:
     return [service_grant(service, subscriptions(service)) for service in SERVICES] + [
-        partner_grant()
+        gateway_grant(),
+        partner_grant(),
     ]
 
 
@@ -267,10 +287,11 @@ def user_uri(amqp_uri: str, user: str, password: str) -> str:
 
 def service_uris(amqp_uri: str, passwords: Mapping[str, str]) -> dict[str, dict[str, str]]:
     """``{service: {"AMQP_URI": its own user's URI}}``, for the service processes' environment
-    (``ServiceProcesses(env_for=...)``)."""
+    (``ServiceProcesses(env_for=...)``), and the gateway's when ``passwords`` has one."""
+    clients = [*SERVICES, *([GATEWAY] if user_of(GATEWAY) in passwords else [])]
     return {
-        service: {"AMQP_URI": user_uri(amqp_uri, user_of(service), passwords[user_of(service)])}
-        for service in SERVICES
+        client: {"AMQP_URI": user_uri(amqp_uri, user_of(client), passwords[user_of(client)])}
+        for client in clients
     }
 
 
@@ -287,7 +308,7 @@ def declare_event_exchanges(admin_uri: str) -> None:
 def passwords_from(environ: Mapping[str, str]) -> dict[str, str]:
     """Every service's password is required (the partner's is optional): the names of the
     missing variables, never a value, if any is not set."""
-    users = [user_of(service) for service in SERVICES]
+    users = [user_of(service) for service in (*SERVICES, GATEWAY)]
     missing = [password_variable(u) for u in users if not environ.get(password_variable(u))]
     if missing:
         raise SystemExit("set " + ", ".join(missing) + " (see docs/security.md)")

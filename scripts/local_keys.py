@@ -47,7 +47,7 @@ def local_broker_users(amqp_uri: str, api_uri: str) -> dict[str, dict[str, str]]
     from scripts import broker_users
     from shared.config import SERVICES
 
-    users = [broker_users.user_of(service) for service in SERVICES]
+    users = [broker_users.user_of(service) for service in (*SERVICES, broker_users.GATEWAY)]
     known = json.loads(BROKER_PASSWORDS.read_text()) if BROKER_PASSWORDS.is_file() else {}
     passwords = {user: known.get(user) or secrets.token_hex(16) for user in users}
     if passwords != known:

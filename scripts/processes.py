@@ -67,6 +67,19 @@ class ServiceProcesses:
                 start_new_session=self.own_sessions,
             )
 
+    def start_program(self, name: str, argv: list[str], env: dict[str, str]) -> None:
+        """A process that is not a nameko service (the gateway, the local identity provider),
+        supervised and stopped with the rest."""
+        with open(self.log_of(name), "ab") as log:
+            self.processes[name] = subprocess.Popen(
+                argv,
+                cwd=ROOT,
+                env={**self.env, **env},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=self.own_sessions,
+            )
+
     def log_of(self, name: str) -> Path:
         return self.logs / f"{name}.log"
 

@@ -11,9 +11,11 @@ from shared.config import SERVICES
 
 
 def own_broker_users(rabbit_config: dict, api_uri: str) -> dict[str, dict[str, str]]:
-    """``{service: {"AMQP_URI": its own user's URI}}`` for ``ServiceProcesses(env_for=...)``,
+    """``{service: {"AMQP_URI": its own user's URI}}`` for ``ServiceProcesses(env_for=...)``
+    (and ``gateway``'s, for a gateway process),
     with the users (new passwords) set up in the test's vhost by scripts/broker_users.py."""
-    passwords = {broker_users.user_of(service): secrets.token_hex(16) for service in SERVICES}
+    clients = (*SERVICES, broker_users.GATEWAY)
+    passwords = {broker_users.user_of(client): secrets.token_hex(16) for client in clients}
     broker_users.apply(api_uri, rabbit_config["vhost"], passwords)
     broker_users.declare_event_exchanges(rabbit_config["AMQP_URI"])
     return broker_users.service_uris(rabbit_config["AMQP_URI"], passwords)

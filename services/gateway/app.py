@@ -1,0 +1,153 @@
+"""The gateway: an ASGI app (FastAPI on Starlette) in front of the services.
+
+``create_app(settings)`` builds it; ``python -m services.gateway`` serves it with uvicorn. On
+start it migrates its own database, loads the identity signing key and connects to RabbitMQ; the
+OpenAPI document is at ``/openapi.json`` and readable at ``/docs``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+
+from services.gateway import api, auth_routes, repository
+from services.gateway.context import CSRF_HEADER, Gateway
+from services.gateway.errors import HANDLERS, unexpected
+from services.gateway.notify import Notifier, notifier_from_settings
+from services.gateway.oidc import OidcProvider
+from services.gateway.principal import InternalTokens
+from services.gateway.protections import Protections
+from services.gateway.rpc_client import RpcClient
+from services.gateway.settings import Settings
+from services.gateway.store import GatewayStore
+from shared.clock import utcnow
+from shared.identity import TokenIssuer
+
+log = logging.getLogger("gateway")
+API_VERSION = "1.0.0"
+PURGE_SECONDS = 300
+DESCRIPTION = """The housing options suite's HTTP API, for web and mobile front ends and council
+systems. Staff sign in through the council's identity provider (`/auth/login`) or send its
+access token as `Authorization: Bearer`; customers sign in with an emailed link. Errors are
+problem details (`application/problem+json`) with a `code`. See docs/api.md."""
+
+
+def create_app(
+    settings: Settings,
+    *,
+    notifier: Notifier | None = None,
+    rpc: RpcClient | None = None,
+) -> FastAPI:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settings.check()
+        store = GatewayStore(settings.database_url)
+        await asyncio.to_thread(store.migrate)
+        client = rpc or await RpcClient.connect(settings.amqp_uri)
+        issuer = TokenIssuer.from_file(
+            settings.signing_key_file,
+            issuer=settings.identity_issuer,
+            audience=settings.identity_audience,
+            lifetime_seconds=settings.identity_token_seconds,
+        )
+        oidc = OidcProvider(settings) if settings.oidc_configured else None
+        app.state.gateway = Gateway(
+            settings=settings,
+            rpc=client,
+            store=store,
+            tokens=InternalTokens(issuer),
+            notifier=notifier
+            or notifier_from_settings(
+                settings.notify_kind,
+                outbox_folder=settings.notify_outbox,
+                notify_api_key=settings.notify_api_key,
+                notify_template_id=settings.notify_template_id,
+            ),
+            oidc=oidc,
+        )
+        purger = asyncio.create_task(_purge_forever(app.state.gateway))
+        try:
+            yield
+        finally:
+            purger.cancel()
+            if oidc is not None:
+                await oidc.close()
+            if rpc is None:
+                await client.close()
+            store.close()
+
+    app = FastAPI(
+        title="Housing options suite API",
+        version=API_VERSION,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    for error, handler in HANDLERS.items():
+        app.add_exception_handler(error, handler)
+
+    @app.exception_handler(Exception)
+    async def on_unexpected(request, error):  # noqa: ANN001, ANN202 - Starlette's signature
+        return unexpected(error, request.url.path)
+
+    app.include_router(auth_routes.router)
+    app.include_router(api.router)
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        page = get_swagger_ui_html(openapi_url="/openapi.json", title="Housing options API")
+        # Swagger UI comes from its CDN: this page alone may load from there.
+        page.headers["Content-Security-Policy"] = (
+            "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net;"
+            " style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net;"
+            " img-src 'self' data: https://fastapi.tiangolo.com; frame-ancestors 'none'"
+        )
+        return page
+
+    origins = settings.cors_allow_origins
+    if origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(origins),
+            allow_credentials=True,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", CSRF_HEADER],
+            max_age=600,
+        )
+    app.add_middleware(
+        Protections,
+        max_body_bytes=settings.max_body_bytes,
+        trusted_origins=(settings.public_url, *origins),
+        secure=settings.public_url.startswith("https://"),
+    )
+    return app
+
+
+async def _purge_forever(gateway: Gateway) -> None:
+    """Expired sessions, used links and old rate windows go, so the tables stay small."""
+    longest = max(
+        limit.seconds
+        for limit in (
+            gateway.settings.rate_limit_sign_in,
+            gateway.settings.rate_limit_magic_link,
+            gateway.settings.rate_limit_submission,
+        )
+    )
+    while True:
+        try:
+            await gateway.store.run(repository.purge_expired, utcnow(), longest)
+        except Exception as failure:  # noqa: BLE001 - tried again next time
+            log.warning("purge failed: %s", type(failure).__name__)
+        await asyncio.sleep(PURGE_SECONDS)
+
+
+__all__ = ["create_app"]

@@ -1,0 +1,6 @@
+"""Alembic environment of the gateway's own database."""
+
+from services.gateway.models import metadata
+from shared.migrations import run_env
+
+run_env(metadata)

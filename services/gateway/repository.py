@@ -1,0 +1,162 @@
+"""Every query of the gateway's own database (services/gateway/models.py).
+
+The functions take a SQLAlchemy session and are plain synchronous code; ``GatewayStore`` runs
+them in a worker thread so the event loop never waits on the database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from services.gateway.models import CustomerEnquiry, RateCount, SessionRow, SignInLink
+from shared.db import insert_ignoring_conflict
+
+# A customer's token names at most this many of their enquiries (the newest).
+MAX_ENQUIRIES_PER_CUSTOMER = 50
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class StoredSession:
+    principal: dict[str, Any]
+    csrf_token: str
+    expires_at: datetime
+
+
+def create_session(
+    db: Session, principal: dict[str, Any], now: datetime, idle: timedelta, longest: timedelta
+) -> tuple[str, str]:
+    """A new session: (the cookie's random id, the CSRF token for unsafe requests)."""
+    session_id, csrf_token = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    db.add(
+        SessionRow(
+            id_hash=digest(session_id),
+            principal=principal,
+            csrf_token=csrf_token,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=min(now + idle, now + longest),
+        )
+    )
+    return session_id, csrf_token
+
+
+def touch_session(
+    db: Session, session_id: str, now: datetime, idle: timedelta, longest: timedelta
+) -> StoredSession | None:
+    """The session, its idle expiry moved on (never past its longest life); None when there is
+    none or it has expired."""
+    row = db.get(SessionRow, digest(session_id))
+    if row is None:
+        return None
+    if row.expires_at <= now:
+        db.delete(row)
+        return None
+    # Written at most once a minute: a page of API calls does not write on every one.
+    if now - row.last_seen_at > timedelta(minutes=1):
+        row.last_seen_at = now
+        row.expires_at = min(now + idle, row.created_at + longest)
+    return StoredSession(dict(row.principal), row.csrf_token, row.expires_at)
+
+
+def end_session(db: Session, session_id: str) -> None:
+    db.execute(sa.delete(SessionRow).where(SessionRow.id_hash == digest(session_id)))
+
+
+def create_sign_in_link(db: Session, customer: str, now: datetime, lifetime: timedelta) -> str:
+    token = secrets.token_urlsafe(32)
+    db.add(
+        SignInLink(
+            token_hash=digest(token), customer=customer, created_at=now, expires_at=now + lifetime
+        )
+    )
+    return token
+
+
+LinkProblem = Literal["unknown", "used", "expired"]
+
+
+def redeem_sign_in_link(db: Session, token: str, now: datetime) -> str | LinkProblem:
+    """The customer the link signs in, marking it used; or why it does not. One conditional
+    UPDATE: of two replicas redeeming the same link at once, one wins."""
+    token_hash = digest(token)
+    used = db.execute(
+        sa.update(SignInLink)
+        .where(
+            SignInLink.token_hash == token_hash,
+            SignInLink.used_at.is_(None),
+            SignInLink.expires_at > now,
+        )
+        .values(used_at=now)
+        .returning(SignInLink.customer)
+    ).scalar_one_or_none()
+    if used is not None:
+        return used
+    row = db.get(SignInLink, token_hash)
+    if row is None:
+        return "unknown"
+    return "used" if row.used_at is not None else "expired"
+
+
+def record_customer_enquiry(
+    db: Session, customer: str, enquiry_id: str, now: datetime, case_id: str | None = None
+) -> None:
+    insert_ignoring_conflict(
+        db,
+        CustomerEnquiry.__table__,
+        {"customer": customer, "enquiry_id": enquiry_id, "case_id": case_id, "created_at": now},
+    )
+    if case_id is not None:
+        db.execute(
+            sa.update(CustomerEnquiry)
+            .where(CustomerEnquiry.customer == customer, CustomerEnquiry.enquiry_id == enquiry_id)
+            .values(case_id=case_id)
+        )
+
+
+def customer_enquiries(db: Session, customer: str) -> list[tuple[str, str | None]]:
+    """(enquiry id, case id or None), newest first."""
+    rows = db.execute(
+        sa.select(CustomerEnquiry.enquiry_id, CustomerEnquiry.case_id)
+        .where(CustomerEnquiry.customer == customer)
+        .order_by(CustomerEnquiry.created_at.desc(), CustomerEnquiry.enquiry_id)
+        .limit(MAX_ENQUIRIES_PER_CUSTOMER)
+    )
+    return [(enquiry_id, case_id) for enquiry_id, case_id in rows]
+
+
+def count_request(db: Session, bucket: str, window_seconds: int, now: datetime) -> tuple[int, int]:
+    """Counts one request in ``bucket``'s current window: (requests so far in it, seconds until
+    it ends)."""
+    epoch = int(now.timestamp())
+    window_start = epoch - epoch % window_seconds
+    key = {"bucket": bucket, "window_start": window_start}
+    insert_ignoring_conflict(db, RateCount.__table__, {**key, "count": 0})
+    db.execute(
+        sa.update(RateCount)
+        .where(RateCount.bucket == bucket, RateCount.window_start == window_start)
+        .values(count=RateCount.count + 1)
+    )
+    count = db.execute(
+        sa.select(RateCount.count).where(
+            RateCount.bucket == bucket, RateCount.window_start == window_start
+        )
+    ).scalar_one()
+    return count, window_start + window_seconds - epoch
+
+
+def purge_expired(db: Session, now: datetime, longest_window_seconds: int) -> None:
+    db.execute(sa.delete(SessionRow).where(SessionRow.expires_at <= now))
+    db.execute(sa.delete(SignInLink).where(SignInLink.expires_at <= now - timedelta(days=1)))
+    oldest = int(now.timestamp()) - longest_window_seconds
+    db.execute(sa.delete(RateCount).where(RateCount.window_start < oldest))

@@ -1,0 +1,196 @@
+"""The gateway's settings, from the environment (docs/configuration.md lists each one).
+
+The gateway is not a nameko service, so it does not read a nameko ``config.yaml``; every setting
+has a default that suits ``make run`` on one machine, except the ones a deployment must choose
+(the session secret, the OpenID Connect client), which ``check`` reports by name.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from shared.identity import DEFAULT_AUDIENCE, DEFAULT_ISSUER, ROLES, SYSTEM
+
+LOCAL_SESSION_SECRET = "local-development-only-session-secret"
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed: the message names it (never its value)."""
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """At most ``count`` requests per ``seconds`` for one client and one kind of request."""
+
+    count: int
+    seconds: int
+
+    @classmethod
+    def parse(cls, name: str, text: str) -> RateLimit:
+        try:
+            count, seconds = (int(part) for part in text.split("/"))
+        except ValueError:
+            raise SettingsError(f"{name} must look like 10/60 (requests/seconds)") from None
+        if count < 1 or seconds < 1:
+            raise SettingsError(f"{name}: both numbers must be at least 1")
+        return cls(count, seconds)
+
+
+@dataclass(frozen=True)
+class Settings:
+    amqp_uri: str = "amqp://guest:guest@localhost:5672/"
+    database_url: str = "sqlite:///var/gateway.db"
+    public_url: str = "http://127.0.0.1:8000"
+    # The internal identity token the services check (docs/security.md).
+    signing_key_file: str = "var/keys/identity.key"
+    identity_issuer: str = DEFAULT_ISSUER
+    identity_audience: str = DEFAULT_AUDIENCE
+    identity_token_seconds: int = 300
+    # Staff sign-in: an OpenID Connect provider (Microsoft Entra ID, Keycloak, the local one).
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_scopes: str = "openid profile email"
+    oidc_role_claim: str = "roles"
+    # Provider role name -> the suite's role; empty: the provider uses the suite's names.
+    oidc_role_map: Mapping[str, str] = field(default_factory=dict)
+    oidc_team_claim: str = "team"
+    oidc_default_team: str = ""
+    # The audience of access tokens that API clients and mobile apps present as bearer tokens.
+    oidc_api_audience: str = "housing-options-api"
+    # Sessions and cookies.
+    session_secret: str = LOCAL_SESSION_SECRET
+    session_cookie_secure: bool = True
+    session_idle_minutes: int = 30
+    session_max_hours: int = 8
+    # Customers' sign-in links.
+    magic_link_minutes: int = 15
+    notify_kind: str = "outbox"
+    notify_outbox: str = "var/outbox"
+    notify_api_key: str = ""
+    notify_template_id: str = ""
+    # Protections.
+    cors_allow_origins: tuple[str, ...] = ()
+    max_body_bytes: int = 256 * 1024
+    rate_limit_sign_in: RateLimit = RateLimit(20, 60)
+    rate_limit_magic_link: RateLimit = RateLimit(5, 900)
+    rate_limit_submission: RateLimit = RateLimit(20, 3600)
+    rpc_timeout_seconds: float = 30.0
+    # The development sign-in page at /auth/local (make run only): lists the local provider's
+    # users. Never on in a deployment.
+    local_development: bool = False
+
+    @property
+    def oidc_configured(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_client_id)
+
+    @property
+    def callback_url(self) -> str:
+        return f"{self.public_url.rstrip('/')}/auth/callback"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+
+        def text(name: str, default: str) -> str:
+            return env.get(name, default).strip()
+
+        def number(name: str, default: int, least: int = 1) -> int:
+            raw = text(name, str(default))
+            try:
+                value = int(raw)
+            except ValueError:
+                raise SettingsError(f"{name} must be a whole number") from None
+            if value < least:
+                raise SettingsError(f"{name} must be at least {least}")
+            return value
+
+        def flag(name: str, default: bool) -> bool:
+            raw = text(name, "true" if default else "false").lower()
+            if raw not in {"true", "false", "1", "0", "yes", "no"}:
+                raise SettingsError(f"{name} must be true or false")
+            return raw in {"true", "1", "yes"}
+
+        defaults = cls()
+        return cls(
+            amqp_uri=text("AMQP_URI", defaults.amqp_uri),
+            database_url=text("GATEWAY_DATABASE_URL", defaults.database_url),
+            public_url=text("PUBLIC_URL", defaults.public_url).rstrip("/"),
+            signing_key_file=text("IDENTITY_SIGNING_KEY", defaults.signing_key_file),
+            identity_issuer=text("IDENTITY_ISSUER", defaults.identity_issuer),
+            identity_audience=text("IDENTITY_AUDIENCE", defaults.identity_audience),
+            identity_token_seconds=number("IDENTITY_TOKEN_SECONDS", 300, least=30),
+            oidc_issuer=text("OIDC_ISSUER", "").rstrip("/"),
+            oidc_client_id=text("OIDC_CLIENT_ID", ""),
+            oidc_client_secret=text("OIDC_CLIENT_SECRET", ""),
+            oidc_scopes=text("OIDC_SCOPES", defaults.oidc_scopes),
+            oidc_role_claim=text("OIDC_ROLE_CLAIM", defaults.oidc_role_claim),
+            oidc_role_map=parse_role_map(text("OIDC_ROLE_MAP", "")),
+            oidc_team_claim=text("OIDC_TEAM_CLAIM", defaults.oidc_team_claim),
+            oidc_default_team=text("OIDC_DEFAULT_TEAM", ""),
+            oidc_api_audience=text("OIDC_API_AUDIENCE", defaults.oidc_api_audience),
+            session_secret=text("SESSION_SECRET", LOCAL_SESSION_SECRET),
+            session_cookie_secure=flag("SESSION_COOKIE_SECURE", True),
+            session_idle_minutes=number("SESSION_IDLE_MINUTES", 30),
+            session_max_hours=number("SESSION_MAX_HOURS", 8),
+            magic_link_minutes=number("MAGIC_LINK_MINUTES", 15),
+            notify_kind=text("NOTIFY_KIND", defaults.notify_kind),
+            notify_outbox=text("NOTIFY_OUTBOX", defaults.notify_outbox),
+            notify_api_key=text("NOTIFY_API_KEY", ""),
+            notify_template_id=text("NOTIFY_TEMPLATE_ID", ""),
+            cors_allow_origins=tuple(
+                origin.strip().rstrip("/")
+                for origin in text("CORS_ALLOW_ORIGINS", "").split(",")
+                if origin.strip()
+            ),
+            max_body_bytes=number("MAX_BODY_BYTES", defaults.max_body_bytes, least=1024),
+            rate_limit_sign_in=RateLimit.parse(
+                "RATE_LIMIT_SIGN_IN", text("RATE_LIMIT_SIGN_IN", "20/60")
+            ),
+            rate_limit_magic_link=RateLimit.parse(
+                "RATE_LIMIT_MAGIC_LINK", text("RATE_LIMIT_MAGIC_LINK", "5/900")
+            ),
+            rate_limit_submission=RateLimit.parse(
+                "RATE_LIMIT_SUBMISSION", text("RATE_LIMIT_SUBMISSION", "20/3600")
+            ),
+            rpc_timeout_seconds=float(number("RPC_TIMEOUT_SECONDS", 30)),
+            local_development=flag("LOCAL_DEVELOPMENT", False),
+        )
+
+    def check(self) -> None:
+        """Refuse to start with settings that would be unsafe or cannot work."""
+        if not Path(self.signing_key_file).is_file():
+            raise SettingsError(
+                "IDENTITY_SIGNING_KEY: no Ed25519 private key file there"
+                " (make run creates var/keys/identity.key)"
+            )
+        if not self.local_development and self.session_secret == LOCAL_SESSION_SECRET:
+            raise SettingsError("SESSION_SECRET must be set (32 random bytes or more)")
+        if len(self.session_secret) < 32:
+            raise SettingsError("SESSION_SECRET must be at least 32 characters")
+        if bool(self.oidc_issuer) != bool(self.oidc_client_id):
+            raise SettingsError("OIDC_ISSUER and OIDC_CLIENT_ID are set together")
+        if self.notify_kind not in {"outbox", "notify"}:
+            raise SettingsError("NOTIFY_KIND must be 'outbox' or 'notify'")
+        if not self.public_url.startswith(("http://", "https://")):
+            raise SettingsError("PUBLIC_URL must start with http:// or https://")
+        for origin in self.cors_allow_origins:
+            if origin == "*" or not origin.startswith(("http://", "https://")):
+                raise SettingsError("CORS_ALLOW_ORIGINS lists origins such as https://x.gov.uk")
+
+
+def parse_role_map(text: str) -> dict[str, str]:
+    """``"HousingOptions.Caseworker=caseworker,HousingOptions.Lead=team_leader"``."""
+    mapping: dict[str, str] = {}
+    for pair in filter(None, (part.strip() for part in text.split(","))):
+        provider_role, _, role = pair.partition("=")
+        if not provider_role.strip() or role.strip() not in ROLES or role.strip() == SYSTEM:
+            raise SettingsError(
+                "OIDC_ROLE_MAP pairs are provider-role=suite-role, the suite's roles being"
+                f" {', '.join(r for r in ROLES if r != SYSTEM)}"
+            )
+        mapping[provider_role.strip()] = role.strip()
+    return mapping
