@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 CHECK_SERVERS := $(BIN)/python -m scripts.local_services
 
 .PHONY: install run demo test test-unit test-integration test-postgres faults lint format \
-	migrate bench clean
+	migrate bench clean openapi
 
 $(BIN)/nameko: pyproject.toml
 	@python="$(PYTHON)"; if [ -z "$$python" ]; then \
@@ -60,6 +60,9 @@ bench: install  ## performance figures (see benchmarks/)
 	$(BIN)/python benchmarks/task_scan.py
 	$(BIN)/python benchmarks/pack_render.py
 	$(BIN)/python benchmarks/token_check.py
+
+openapi: install  ## write docs/openapi.json from the gateway's code (a unit test checks it)
+	$(BIN)/python -m services.gateway.openapi
 
 lint: install  ## ruff, and the layer contracts (import-linter, [tool.importlinter] in pyproject.toml)
 	$(BIN)/ruff check .

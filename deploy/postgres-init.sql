@@ -4,3 +4,4 @@ CREATE DATABASE housing_advice;
 CREATE DATABASE housing_cases;
 CREATE DATABASE housing_tasks;
 CREATE DATABASE housing_documents;
+CREATE DATABASE housing_gateway;

@@ -18,12 +18,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.gateway import repository
 from services.gateway.context import Gateway, gateway_of, signed_in
-from services.gateway.errors import ApiProblem
+from services.gateway.errors import PROBLEM_RESPONSES, ApiProblem
 from services.gateway.principal import Principal
 from shared.clock import utcnow
 from shared.errors import NotFound
 
-router = APIRouter(prefix="/api/v1")
+router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
 Json = dict[str, Any]
 Me = Annotated[Principal, Depends(signed_in)]
 IdempotencyKey = Annotated[

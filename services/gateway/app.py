@@ -15,11 +15,12 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse
 
 from services.gateway import api, auth_routes, repository
 from services.gateway.context import CSRF_HEADER, Gateway
-from services.gateway.errors import HANDLERS, unexpected
+from services.gateway.errors import HANDLERS, Problem, unexpected
 from services.gateway.notify import Notifier, notifier_from_settings
 from services.gateway.oidc import OidcProvider
 from services.gateway.principal import InternalTokens
@@ -101,6 +102,24 @@ def create_app(
 
     app.include_router(auth_routes.router)
     app.include_router(api.router)
+
+    def api_document() -> dict:
+        if app.openapi_schema is None:
+            document = get_openapi(
+                title=app.title,
+                version=app.version,
+                description=app.description,
+                routes=app.routes,
+            )
+            schemas = document.setdefault("components", {}).setdefault("schemas", {})
+            schemas["Problem"] = Problem.model_json_schema()
+            # FastAPI's own validation error shapes are never sent: 422 is a Problem.
+            schemas.pop("HTTPValidationError", None)
+            schemas.pop("ValidationError", None)
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = api_document
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:

@@ -33,7 +33,7 @@ from services.gateway.context import (
     gateway_of,
     signed_in,
 )
-from services.gateway.errors import ApiProblem
+from services.gateway.errors import PROBLEM_RESPONSES, ApiProblem
 from services.gateway.notify import NotificationFailed, SignInLink
 from services.gateway.oidc import ProviderUnavailable, TokenRejected
 from services.gateway.principal import Principal, customer_id
@@ -43,7 +43,7 @@ LOGIN_COOKIE = "ho_login"
 LOGIN_SECONDS = 600
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 
-router = APIRouter(tags=["sign-in"])
+router = APIRouter(tags=["sign-in"], responses=PROBLEM_RESPONSES)
 
 
 class SignInLinkRequest(BaseModel):

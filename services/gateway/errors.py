@@ -11,6 +11,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 
@@ -38,6 +39,46 @@ class ApiProblem(Exception):  # noqa: N818 - a response, not a failure of the ga
         self.status, self.code, self.detail = status, code, detail
         self.headers, self.fields = headers or {}, fields
 
+
+class Problem(BaseModel):
+    """Every error the API answers with (RFC 9457 problem details)."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    code: str = Field(description="Stable, for programs: e.g. validation_failed, forbidden.")
+    detail: str = Field(description="For people: what went wrong and what to do.")
+    errors: dict[str, list[str]] | None = Field(
+        default=None, description="validation_failed: messages by field path (answers.postcode)."
+    )
+    reference: str | None = Field(
+        default=None, description="internal_error: quote it; the gateway's log has the cause."
+    )
+
+
+PROBLEM_SCHEMA_REF = {"$ref": "#/components/schemas/Problem"}
+
+
+def _problem_response(description: str) -> dict[str, Any]:
+    # The schema itself is added to the document's components by app.py (api_document).
+    return {"description": description, "content": {PROBLEM: {"schema": PROBLEM_SCHEMA_REF}}}
+
+
+# What any API route may answer besides its success (OpenAPI "responses").
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: _problem_response("Not signed in, or the credentials were refused"),
+    403: _problem_response(
+        "Not allowed (the services' rules), a missing CSRF token or a cross-site request"
+    ),
+    404: _problem_response("No such thing"),
+    409: _problem_response("It clashes with the current state"),
+    413: _problem_response("The body is larger than MAX_BODY_BYTES"),
+    422: _problem_response("What was sent is not valid: errors by field path"),
+    429: _problem_response("Too many requests of this kind: see Retry-After"),
+    500: _problem_response("An unexpected error: quote the reference"),
+    503: _problem_response("The services or the identity provider cannot be reached"),
+    504: _problem_response("A service did not answer in time"),
+}
 
 TITLES = {
     400: "Bad request",

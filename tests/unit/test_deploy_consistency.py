@@ -61,6 +61,33 @@ def test_containers_run_the_same_command_as_make_run_and_the_e2e_tests():
     )
 
 
+def gateway_settings() -> set[str]:
+    text = (ROOT / "services" / "gateway" / "settings.py").read_text()
+    return set(re.findall(r'(?:text|number|flag)\("(\w+)"', text)) | set(
+        re.findall(r'RateLimit\.parse\(\s*"(\w+)"', text)
+    )
+
+
+def test_the_gateway_container_runs_make_runs_command_with_settings_it_reads():
+    gateway = COMPOSE["services"]["gateway"]
+    environment = gateway["environment"]
+    unknown = set(environment) - gateway_settings() - {"LOG_LEVEL", "GATEWAY_TRUSTED_PROXIES"}
+    assert not unknown, unknown
+    assert environment["AMQP_URI"].startswith("amqp://svc-gateway:${")
+    assert environment["GATEWAY_DATABASE_URL"].endswith("/housing_gateway")
+    assert "CREATE DATABASE housing_gateway;" in (ROOT / "deploy" / "postgres-init.sql").read_text()
+    key = environment["IDENTITY_SIGNING_KEY"]
+    assert any(volume.endswith(f":{key}:ro") for volume in gateway["volumes"])
+    # The session secret and public address have no default: compose refuses without them.
+    assert environment["SESSION_SECRET"].startswith("${SESSION_SECRET:?")
+    assert "python -m services.gateway --host 0.0.0.0 --port 8000" in " ".join(gateway["command"])
+    from scripts.run_local import gateway_command
+
+    assert gateway_command(8000)[1:3] == ["-m", "services.gateway"]
+    assert "api/v1/health" in " ".join(gateway["healthcheck"]["test"])
+    assert "8000:8000" in gateway["ports"]
+
+
 def test_management_ui_and_postgres_are_exposed_for_operators():
     assert "15672:15672" in COMPOSE["services"]["rabbitmq"]["ports"]
     assert COMPOSE["services"]["rabbitmq"]["image"].endswith("-management")
