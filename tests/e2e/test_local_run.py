@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from scripts.local_services import ensure, which
@@ -44,6 +45,10 @@ def make_run_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in unset}
     env.update(
         {
+            "GATEWAY_PORT": str(closed_port()),
+            "LOCAL_IDP_PORT": str(closed_port()),
+            "GATEWAY_DATABASE_URL": f"sqlite:///{tmp_path / 'gateway.db'}",
+            "NOTIFY_OUTBOX": str(tmp_path / "outbox"),
             "LOG_DIR": str(tmp_path / "logs"),
             "DOCUMENT_STORE_PATH": str(tmp_path / "documents"),
             "LOG_LEVEL": "WARNING",
@@ -178,6 +183,34 @@ def test_make_run_stops_every_service_when_one_stops_and_says_which(tmp_path):
     assert not [pid for pid in services if Path(f"/proc/{pid}").exists()], "services left running"
 
 
+def signs_in_locally(env: dict[str, str], tmp_path: Path) -> None:
+    """What the README's first lines promise: the gateway answers, a caseworker signs in through
+    the local identity provider, and a customer's sign-in email is on the local outbox page."""
+    from services.gateway.notify import LocalOutbox
+    from tests.gateway.conftest import Front, sign_in_staff
+
+    url = f"http://127.0.0.1:{env['GATEWAY_PORT']}"
+    front = Front(
+        url=url,
+        idp_url=f"http://127.0.0.1:{env['LOCAL_IDP_PORT']}",
+        outbox=LocalOutbox(env["NOTIFY_OUTBOX"]),
+        gateway_database=str(tmp_path / "gateway.db"),
+        logs=tmp_path / "logs",
+        processes=None,
+    )
+    assert httpx.get(f"{url}/api/v1/health", timeout=30).status_code == 200
+    officer = sign_in_staff(front, "local-caseworker")
+    assert officer.get("/api/v1/cases").status_code == 200
+    customer = front.client()
+    assert (
+        customer.post("/auth/sign-in-links", json={"email": "try@example.org"}).status_code == 202
+    )
+    page = customer.get("/auth/local/outbox")
+    assert page.status_code == 200 and "/auth/sign-in-links/" in page.text
+    for client in front.clients:
+        client.close()
+
+
 def we_control_the_local_broker() -> bool:
     ctl = which("rabbitmqctl")
     if which("rabbitmq-server") is None or ctl is None:
@@ -191,13 +224,15 @@ def we_control_the_local_broker() -> bool:
 )
 def test_make_run_starts_a_stopped_local_broker_and_the_suite_comes_up(tmp_path):
     subprocess.run([which("rabbitmqctl"), "-q", "shutdown"], check=True, timeout=120)
-    process = make_run(make_run_env(tmp_path))
+    env = make_run_env(tmp_path)
+    process = make_run(env)
     try:
         seen = wait_for_line(process, "services running")
         assert any("RabbitMQ was not running" in line and "starting it" in line for line in seen)
         for service in SERVICES:
             status, answer = health(service, "amqp://guest:guest@localhost:5672/")
             assert status == 0, answer
+        signs_in_locally(env, tmp_path)
         services = [service_pid(process.pid, s) for s in SERVICES]
         os.killpg(process.pid, signal.SIGINT)  # Ctrl-C in the terminal
         stdout, _ = process.communicate(timeout=60)
