@@ -173,3 +173,34 @@ def test_problem_documents_name_fields_and_carry_a_reference_only_when_given():
         "detail": "Check.",
         "errors": {"answers.postcode": ["bad"]},
     }
+
+
+def test_errors_a_service_did_not_mean_become_a_500_with_a_reference_and_no_internals(caplog):
+    from services.gateway.errors import HANDLERS
+    from services.gateway.rpc_client import BrokerUnavailable, RemoteError, RpcTimeout
+    from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
+
+    class Request:
+        class url:  # noqa: N801 - Starlette's attribute
+            path = "/api/v1/cases/HO-2026-000001"
+
+    def answer(error):
+        handler = next(h for kind, h in HANDLERS.items() if isinstance(error, kind))
+        response = asyncio.run(handler(Request(), error))
+        return response.status_code, json.loads(response.body)
+
+    secret = "KeyError 'jo.bloggs@example.org' in cases/operations.py line 12"
+    status, body = answer(RemoteError("KeyError", secret))
+    assert status == 500 and body["code"] == "internal_error" and len(body["reference"]) == 12
+    assert "jo.bloggs" not in json.dumps(body) and "KeyError" not in json.dumps(body)
+    assert body["reference"] in caplog.text and "jo.bloggs" not in caplog.text
+    assert answer(ValidationFailed({"answers.postcode": ["bad"]}))[1]["errors"] == {
+        "answers.postcode": ["bad"]
+    }
+    assert answer(NotFound("case", "HO-1"))[0] == 404
+    assert answer(Conflict("already closed")) == (409, answer(Conflict("already closed"))[1])
+    assert answer(Conflict("already closed"))[1]["detail"] == "already closed"
+    status, body = answer(Forbidden("get_case", "this case belongs to another team"))
+    assert status == 403 and "another team" in body["detail"]
+    assert answer(RpcTimeout("cases.get_case"))[0] == 504
+    assert answer(BrokerUnavailable("down"))[0] == 503
