@@ -2,9 +2,10 @@
 checks and returns). Every route needs someone signed in; what they may do is the services'
 decision, made from the identity token the gateway mints for them (docs/security.md).
 
-``Idempotency-Key`` on a POST that creates something (an enquiry, a submission, a note, a task)
-is passed to the service as its ``request_id``: the same key again answers with what the first
-request made.
+``Idempotency-Key`` on a POST that creates something (an enquiry, a whole-enquiry submission, a
+note, a task) is passed to the service as its ``request_id``: the same key again answers with
+what the first request made. Submitting a draft needs none: a draft is submitted once, and
+submitting it again answers with that submission.
 """
 
 from __future__ import annotations
@@ -30,9 +31,9 @@ IdempotencyKey = Annotated[
     str | None,
     Header(
         alias="Idempotency-Key",
-        min_length=8,
-        max_length=64,
-        description="Makes the request safe to repeat: the same key answers with the same result.",
+        pattern=r"^[A-Za-z0-9._:-]{8,64}$",
+        description="Makes the request safe to repeat: the same key answers with the same result."
+        " 8-64 letters, digits and . _ : -",
     ),
 ]
 CaseRef = Annotated[
@@ -73,6 +74,16 @@ class Submission(Body):
     answers: dict[str, Any] | None = Field(
         default=None, description="Final answers, merged over the saved ones."
     )
+
+
+class WholeSubmission(Body):
+    template_key: str = Field(min_length=1, max_length=100)
+    template_version: int | None = None
+    answers: dict[str, Any]
+    workflow: str | None = Field(
+        default=None, max_length=50, description="An officer's choice of workflow."
+    )
+    workflow_reason: str | None = Field(default=None, max_length=2000)
 
 
 class WorkflowChange(Body):
@@ -139,6 +150,24 @@ async def submit_enquiry(
     if body is not None and body.answers is not None:
         command["answers"] = body.answers
     return await gateway.call(me, "enquiry", "submit_enquiry", command)
+
+
+@router.post(
+    "/enquiry-submissions",
+    tags=["enquiries"],
+    status_code=201,
+    summary="Submit a whole enquiry in one request",
+)
+async def submit_whole_enquiry(
+    request: Request, me: Me, body: WholeSubmission, idempotency_key: IdempotencyKey = None
+) -> Json:
+    """For systems and officers that have every answer at once: no draft."""
+    gateway = _gw(request)
+    await gateway.limit(request, "submission", gateway.settings.rate_limit_submission, me.subject)
+    command = body.model_dump(exclude_none=True) | {"request_id": idempotency_key}
+    enquiry = await gateway.call(me, "enquiry", "submit_enquiry", command)
+    await _remember(request, me, enquiry)
+    return enquiry
 
 
 @router.put("/enquiries/{enquiry_id}/workflow", tags=["enquiries"], summary="Change workflow")
@@ -384,7 +413,10 @@ async def verify_timeline(request: Request, me: Me, case: CaseRef) -> Json:
 async def explain_for_case(request: Request, me: Me, case: CaseRef, statement_key: Key) -> Json:
     gateway = _gw(request)
     found = await gateway.call(me, "cases", "get_case", case)
-    enquiry = await gateway.call(me, "enquiry", "get_enquiry", found["enquiry_id"])
+    # A customer's view of a case names no enquiry: the advice service then decides with no
+    # answers (and refuses a customer by its rule).
+    enquiry_id = found.get("enquiry_id")
+    enquiry = await gateway.call(me, "enquiry", "get_enquiry", enquiry_id) if enquiry_id else {}
     check = found.get("notice_check") or {}
     derived = {
         key: check[key]
@@ -397,7 +429,7 @@ async def explain_for_case(request: Request, me: Me, case: CaseRef, statement_ke
         "explain_statement",
         {
             "statement_key": statement_key,
-            "workflow": found["workflow"],
+            "workflow": found.get("workflow") or "",
             "answers": enquiry.get("answers") or {},
             "nation": found.get("nation") or "england",
             "derived": derived,
@@ -625,7 +657,20 @@ async def get_statement(request: Request, me: Me, key: Key) -> list[Json]:
 
 
 @router.put("/statements/{key}", tags=["advice"], summary="Save a new version of a statement")
-async def save_statement(request: Request, me: Me, key: Key, statement: Json) -> Json:
+async def save_statement(
+    request: Request,
+    me: Me,
+    key: Key,
+    statement: Json,
+    template_key: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=100,
+            description="The question template the condition is checked against.",
+        ),
+    ] = None,
+) -> Json:
     if statement.get("key", key) != key:
         raise ApiProblem(
             422,
@@ -633,9 +678,10 @@ async def save_statement(request: Request, me: Me, key: Key, statement: Json) ->
             "The statement's key differs from the address.",
             fields={"statement.key": ["must be the key in the address"]},
         )
-    return await _gw(request).call(
-        me, "advice", "save_statement", {"statement": {**statement, "key": key}}
-    )
+    command: Json = {"statement": {**statement, "key": key}}
+    if template_key:
+        command["template_key"] = template_key
+    return await _gw(request).call(me, "advice", "save_statement", command)
 
 
 @router.get("/workflows", tags=["advice"], summary="The workflows (pathways)")
@@ -643,7 +689,12 @@ async def list_workflows(request: Request, me: Me) -> list[Json]:
     return await _gw(request).call(me, "advice", "list_workflows")
 
 
-@router.get("/health", tags=["operations"], summary="The gateway and the services it reaches")
+@router.get(
+    "/health",
+    tags=["operations"],
+    summary="The gateway and the services it reaches (no sign-in)",
+    responses={503: {"description": "A service does not answer: its line says why"}},
+)
 async def health(request: Request, response: Response) -> Json:
     gateway = _gw(request)
     services = {}

@@ -19,7 +19,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse
 
 from services.gateway import api, auth_routes, repository
-from services.gateway.context import CSRF_HEADER, Gateway
+from services.gateway.context import CSRF_HEADER, SESSION_COOKIE, Gateway
 from services.gateway.errors import HANDLERS, Problem, unexpected
 from services.gateway.notify import Notifier, notifier_from_settings
 from services.gateway.oidc import OidcProvider
@@ -96,10 +96,6 @@ def create_app(
     for error, handler in HANDLERS.items():
         app.add_exception_handler(error, handler)
 
-    @app.exception_handler(Exception)
-    async def on_unexpected(request, error):  # noqa: ANN001, ANN202 - Starlette's signature
-        return unexpected(error, request.url.path)
-
     app.include_router(auth_routes.router)
     app.include_router(api.router)
 
@@ -116,6 +112,26 @@ def create_app(
             # FastAPI's own validation error shapes are never sent: 422 is a Problem.
             schemas.pop("HTTPValidationError", None)
             schemas.pop("ValidationError", None)
+            document["components"]["securitySchemes"] = {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "JWT",
+                    "description": "An access token from the council's identity provider"
+                    " (audience OIDC_API_AUDIENCE).",
+                },
+                "session": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": SESSION_COOKIE,
+                    "description": "A browser session (staff sign-in or a customer's link);"
+                    " unsafe requests also send X-CSRF-Token.",
+                },
+            }
+            for path, operations in document["paths"].items():
+                if path.startswith("/api/v1/") and path != "/api/v1/health":
+                    for operation in operations.values():
+                        operation["security"] = [{"bearer": []}, {"session": []}]
             app.openapi_schema = document
         return app.openapi_schema
 
@@ -140,6 +156,7 @@ def create_app(
             allow_credentials=True,
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "Idempotency-Key", CSRF_HEADER],
+            expose_headers=["Retry-After", "Content-Disposition", "Location"],
             max_age=600,
         )
     app.add_middleware(
@@ -147,6 +164,7 @@ def create_app(
         max_body_bytes=settings.max_body_bytes,
         trusted_origins=(settings.public_url, *origins),
         secure=settings.public_url.startswith("https://"),
+        on_unexpected=unexpected,
     )
     return app
 

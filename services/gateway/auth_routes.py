@@ -202,7 +202,7 @@ async def send_sign_in_link(request: Request, body: SignInLinkRequest) -> SignIn
             "Check the email address.",
             fields={"email": ["enter an email address, like name@example.com"]},
         )
-    customer = customer_id(body.email, gateway.settings.session_secret)
+    customer = customer_id(body.email, gateway.settings.customer_key)
     await gateway.limit(request, "sign-in-link", gateway.settings.rate_limit_magic_link, customer)
     minutes = gateway.settings.magic_link_minutes
     token = await gateway.store.run(
@@ -309,6 +309,35 @@ async def me(principal: Annotated[Principal | None, Depends(current_principal)])
     if principal is None:
         raise ApiProblem(401, "sign_in_needed", "Nobody is signed in.")
     return Me(**principal.to_dict(), csrf_token=principal.csrf_token)
+
+
+@router.get("/", include_in_schema=False)
+async def home(principal: Annotated[Principal | None, Depends(current_principal)]) -> HTMLResponse:
+    """Where sign-in ends. The web pages for customers and officers come on top of the API."""
+    if principal is None:
+        who = (
+            '<p><a href="/auth/login">Staff: sign in</a></p>'
+            "<p>Customers: ask for a sign-in link by email (POST /auth/sign-in-links).</p>"
+        )
+    elif principal.is_customer:
+        who = (
+            "<p>You are signed in.</p>"
+            '<p><a href="/api/v1/me/enquiries">Your enquiries and cases</a></p>'
+        )
+    else:
+        who = (
+            f"<p>Signed in as {html.escape(principal.subject)}"
+            f" ({html.escape(', '.join(sorted(principal.roles)))}).</p>"
+            '<p><a href="/api/v1/cases">Cases</a> · '
+            '<a href="/api/v1/tasks?mine=true">My tasks</a></p>'
+        )
+    page = (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Housing options</title>'
+        '<meta name="viewport" content="width=device-width, initial-scale=1"></head><body><main>'
+        f'<h1>Housing options</h1>{who}<p><a href="/docs">API documentation</a></p>'
+        "</main></body></html>"
+    )
+    return HTMLResponse(page)
 
 
 @router.get("/auth/local/outbox", include_in_schema=False)

@@ -66,6 +66,7 @@ def _problem_response(description: str) -> dict[str, Any]:
 
 # What any API route may answer besides its success (OpenAPI "responses").
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _problem_response("Malformed: not JSON, or a sign-in step that does not match"),
     401: _problem_response("Not signed in, or the credentials were refused"),
     403: _problem_response(
         "Not allowed (the services' rules), a missing CSRF token or a cross-site request"
@@ -144,6 +145,8 @@ async def on_validation_failed(_request: Request, error: Exception) -> JSONRespo
 
 async def on_request_validation(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
+    if any(item.get("type") == "json_invalid" for item in error.errors()):
+        return problem(400, "bad_json", "The body is not valid JSON.")
     fields: dict[str, list[str]] = {}
     for item in error.errors():
         # ("body", "answers", "postcode") -> "answers.postcode"; query and path parameters by

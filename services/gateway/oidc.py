@@ -153,9 +153,10 @@ class OidcProvider:
         if not roles:
             return None
         team = claims.get(self.settings.oidc_team_claim) or self.settings.oidc_default_team
+        subject = claims.get(self.settings.oidc_subject_claim) or claims["sub"]
         return Principal(
             kind="staff",
-            subject=f"officer:{claims['sub']}",
+            subject=f"officer:{subject}",
             roles=roles,
             team=str(team) if team else None,
         )
@@ -163,14 +164,17 @@ class OidcProvider:
     async def bearer(self, token: str) -> Principal:
         claims = await self.verify(token, self.settings.oidc_api_audience)
         # A client acting for itself (client credentials) has no user: it is named by its id.
-        is_client = claims.get("sub") == claims.get("client_id") or claims.get("azp") == claims.get(
-            "sub"
+        # Entra ID marks such a token idtyp=app (an optional claim) and names the client in azp
+        # or appid; others make the client its own subject.
+        client_id = claims.get("client_id") or claims.get("azp") or claims.get("appid")
+        is_client = claims.get("idtyp") == "app" or (
+            client_id is not None and claims.get("sub") == client_id
         )
         principal = self.person(claims)
         if principal is None:
             raise TokenRejected("the token gives no role in this service")
         if is_client:
-            client = claims.get("client_id") or claims.get("azp") or claims["sub"]
+            client = client_id or claims["sub"]
             return Principal(
                 kind="client",
                 subject=f"client:{client}",

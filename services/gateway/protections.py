@@ -4,7 +4,6 @@ so the cost is a few dictionary look-ups per request."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
@@ -24,8 +23,16 @@ def _problem_body(status: int, code: str, title: str, detail: str) -> bytes:
     ).encode()
 
 
-async def _refuse(send: Send, status: int, code: str, title: str, detail: str) -> None:
-    body = _problem_body(status, code, title, detail)
+async def _refuse(
+    send: Send,
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    extra_headers: list[tuple[bytes, bytes]] = (),  # type: ignore[assignment]
+    body: bytes | None = None,
+) -> None:
+    body = body if body is not None else _problem_body(status, code, title, detail)
     await send(
         {
             "type": "http.response.start",
@@ -34,6 +41,7 @@ async def _refuse(send: Send, status: int, code: str, title: str, detail: str) -
                 (b"content-type", b"application/problem+json"),
                 (b"content-length", str(len(body)).encode()),
                 (b"connection", b"close"),
+                *extra_headers,
             ],
         }
     )
@@ -57,8 +65,12 @@ class Protections:
         max_body_bytes: int,
         trusted_origins: Iterable[str],
         secure: bool,
+        on_unexpected: Callable[[BaseException, str], Any] | None = None,
     ) -> None:
         self.app = app
+        # Builds the 500 answer (errors.unexpected): here, inside these headers, rather than in
+        # Starlette's outermost error middleware.
+        self.on_unexpected = on_unexpected
         self.max_body_bytes = max_body_bytes
         self.trusted_origins = frozenset(trusted_origins)
         self.headers = security_headers(secure)
@@ -75,6 +87,7 @@ class Protections:
                 "cross_site_request",
                 "Not allowed",
                 "This request came from another site and was refused.",
+                self.headers,
             )
             return
         declared = request_headers.get(b"content-length")
@@ -84,7 +97,9 @@ class Protections:
             except ValueError:
                 too_large = True
             if too_large:
-                await _refuse(send, 413, "body_too_large", "Request too large", self._limit())
+                await _refuse(
+                    send, 413, "body_too_large", "Request too large", self._limit(), self.headers
+                )
                 return
 
         received = 0
@@ -116,8 +131,17 @@ class Protections:
                 message = {**message, "headers": [*message.get("headers", []), *extra]}
             await send(message)
 
-        with contextlib.suppress(BodyTooLarge):  # the 413 has been sent
+        try:
             await self.app(scope, counting_receive, send_with_headers)
+        except BodyTooLarge:
+            pass  # the 413 has been sent
+        except Exception as error:
+            if started or self.on_unexpected is None:
+                raise
+            response = self.on_unexpected(error, scope.get("path", ""))
+            await _refuse(
+                send, response.status_code, "", "", "", self.headers, body=bytes(response.body)
+            )
 
     def _limit(self) -> str:
         return f"Request bodies are limited to {self.max_body_bytes} bytes."
@@ -132,6 +156,8 @@ class Protections:
 
 def security_headers(secure: bool) -> list[tuple[bytes, bytes]]:
     headers = [
+        # Answers carry personal data: no browser or proxy keeps them (a route may say otherwise).
+        (b"cache-control", b"no-store"),
         (b"x-content-type-options", b"nosniff"),
         (b"x-frame-options", b"DENY"),
         # Sign-in links carry their secret in the path: never sent on to another site.

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from shared.identity import DEFAULT_AUDIENCE, DEFAULT_ISSUER, ROLES, SYSTEM
+from shared.identity import CUSTOMER, DEFAULT_AUDIENCE, DEFAULT_ISSUER, ROLES, SYSTEM
 
 LOCAL_SESSION_SECRET = "local-development-only-session-secret"
 
@@ -58,11 +58,16 @@ class Settings:
     # Provider role name -> the suite's role; empty: the provider uses the suite's names.
     oidc_role_map: Mapping[str, str] = field(default_factory=dict)
     oidc_team_claim: str = "team"
+    # The claim that names a person: "sub" by default; Entra ID's "sub" differs per application,
+    # its "oid" does not.
+    oidc_subject_claim: str = "sub"
     oidc_default_team: str = ""
     # The audience of access tokens that API clients and mobile apps present as bearer tokens.
     oidc_api_audience: str = "housing-options-api"
     # Sessions and cookies.
     session_secret: str = LOCAL_SESSION_SECRET
+    # Keys customers' ids (a hash of their email address): kept when the session secret changes.
+    customer_id_key: str = ""
     session_cookie_secure: bool = True
     session_idle_minutes: int = 30
     session_max_hours: int = 8
@@ -79,13 +84,17 @@ class Settings:
     rate_limit_magic_link: RateLimit = RateLimit(5, 900)
     rate_limit_submission: RateLimit = RateLimit(20, 3600)
     rpc_timeout_seconds: float = 30.0
-    # The development sign-in page at /auth/local (make run only): lists the local provider's
-    # users. Never on in a deployment.
+    # make run only: allows the development session secret and shows the local outbox at
+    # /auth/local/outbox. Never on in a deployment.
     local_development: bool = False
 
     @property
     def oidc_configured(self) -> bool:
         return bool(self.oidc_issuer and self.oidc_client_id)
+
+    @property
+    def customer_key(self) -> str:
+        return self.customer_id_key or self.session_secret
 
     @property
     def callback_url(self) -> str:
@@ -130,9 +139,11 @@ class Settings:
             oidc_role_claim=text("OIDC_ROLE_CLAIM", defaults.oidc_role_claim),
             oidc_role_map=parse_role_map(text("OIDC_ROLE_MAP", "")),
             oidc_team_claim=text("OIDC_TEAM_CLAIM", defaults.oidc_team_claim),
+            oidc_subject_claim=text("OIDC_SUBJECT_CLAIM", defaults.oidc_subject_claim),
             oidc_default_team=text("OIDC_DEFAULT_TEAM", ""),
             oidc_api_audience=text("OIDC_API_AUDIENCE", defaults.oidc_api_audience),
             session_secret=text("SESSION_SECRET", LOCAL_SESSION_SECRET),
+            customer_id_key=text("CUSTOMER_ID_KEY", ""),
             session_cookie_secure=flag("SESSION_COOKIE_SECURE", True),
             session_idle_minutes=number("SESSION_IDLE_MINUTES", 30),
             session_max_hours=number("SESSION_MAX_HOURS", 8),
@@ -171,6 +182,8 @@ class Settings:
             raise SettingsError("SESSION_SECRET must be set (32 random bytes or more)")
         if len(self.session_secret) < 32:
             raise SettingsError("SESSION_SECRET must be at least 32 characters")
+        if self.customer_id_key and len(self.customer_id_key) < 32:
+            raise SettingsError("CUSTOMER_ID_KEY must be at least 32 characters")
         if bool(self.oidc_issuer) != bool(self.oidc_client_id):
             raise SettingsError("OIDC_ISSUER and OIDC_CLIENT_ID are set together")
         if self.notify_kind not in {"outbox", "notify"}:
@@ -187,10 +200,11 @@ def parse_role_map(text: str) -> dict[str, str]:
     mapping: dict[str, str] = {}
     for pair in filter(None, (part.strip() for part in text.split(","))):
         provider_role, _, role = pair.partition("=")
-        if not provider_role.strip() or role.strip() not in ROLES or role.strip() == SYSTEM:
+        grantable = [r for r in ROLES if r not in (SYSTEM, CUSTOMER)]
+        if not provider_role.strip() or role.strip() not in grantable:
             raise SettingsError(
-                "OIDC_ROLE_MAP pairs are provider-role=suite-role, the suite's roles being"
-                f" {', '.join(r for r in ROLES if r != SYSTEM)}"
+                "OIDC_ROLE_MAP pairs are provider-role=suite-role, the suite's staff roles being"
+                f" {', '.join(grantable)}"
             )
         mapping[provider_role.strip()] = role.strip()
     return mapping

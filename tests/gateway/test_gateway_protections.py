@@ -53,6 +53,8 @@ def test_cors_answers_only_the_allowed_origins(front):
     assert allowed.status_code == 200
     assert allowed.headers["access-control-allow-origin"] == "https://app.example.gov.uk"
     assert allowed.headers["access-control-allow-credentials"] == "true"
+    exposed = browser.get("/api/v1/health", headers={"Origin": "https://app.example.gov.uk"})
+    assert "retry-after" in exposed.headers["access-control-expose-headers"].lower()
     refused = browser.options(
         "/api/v1/enquiries", headers={"Origin": "https://evil.example", **preflight}
     )
@@ -70,6 +72,7 @@ def test_oversized_bodies_are_refused_whether_declared_or_streamed(front):
     big = {"template_key": "housing-options-enquiry", "answers": {"x": "y" * 70000}}
     declared = customer.post("/api/v1/enquiries", json=big)
     assert declared.status_code == 413 and declared.json()["code"] == "body_too_large"
+    assert declared.headers["x-content-type-options"] == "nosniff"
 
     def chunks():
         for _ in range(20):
@@ -92,6 +95,7 @@ def test_every_response_carries_the_security_headers(front):
         assert headers["x-frame-options"] == "DENY"
         assert headers["referrer-policy"] == "no-referrer"
         assert "frame-ancestors 'none'" in headers["content-security-policy"]
+        assert headers["cache-control"] == "no-store"
         assert "server" not in headers
 
 
@@ -123,4 +127,31 @@ def test_service_errors_become_problems_that_name_fields_and_hide_internals(fron
     broken = customer.post(
         "/api/v1/enquiries", content=b"{not json", headers={"Content-Type": "application/json"}
     )
-    assert broken.status_code == 422
+    assert broken.status_code == 400 and broken.json()["code"] == "bad_json"
+
+
+def test_idempotency_keys_reach_the_services_and_bad_ones_are_named(front):
+    officer = sign_in_staff(front, "local-caseworker")
+    from datetime import date
+
+    from tests.scenarios import section_8
+
+    whole = {"template_key": "housing-options-enquiry", "answers": section_8(date.today())}
+    first = officer.post(
+        "/api/v1/enquiry-submissions", json=whole, headers={"Idempotency-Key": "whole-0001"}
+    )
+    assert first.status_code == 201, first.text
+    again = officer.post(
+        "/api/v1/enquiry-submissions", json=whole, headers={"Idempotency-Key": "whole-0001"}
+    )
+    assert again.json()["id"] == first.json()["id"]
+    bad = officer.post(
+        "/api/v1/enquiry-submissions", json=whole, headers={"Idempotency-Key": "no spaces!"}
+    )
+    assert bad.status_code == 422 and "Idempotency-Key" in bad.json()["errors"]
+
+
+def test_the_home_page_says_who_is_signed_in(front):
+    assert "Staff: sign in" in front.client().get("/").text
+    officer = sign_in_staff(front, "local-team-leader")
+    assert "officer:local-team-leader" in officer.get("/").text

@@ -56,6 +56,13 @@ def endpoints(case: dict, pack_id: str) -> list[Endpoint]:
         Endpoint("POST", "/api/v1/enquiries", "enquiry", "start_enquiry", {"template_key": "none"}),
         Endpoint("GET", f"/api/v1/enquiries/{enquiry}", "enquiry", "get_enquiry"),
         Endpoint(
+            "POST",
+            "/api/v1/enquiry-submissions",
+            "enquiry",
+            "submit_enquiry",
+            {"template_key": "none", "answers": {}},
+        ),
+        Endpoint(
             "PUT",
             f"/api/v1/enquiries/{enquiry}/answers",
             "enquiry",
