@@ -211,6 +211,8 @@ class CaseTask(Base):
     name: Mapped[str] = mapped_column(sa.String(300))
     status: Mapped[str] = mapped_column(sa.String(30))
     owner: Mapped[str | None] = mapped_column(sa.String(100))
+    # The customer's own view of the case lists these only.
+    customer_facing: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     activate_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     due_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     # Task events reach us on separate queues and may overtake each other: the highest wins.

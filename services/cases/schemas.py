@@ -52,6 +52,7 @@ class TaskData(EventDataSchema):
     name = fields.String(required=True)
     status = fields.String(required=True)
     owner = fields.String(allow_none=True, load_default=None)
+    customer_facing = fields.Boolean(load_default=False)
     activate_at = fields.AwareDateTime(allow_none=True, load_default=None)
     due_at = fields.AwareDateTime(allow_none=True, load_default=None)
     revision = fields.Integer(required=True, strict=True)
@@ -124,6 +125,7 @@ class TaskSummarySchema(Schema):
     name = fields.String()
     status = fields.String()
     owner = fields.String()
+    customer_facing = fields.Boolean()
     activate_at = fields.AwareDateTime()
     due_at = fields.AwareDateTime()
 

@@ -148,6 +148,9 @@ def test_a_customer_applies_and_a_caseworker_takes_the_case_through_prevention(f
     assert "sandbox" in page.headers["content-security-policy"]
     mine = customer.get("/api/v1/me/enquiries").json()
     assert [m["case"]["reference"] for m in mine] == [reference]
+    # Their next steps: the tasks that are theirs to do, and nothing of the officers'.
+    own_tasks = mine[0]["case"]["tasks"]
+    assert [t["key"] for t in own_tasks] == ["provide_documents"], own_tasks
     own_pdf = customer.get(f"/api/v1/documents/{pack['id']}")
     assert own_pdf.status_code == 200 and own_pdf.content.startswith(b"%PDF")
 
