@@ -60,6 +60,7 @@ bench: install  ## performance figures (see benchmarks/)
 	$(BIN)/python benchmarks/task_scan.py
 	$(BIN)/python benchmarks/pack_render.py
 	$(BIN)/python benchmarks/token_check.py
+	$(BIN)/python benchmarks/gateway.py
 
 openapi: install  ## write docs/openapi.json from the gateway's code (a unit test checks it)
 	$(BIN)/python -m services.gateway.openapi

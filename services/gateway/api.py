@@ -15,7 +15,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from services.gateway import repository
 from services.gateway.context import Gateway, gateway_of, signed_in
@@ -51,6 +51,16 @@ Key = Annotated[str, Path(min_length=1, max_length=100)]
 
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+def _iso_date_only(value: Any) -> Any:
+    # JSON has no dates: a day is a "YYYY-MM-DD" string, never a number of seconds.
+    if not isinstance(value, str | date):
+        raise ValueError("must be a date written YYYY-MM-DD")
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_iso_date_only)]
 
 
 def _gw(request: Request) -> Gateway:
@@ -221,11 +231,11 @@ async def my_enquiries(request: Request, me: Me) -> list[Json]:
 
 class StageChange(Body):
     stage: str = Field(min_length=1, max_length=30)
-    duty_start_on: date | None = None
+    duty_start_on: Day | None = None
     duty_start_reason: str | None = Field(default=None, max_length=2000)
     priority_need: bool | None = None
     intentionally_homeless: bool | None = None
-    decision_notified_on: date | None = None
+    decision_notified_on: Day | None = None
     review_type: str | None = Field(default=None, max_length=50)
     agreed_days: int | None = Field(default=None, ge=1, le=3650)
     agreed_reason: str | None = Field(default=None, max_length=2000)
@@ -233,13 +243,13 @@ class StageChange(Body):
 
 class DutyEnding(Body):
     ground: str = Field(min_length=1, max_length=60)
-    notified_on: date
+    notified_on: Day
     reason: str = Field(min_length=1, max_length=2000)
     notice: str | None = Field(default=None, max_length=36)
 
 
 class PlanDecision(Body):
-    notified_on: date
+    notified_on: Day
 
 
 Grade = Literal["officer", "senior_officer", "team_leader", "service_manager", "head_of_service"]
@@ -247,7 +257,7 @@ Grade = Literal["officer", "senior_officer", "team_leader", "service_manager", "
 
 class NoticeProposal(Body):
     grade: Grade
-    warning_given_on: date
+    warning_given_on: Day
     reason: str = Field(min_length=1, max_length=2000)
 
 
@@ -263,7 +273,7 @@ class Findings(Body):
 
 class ClockCorrection(Body):
     clock: Literal["prevention_duty", "relief_duty"]
-    starts_on: date
+    starts_on: Day
     reason: str = Field(min_length=1, max_length=2000)
 
 
@@ -477,7 +487,7 @@ class NewTask(Body):
 
 
 class ClosureDay(Body):
-    day: date
+    day: Day
     reason: str = Field(min_length=1, max_length=500)
 
 
