@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 CHECK_SERVERS := $(BIN)/python -m scripts.local_services
 
 .PHONY: install run demo test test-unit test-integration test-postgres faults lint format \
-	migrate bench clean openapi
+	migrate bench clean openapi web-assets
 
 $(BIN)/nameko: pyproject.toml
 	@python="$(PYTHON)"; if [ -z "$$python" ]; then \
@@ -61,6 +61,9 @@ bench: install  ## performance figures (see benchmarks/)
 	$(BIN)/python benchmarks/pack_render.py
 	$(BIN)/python benchmarks/token_check.py
 	$(BIN)/python benchmarks/gateway.py
+
+web-assets: install  ## copy GOV.UK Frontend (the version package.json pins) into the gateway's static files
+	$(BIN)/python -m scripts.web_assets
 
 openapi: install  ## write docs/openapi.json from the gateway's code (a unit test checks it)
 	$(BIN)/python -m services.gateway.openapi

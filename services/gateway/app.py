@@ -17,6 +17,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 
 from services.gateway import api, auth_routes, repository
 from services.gateway.context import CSRF_HEADER, SESSION_COOKIE, Gateway
@@ -28,10 +29,13 @@ from services.gateway.protections import Protections
 from services.gateway.rpc_client import RpcClient
 from services.gateway.settings import Settings
 from services.gateway.store import GatewayStore
+from services.gateway.web import pages
+from services.gateway.web.rendering import HERE as WEB
 from shared.clock import utcnow
 from shared.identity import TokenIssuer
 
 log = logging.getLogger("gateway")
+STATIC = WEB / "static"
 API_VERSION = "1.0.0"
 PURGE_SECONDS = 300
 DESCRIPTION = """The housing options suite's HTTP API, for web and mobile front ends and council
@@ -95,9 +99,12 @@ def create_app(
     )
     for error, handler in HANDLERS.items():
         app.add_exception_handler(error, handler)
+    app.add_exception_handler(pages.SignInFirst, pages.to_sign_in)
 
     app.include_router(auth_routes.router)
     app.include_router(api.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     def api_document() -> dict:
         if app.openapi_schema is None:

@@ -37,6 +37,7 @@ from services.gateway.errors import PROBLEM_RESPONSES, ApiProblem
 from services.gateway.notify import NotificationFailed, SignInLink
 from services.gateway.oidc import ProviderUnavailable, TokenRejected
 from services.gateway.principal import Principal, customer_id
+from services.gateway.web.rendering import page
 from shared.clock import utcnow
 
 LOGIN_COOKIE = "ho_login"
@@ -194,7 +195,6 @@ async def callback(
     responses={429: {"description": "Too many links asked for"}},
 )
 async def send_sign_in_link(request: Request, body: SignInLinkRequest) -> SignInLinkSent:
-    gateway = gateway_of(request)
     if not EMAIL.match(body.email.strip()):
         raise ApiProblem(
             422,
@@ -202,14 +202,22 @@ async def send_sign_in_link(request: Request, body: SignInLinkRequest) -> SignIn
             "Check the email address.",
             fields={"email": ["enter an email address, like name@example.com"]},
         )
-    customer = customer_id(body.email, gateway.settings.customer_key)
+    minutes = await send_sign_in_email(request, body.email)
+    return SignInLinkSent(sent=True, expires_minutes=minutes)
+
+
+async def send_sign_in_email(request: Request, email: str) -> int:
+    """A new single-use link for ``email``, sent (or in the outbox): its minutes to live. Rate
+    limited per client address and per address asked for."""
+    gateway = gateway_of(request)
+    customer = customer_id(email, gateway.settings.customer_key)
     await gateway.limit(request, "sign-in-link", gateway.settings.rate_limit_magic_link, customer)
     minutes = gateway.settings.magic_link_minutes
     token = await gateway.store.run(
         repository.create_sign_in_link, customer, utcnow(), timedelta(minutes=minutes)
     )
     link = SignInLink(
-        email=body.email.strip(),
+        email=email.strip(),
         url=f"{gateway.settings.public_url}/auth/sign-in-links/{token}",
         expires_minutes=minutes,
     )
@@ -219,7 +227,7 @@ async def send_sign_in_link(request: Request, body: SignInLinkRequest) -> SignIn
         raise ApiProblem(
             503, "notification_failed", "The email could not be sent. Try again later."
         ) from None
-    return SignInLinkSent(sent=True, expires_minutes=minutes)
+    return minutes
 
 
 @router.get(
@@ -229,13 +237,7 @@ async def send_sign_in_link(request: Request, body: SignInLinkRequest) -> SignIn
 )
 async def sign_in_link_page(token: str) -> HTMLResponse:
     # Nothing is used up here: the button posts the link back.
-    page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
-<title>Sign in</title><meta name="viewport" content="width=device-width, initial-scale=1"></head>
-<body><main><h1>Sign in</h1><p>Continue to see your housing enquiry.</p>
-<form method="post" action="/auth/sign-in-links/redeem">
-<input type="hidden" name="token" value="{html.escape(token, quote=True)}">
-<button type="submit">Continue</button></form></main></body></html>"""
-    return HTMLResponse(page, headers={"Cache-Control": "no-store"})
+    return page("sign_in_link.html", title="Sign in", token=token)
 
 
 @router.post(
@@ -285,7 +287,7 @@ async def redeem_sign_in_link(request: Request) -> Response:
     principal = Principal.customer(outcome)
     session_id, csrf_token = await _open_session(gateway, principal)
     if is_form:
-        response: Response = RedirectResponse("/", status_code=303)
+        response: Response = RedirectResponse("/apply", status_code=303)
     else:
         response = JSONResponse({**principal.to_dict(), "csrf_token": csrf_token})
     _set_session_cookie(gateway, response, session_id)
@@ -309,35 +311,6 @@ async def me(principal: Annotated[Principal | None, Depends(current_principal)])
     if principal is None:
         raise ApiProblem(401, "sign_in_needed", "Nobody is signed in.")
     return Me(**principal.to_dict(), csrf_token=principal.csrf_token)
-
-
-@router.get("/", include_in_schema=False)
-async def home(principal: Annotated[Principal | None, Depends(current_principal)]) -> HTMLResponse:
-    """Where sign-in ends. The web pages for customers and officers come on top of the API."""
-    if principal is None:
-        who = (
-            '<p><a href="/auth/login">Staff: sign in</a></p>'
-            "<p>Customers: ask for a sign-in link by email (POST /auth/sign-in-links).</p>"
-        )
-    elif principal.is_customer:
-        who = (
-            "<p>You are signed in.</p>"
-            '<p><a href="/api/v1/me/enquiries">Your enquiries and cases</a></p>'
-        )
-    else:
-        who = (
-            f"<p>Signed in as {html.escape(principal.subject)}"
-            f" ({html.escape(', '.join(sorted(principal.roles)))}).</p>"
-            '<p><a href="/api/v1/cases">Cases</a> · '
-            '<a href="/api/v1/tasks?mine=true">My tasks</a></p>'
-        )
-    page = (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Housing options</title>'
-        '<meta name="viewport" content="width=device-width, initial-scale=1"></head><body><main>'
-        f'<h1>Housing options</h1>{who}<p><a href="/docs">API documentation</a></p>'
-        "</main></body></html>"
-    )
-    return HTMLResponse(page)
 
 
 @router.get("/auth/local/outbox", include_in_schema=False)
