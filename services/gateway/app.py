@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import AsyncIterator
 
@@ -29,8 +30,9 @@ from services.gateway.protections import Protections
 from services.gateway.rpc_client import RpcClient
 from services.gateway.settings import Settings
 from services.gateway.store import GatewayStore
-from services.gateway.web import pages
+from services.gateway.web import pages, workspace
 from services.gateway.web.rendering import HERE as WEB
+from services.gateway.web.rendering import page
 from shared.clock import utcnow
 from shared.identity import TokenIssuer
 
@@ -98,12 +100,14 @@ def create_app(
         openapi_url="/openapi.json",
     )
     for error, handler in HANDLERS.items():
-        app.add_exception_handler(error, handler)
+        app.add_exception_handler(error, _as_page_on_pages(handler))
     app.add_exception_handler(pages.SignInFirst, pages.to_sign_in)
+    app.add_exception_handler(workspace.StaffSignInFirst, workspace.to_staff_sign_in)
 
     app.include_router(auth_routes.router)
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(workspace.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     def api_document() -> dict:
@@ -174,6 +178,27 @@ def create_app(
         on_unexpected=unexpected,
     )
     return app
+
+
+# Addresses of web pages: their errors are pages too, not problem documents.
+PAGE_PREFIXES = ("/work", "/apply", "/my-case")
+
+
+def _as_page_on_pages(handler):  # noqa: ANN001, ANN202 - Starlette's handler signature
+    async def answer(request, error):  # noqa: ANN001, ANN202
+        response = await handler(request, error)
+        if not request.url.path.startswith(PAGE_PREFIXES):
+            return response
+        problem = json.loads(response.body)
+        return page(
+            "error.html",
+            status_code=response.status_code,
+            title=problem.get("title", "Error"),
+            detail=problem.get("detail", ""),
+            reference=problem.get("reference"),
+        )
+
+    return answer
 
 
 async def _purge_forever(gateway: Gateway) -> None:

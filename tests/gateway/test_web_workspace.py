@@ -1,0 +1,85 @@
+"""The officers' workspace as a browser without JavaScript uses it: a caseworker signed in
+through the identity provider finds a case, runs a task, moves the case into the prevention duty
+(an illegal move shows the service's reason), adds a note; a team leader sees the timeline
+verify. Nobody signed in is sent to sign in and back."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from shared.clock import london_today
+from tests.gateway.conftest import sign_in_staff
+from tests.scenarios import section_8
+
+pytestmark = pytest.mark.e2e
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def test_a_caseworker_works_a_case_from_the_pages(front):
+    officer = sign_in_staff(front, "local-caseworker")
+    officer.follow_redirects = False
+    officer.headers["Origin"] = front.url
+    submitted = officer.post(
+        "/api/v1/enquiry-submissions",
+        json={"template_key": "housing-options-enquiry", "answers": section_8(london_today())},
+    )
+    assert submitted.status_code == 201, submitted.text
+    deadline = time.monotonic() + 60
+    while True:
+        case = officer.get(f"/api/v1/enquiries/{submitted.json()['id']}/case")
+        if case.status_code == 200 and case.json().get("tasks"):
+            break
+        assert time.monotonic() < deadline, case.text
+        time.sleep(0.3)
+    reference = case.json()["reference"]
+
+    work = officer.get("/work")
+    assert work.status_code == 200 and "My work" in work.text
+    found = officer.get("/work/cases", params={"reference": reference})
+    assert f"/work/cases/{reference}" in found.text
+    short = officer.get("/work/cases", params={"name": "J"})
+    assert short.status_code == 400 and "govuk-error-summary" in short.text
+
+    page = officer.get(f"/work/cases/{reference}")
+    assert page.status_code == 200 and reference in page.text
+    task_form = re.search(rf'action="(/work/cases/{reference}/tasks/[^/]+/start)"', page.text)
+    started = officer.post(task_form.group(1), data={"csrf_token": csrf_of(page.text)})
+    assert started.status_code == 303
+    page = officer.get(f"/work/cases/{reference}")
+    assert "in progress" in page.text
+
+    illegal = officer.post(
+        f"/work/cases/{reference}/stage",
+        data={"csrf_token": csrf_of(page.text), "stage": "review"},
+    )
+    assert illegal.status_code == 400 and "govuk-error-summary" in illegal.text
+    moved = officer.post(
+        f"/work/cases/{reference}/stage",
+        data={"csrf_token": csrf_of(page.text), "stage": "prevention"},
+    )
+    assert moved.status_code == 303, moved.text[:3000]
+    noted = officer.post(
+        f"/work/cases/{reference}/notes",
+        data={"csrf_token": csrf_of(page.text), "text": "Called the landlord."},
+    )
+    assert noted.status_code == 303
+    page = officer.get(f"/work/cases/{reference}")
+    assert "Prevention duty" in page.text and "55 days left" in page.text
+    assert "Called the landlord." in page.text
+    assert "case.stage_changed" in page.text  # the timeline
+
+    leader = sign_in_staff(front, "local-team-leader")
+    assert "Chain verified" in leader.get(f"/work/cases/{reference}").text
+    other = sign_in_staff(front, "local-caseworker-other-team")
+    refused = other.get(f"/work/cases/{reference}")
+    assert refused.status_code == 403 and "another team" in refused.text
+    assert refused.headers["content-type"].startswith("text/html")
+
+    nobody = front.client(follow_redirects=False)
+    assert nobody.get("/work").headers["location"] == "/auth/login?return_to=%2Fwork"
