@@ -61,6 +61,7 @@ bench: install  ## performance figures (see benchmarks/)
 	$(BIN)/python benchmarks/pack_render.py
 	$(BIN)/python benchmarks/token_check.py
 	$(BIN)/python benchmarks/gateway.py
+	$(BIN)/python benchmarks/case_page.py
 
 web-assets: install  ## copy GOV.UK Frontend (the version package.json pins) into the gateway's static files
 	$(BIN)/python -m scripts.web_assets
