@@ -81,5 +81,27 @@ def test_a_caseworker_works_a_case_from_the_pages(front):
     assert refused.status_code == 403 and "another team" in refused.text
     assert refused.headers["content-type"].startswith("text/html")
 
+    # Closure days: an admin adds one; a caseworker is refused with the service's reason.
+    admin = sign_in_staff(front, "local-admin")
+    admin.follow_redirects = False
+    admin.headers["Origin"] = front.url
+    days = admin.get("/work/admin/closure-days")
+    added = admin.post(
+        "/work/admin/closure-days",
+        data={"csrf_token": csrf_of(days.text), "day": "2031-12-29", "reason": "Staff training"},
+    )
+    assert added.status_code == 303
+    assert "Staff training" in admin.get("/work/admin/closure-days").text
+    bad = admin.post(
+        "/work/admin/closure-days",
+        data={"csrf_token": csrf_of(days.text), "day": "soon", "reason": "x"},
+    )
+    assert bad.status_code == 400 and 'value="soon"' in bad.text
+    refused = officer.post(
+        "/work/admin/closure-days",
+        data={"csrf_token": csrf_of(page.text), "day": "2031-12-30", "reason": "x"},
+    )
+    assert refused.status_code == 400 and "Not allowed" in refused.text
+
     nobody = front.client(follow_redirects=False)
     assert nobody.get("/work").headers["location"] == "/auth/login?return_to=%2Fwork"

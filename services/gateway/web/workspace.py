@@ -230,3 +230,41 @@ async def add_note(request: Request, reference: str, me: Acting) -> Response:
     return await _act(
         request, me, reference, lambda: gateway.call(me, "cases", "add_note", command)
     )
+
+
+@router.get("/work/admin/closure-days")
+async def closure_days(request: Request, me: Staff) -> Response:
+    return await _closure_days_page(request, me, {}, {})
+
+
+async def _closure_days_page(
+    request: Request, me: Principal, errors: dict[str, str], typed: dict[str, str]
+) -> Response:
+    days = await gateway_of(request).call(me, "tasks", "list_closure_days")
+    return page(
+        "closure_days.html",
+        status_code=400 if errors else 200,
+        title="Closure days",
+        days=days,
+        errors=errors,
+        typed=typed,
+        csrf_token=me.csrf_token,
+        staff=True,
+    )
+
+
+@router.post("/work/admin/closure-days")
+async def add_closure_day(request: Request, me: Acting) -> Response:
+    form = await request.form()
+    typed = {"day": str(form.get("day") or "").strip(), "reason": str(form.get("reason") or "")}
+    try:
+        await gateway_of(request).call(me, "tasks", "add_closure_day", typed)
+    except (ValidationFailed, Conflict, Forbidden) as refused:
+        if isinstance(refused, ValidationFailed):
+            errors = {path: messages[0] for path, messages in refused.field_errors.items()}
+        elif isinstance(refused, Forbidden):
+            errors = {"day": f"Not allowed: {refused.reason}"}
+        else:
+            errors = {"day": str(refused)}
+        return await _closure_days_page(request, me, errors, typed)
+    return RedirectResponse("/work/admin/closure-days", status_code=303)
