@@ -35,3 +35,12 @@ class SaveStatement:
     statement: dict[str, Any]
     actor: str
     template_key: str = "housing-options-enquiry"
+
+
+@dataclass(frozen=True)
+class PreviewStatement(MatchStatements):
+    """Would this statement, as drafted (not saved), be chosen for the same question as
+    ``MatchStatements``, and why (not)."""
+
+    statement: dict[str, Any] = field(default_factory=dict)
+    template_key: str = "housing-options-enquiry"

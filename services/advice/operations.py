@@ -100,6 +100,55 @@ def why(session: Session, command: commands.ExplainStatement) -> dict[str, Any]:
         raise NotFound("statement", missing.args[0]) from None
 
 
+def preview(
+    session: Session, command: commands.PreviewStatement, template: dict[str, Any]
+) -> dict[str, Any]:
+    """``why`` for a statement as drafted, before it is saved: checked as saving checks it,
+    then judged on its own against the same answers; with how the saved version (if any) is
+    judged, for comparison."""
+    item = command.statement
+    problems = domain.check_statement(
+        item,
+        repository.all_sections(session),
+        {w.key for w in repository.all_workflows(session)},
+        seed.questions_of(template),
+        london_today(),
+    )
+    if problems:
+        raise ValidationFailed(domain.statement_errors(item["key"], problems))
+    fields = seed.statement_fields(item)
+    draft = domain.StatementVersion(
+        key=item["key"],
+        version=0,
+        title=fields["title"],
+        body=fields["body"],
+        section=fields["section"],
+        priority=fields["priority"],
+        workflows=tuple(fields["workflows"]),
+        condition=fields["condition"],
+        nations=tuple(fields["nations"]),
+        effective_from=fields["effective_from"],
+        effective_to=fields["effective_to"],
+        source=fields["source"],
+        reviewed_on=fields["reviewed_on"],
+    )
+    workflows = [repository.workflow_to_domain(w) for w in repository.all_workflows(session)]
+    on = command.on_date or london_today()
+    facts = domain.match_facts(command.answers, command.derived)
+    try:
+        drafted = domain.CompiledBank([draft], workflows).why(
+            draft.key, command.workflow, facts, on, command.nation
+        )
+    except UnknownNation as unknown:
+        raise ValidationFailed({"nation": [str(unknown)]}) from None
+    except KeyError:
+        raise ValidationFailed({"workflow": [f"unknown workflow {command.workflow!r}"]}) from None
+    saved = None
+    if item["key"] in BANKS.get(session).statements:
+        saved = BANKS.get(session).why(item["key"], command.workflow, facts, on, command.nation)
+    return {"draft": drafted, "saved": saved}
+
+
 def pack_outline(session: Session, workflow_key: str) -> tuple[str, list[dict[str, str]]]:
     """The workflow's title and its sections, in pack order."""
     workflow = repository.get_workflow(session, workflow_key)

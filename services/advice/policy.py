@@ -12,6 +12,8 @@ POLICY = Policy(
         "match": rule(OFFICERS, ADMIN),
         "explain_statement": rule(OFFICERS, ADMIN, AUDITOR),
         "save_statement": rule(ADMIN),
+        # Trying a statement as drafted, before saving it: the bank's editors.
+        "preview_statement": rule(ADMIN),
         "get_statement": rule(OFFICERS, ADMIN, AUDITOR),
         "list_statements": rule(OFFICERS, ADMIN, AUDITOR),
         "list_workflows": rule(OFFICERS, ADMIN, AUDITOR),

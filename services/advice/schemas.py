@@ -61,6 +61,15 @@ class SaveStatementSchema(CommandSchema):
     actor = fields.String(required=True, validate=validate.Length(min=1, max=100))
 
 
+class PreviewStatementSchema(MatchRequestSchema):
+    command = commands.PreviewStatement
+
+    statement = fields.Nested(StatementInputSchema, required=True)
+    template_key = fields.String(
+        load_default="housing-options-enquiry", validate=validate.Length(min=1, max=100)
+    )
+
+
 class EnquirySubmittedData(EventDataSchema):
     """enquiry.submitted version 2 (a version 1 event is upcast first): what matching uses."""
 

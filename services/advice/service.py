@@ -13,6 +13,7 @@ from services.advice.schemas import (
     LIST_ARGS,
     STATEMENT_ARGS,
     MatchRequestSchema,
+    PreviewStatementSchema,
     SaveStatementSchema,
     StatementSchema,
     WhyRequestSchema,
@@ -56,6 +57,16 @@ class AdviceService(nameko_wiring.OutboxRelay):
         command = load(WhyRequestSchema(), request)
         with self.uow.read() as session:
             return operations.why(session, command)
+
+    @rpc(records_actor=False)
+    def preview_statement(self, request: dict[str, Any]) -> dict[str, Any]:
+        """``{statement, workflow, answers, derived?, nation?, on_date?, template_key?}`` →
+        ``{draft, saved}``: ``explain_statement``'s answer for the statement as drafted (checked
+        as ``save_statement`` checks it, nothing stored), and for the saved version if any."""
+        command = load(PreviewStatementSchema(), request)
+        template = self.enquiry.get_template(command.template_key)
+        with self.uow.read() as session:
+            return operations.preview(session, command, template)
 
     @rpc
     def save_statement(self, request: dict[str, Any]) -> dict[str, Any]:

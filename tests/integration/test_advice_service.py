@@ -347,3 +347,32 @@ def test_match_says_why_and_explain_says_why_not(advice):
         assert list(error.value.field_errors) == ["workflow"]
         listed = rpc.advice.list_statements("mortgage_arrears")
         assert listed and all("mortgage_arrears" in s["workflows"] for s in listed)
+
+
+def test_a_drafted_statement_is_previewed_against_answers_without_being_saved(
+    advice_with_enquiry,
+):
+    rpc = advice_with_enquiry
+    question = {"workflow": "private_rented_eviction", "answers": section_8_tenant()}
+    # No children in the household: the draft's condition does not hold, and it says where.
+    draft = {**NEW_STATEMENT, "key": "pets-preview"}
+    preview = rpc.advice.preview_statement({**question, "statement": draft})
+    assert preview["saved"] is None
+    assert preview["draft"]["chosen"] is (section_8_tenant().get("household_children", 0) > 0)
+    assert preview["draft"]["condition"]["operator"] == "all"
+    # The edit the admin is about to make: no condition on children. Now it would be chosen.
+    loosened = {**draft, "when": {"eq": ["tenure", "private_rented"]}}
+    assert rpc.advice.preview_statement({**question, "statement": loosened})["draft"]["chosen"]
+    # Nothing was stored.
+    with pytest.raises(NotFound):
+        rpc.advice.get_statement("pets-preview")
+    # A saved statement's preview shows the saved version beside the draft.
+    rpc.advice.save_statement({"statement": loosened, "actor": "admin:1"})
+    both = rpc.advice.preview_statement({**question, "statement": draft})
+    assert both["saved"]["chosen"] is True and both["saved"]["version"] == 1
+    # A draft that could not be saved cannot be previewed: the same errors.
+    with pytest.raises(ValidationFailed) as error:
+        rpc.advice.preview_statement(
+            {**question, "statement": {**draft, "when": {"eq": ["tenure", "igloo"]}}}
+        )
+    assert set(error.value.field_errors) == {"statement[pets-preview].when"}

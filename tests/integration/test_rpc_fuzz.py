@@ -32,6 +32,7 @@ RPCS = [
     ("advice", "match", 1),
     ("advice", "explain_statement", 1),
     ("advice", "save_statement", 1),
+    ("advice", "preview_statement", 1),
     ("advice", "get_statement", 1),
     ("advice", "list_statements", 1),
     ("cases", "get_case", 2),
