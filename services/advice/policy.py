@@ -12,8 +12,9 @@ POLICY = Policy(
         "match": rule(OFFICERS, ADMIN),
         "explain_statement": rule(OFFICERS, ADMIN, AUDITOR),
         "save_statement": rule(ADMIN),
-        # Trying a statement as drafted, before saving it: the bank's editors.
-        "preview_statement": rule(ADMIN),
+        # Trying a statement as drafted, before saving it, on answers given in the request (as
+        # match): the bank's editors, and officers trying a change on a case of theirs.
+        "preview_statement": rule(OFFICERS, ADMIN),
         "get_statement": rule(OFFICERS, ADMIN, AUDITOR),
         "list_statements": rule(OFFICERS, ADMIN, AUDITOR),
         "list_workflows": rule(OFFICERS, ADMIN, AUDITOR),

@@ -85,13 +85,19 @@ class LocalClient:
     service_roles: tuple[str, ...] = ()
 
 
-# Invented people, one per staff role, and a caseworker of another team so that tests can show a
-# team's cases stay with the team.
+# Invented people, one per staff role, a caseworker of another team so that tests can show a
+# team's cases stay with the team, and a service manager who is both team leader and admin (the
+# statement bank's editor who may also read the team's cases to try a statement on one).
 DEFAULT_USERS: tuple[LocalUser, ...] = (
     LocalUser("local-caseworker", "Casey Worker (caseworker)", ("caseworker",)),
     LocalUser("local-team-leader", "Terry Leader (team leader)", ("team_leader",)),
     LocalUser("local-admin", "Ada Admin (admin)", ("admin",)),
     LocalUser("local-auditor", "Audrey Auditor (auditor)", ("auditor",)),
+    LocalUser(
+        "local-service-manager",
+        "Sam Manager (team leader and admin)",
+        ("team_leader", "admin"),
+    ),
     LocalUser(
         "local-caseworker-other-team",
         "Otto Other (caseworker, other team)",

@@ -1,0 +1,126 @@
+"""The statement editor as an admin uses it without JavaScript: a new statement is previewed
+against a real case (not chosen, and the condition that did not hold is shown), the condition
+is changed and the preview changes, then it is saved as version 1; bad input keeps what was
+typed and names the field. A caseworker may not preview."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from shared.clock import london_today
+from tests.gateway.conftest import sign_in_staff
+from tests.scenarios import section_8
+
+pytestmark = pytest.mark.e2e
+
+KEY = "pets-and-children-web"
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def statement_form(csrf: str, when: str, case: str, action: str) -> dict:
+    return {
+        "csrf_token": csrf,
+        "title": "Pets, children and your tenancy",
+        "body": "Check your tenancy agreement before a pet moves in.",
+        "section": "your_home",
+        "workflows": "private_rented_eviction",
+        "nations": "england",
+        "priority": "100",
+        "when": when,
+        "source": "https://www.legislation.gov.uk/ukpga/2025/26/section/11",
+        "reviewed_on": london_today().isoformat(),
+        "case": case,
+        "action": action,
+    }
+
+
+def test_an_admin_previews_a_statement_against_a_case_then_saves_it(front):
+    officer = sign_in_staff(front, "local-caseworker")
+    submitted = officer.post(
+        "/api/v1/enquiry-submissions",
+        json={"template_key": "housing-options-enquiry", "answers": section_8(london_today())},
+        headers={"Origin": front.url},
+    )
+    deadline = time.monotonic() + 60
+    while (
+        case := officer.get(f"/api/v1/enquiries/{submitted.json()['id']}/case")
+    ).status_code != 200:
+        assert time.monotonic() < deadline
+        time.sleep(0.3)
+    reference = case.json()["reference"]
+
+    # The bank's editor who may also read the team's cases (team leader and admin).
+    admin = sign_in_staff(front, "local-service-manager")
+    admin.headers["Origin"] = front.url
+    assert "Statement bank" in admin.get("/work/admin/statements").text
+    editor = admin.get(f"/work/admin/statements/{KEY}")
+    assert editor.status_code == 200 and "New statement" in editor.text
+    csrf = csrf_of(editor.text)
+
+    strict = '{"gt": ["household_children", 5]}'
+    first = admin.post(
+        f"/work/admin/statements/{KEY}", data=statement_form(csrf, strict, reference, "preview")
+    )
+    assert first.status_code == 200, first.text[:3000]
+    assert 'id="preview-draft">not chosen' in first.text
+    assert "did not hold" in first.text and "household_children" in first.text
+
+    loose = '{"gt": ["household_children", 0]}'
+    second = admin.post(
+        f"/work/admin/statements/{KEY}", data=statement_form(csrf, loose, reference, "preview")
+    )
+    assert 'id="preview-draft">chosen' in second.text
+
+    broken = admin.post(
+        f"/work/admin/statements/{KEY}",
+        data=statement_form(csrf, "{not json", reference, "preview"),
+    )
+    assert (
+        broken.status_code == 400 and "not valid JSON" in broken.text and "{not json" in broken.text
+    )
+    unknown = admin.post(
+        f"/work/admin/statements/{KEY}",
+        data=statement_form(csrf, '{"eq": ["tenure", "igloo"]}', reference, "preview"),
+    )
+    assert unknown.status_code == 400 and "igloo" in unknown.text
+
+    saved = admin.post(
+        f"/work/admin/statements/{KEY}", data=statement_form(csrf, loose, reference, "save")
+    )
+    assert saved.status_code == 200 and "Saved as a new version" in saved.text
+    assert "version 1" in saved.text
+    again = admin.post(
+        f"/work/admin/statements/{KEY}", data=statement_form(csrf, strict, reference, "preview")
+    )
+    assert (
+        'id="preview-draft">not chosen' in again.text and 'id="preview-saved">chosen' in again.text
+    )
+
+    # Saving is the admin's: a caseworker may try a change on their case, not save it.
+    officer.headers["Origin"] = front.url
+    page = officer.get(f"/work/admin/statements/{KEY}")
+    tried = officer.post(
+        f"/work/admin/statements/{KEY}",
+        data=statement_form(csrf_of(page.text), strict, reference, "preview"),
+    )
+    assert 'id="preview-draft">not chosen' in tried.text
+    refused = officer.post(
+        f"/work/admin/statements/{KEY}",
+        data=statement_form(csrf_of(page.text), strict, reference, "save"),
+    )
+    assert refused.status_code == 400 and "Not allowed" in refused.text
+    # An admin who may not read cases is told so when trying a statement on one.
+    plain_admin = sign_in_staff(front, "local-admin")
+    plain_admin.headers["Origin"] = front.url
+    page = plain_admin.get(f"/work/admin/statements/{KEY}")
+    no_case = plain_admin.post(
+        f"/work/admin/statements/{KEY}",
+        data=statement_form(csrf_of(page.text), strict, reference, "preview"),
+    )
+    assert no_case.status_code == 400 and "Not allowed" in no_case.text
