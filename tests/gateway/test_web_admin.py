@@ -124,3 +124,38 @@ def test_an_admin_previews_a_statement_against_a_case_then_saves_it(front):
         data=statement_form(csrf_of(page.text), strict, reference, "preview"),
     )
     assert no_case.status_code == 400 and "Not allowed" in no_case.text
+
+
+def test_an_admin_publishes_a_template_and_sees_each_problem_by_its_path(front):
+    from pathlib import Path
+
+    import yaml
+
+    admin = sign_in_staff(front, "local-admin")
+    admin.headers["Origin"] = front.url
+    listed = admin.get("/work/admin/templates")
+    assert listed.status_code == 200 and "housing-options-enquiry" in listed.text
+    csrf = csrf_of(listed.text)
+    broken = admin.post("/work/admin/templates", data={"csrf_token": csrf, "definition": "key: [x"})
+    assert broken.status_code == 400 and "not valid YAML or JSON" in broken.text
+    starter = Path("services/enquiry/seed/starter_template_v2.yaml").read_text()
+    definition = yaml.safe_load(starter)
+    wrong = {
+        **definition,
+        "version": 3,
+        "sections": [
+            {"key": "s", "title": "S", "questions": [{"key": "q", "type": "igloo", "label": "Q?"}]}
+        ],
+    }
+    refused = admin.post(
+        "/work/admin/templates", data={"csrf_token": csrf, "definition": yaml.safe_dump(wrong)}
+    )
+    assert refused.status_code == 400 and "govuk-error-summary" in refused.text
+    assert "definition." in refused.text  # each problem named by its path
+    assert "igloo" in refused.text  # what was typed is still in the box
+    published = admin.post(
+        "/work/admin/templates",
+        data={"csrf_token": csrf, "definition": yaml.safe_dump({**definition, "version": 3})},
+    )
+    assert published.status_code == 200, published.text[:2000]
+    assert "Published housing-options-enquiry version 3" in published.text

@@ -9,6 +9,7 @@ import json
 from datetime import date
 from typing import Annotated, Any
 
+import yaml
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
@@ -176,3 +177,61 @@ async def preview_or_save(request: Request, key: str, me: Acting) -> Response:
 
 
 __all__ = ["router"]
+
+
+@router.get("/work/admin/templates")
+async def templates(request: Request, me: Staff) -> Response:
+    return await _templates_page(request, me, "", {}, None)
+
+
+async def _templates_page(
+    request: Request,
+    me: Principal,
+    typed: str,
+    errors: dict[str, list[str]],
+    published: dict | None,
+) -> Response:
+    found = await gateway_of(request).call(me, "enquiry", "list_templates")
+    summary = {path: messages[0] for path, messages in errors.items()}
+    return page(
+        "templates.html",
+        status_code=400 if errors else 200,
+        title="Question templates",
+        templates=found,
+        typed=typed,
+        errors={"definition": next(iter(summary.values()))} if summary else {},
+        problems=sorted(errors.items()),
+        published=published,
+        csrf_token=me.csrf_token,
+        staff=True,
+    )
+
+
+@router.post("/work/admin/templates")
+async def publish_template(request: Request, me: Acting) -> Response:
+    """A new version of a question template, written in YAML or JSON (as the template files
+    are); every problem the enquiry service finds is listed by its path."""
+    typed = str((await request.form()).get("definition") or "")
+    try:
+        definition = yaml.safe_load(typed)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        return await _templates_page(
+            request, me, typed, {"definition": [f"This is not valid YAML or JSON{where}"]}, None
+        )
+    if not isinstance(definition, dict):
+        return await _templates_page(
+            request, me, typed, {"definition": ["Write the template as a mapping of fields"]}, None
+        )
+    try:
+        published = await gateway_of(request).call(
+            me, "enquiry", "publish_template", {"definition": definition}
+        )
+    except ValidationFailed as refused:
+        return await _templates_page(request, me, typed, refused.field_errors, None)
+    except Forbidden as refused:
+        return await _templates_page(
+            request, me, typed, {"definition": [f"Not allowed: {refused.reason}"]}, None
+        )
+    return await _templates_page(request, me, "", {}, published)
