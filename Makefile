@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 CHECK_SERVERS := $(BIN)/python -m scripts.local_services
 
 .PHONY: install run demo test test-unit test-integration test-postgres faults lint format \
-	migrate bench clean openapi web-assets
+	migrate bench clean openapi web-assets translations
 
 $(BIN)/nameko: pyproject.toml
 	@python="$(PYTHON)"; if [ -z "$$python" ]; then \
@@ -68,6 +68,14 @@ web-assets: install  ## copy GOV.UK Frontend (the version package.json pins) int
 
 openapi: install  ## write docs/openapi.json from the gateway's code (a unit test checks it)
 	$(BIN)/python -m services.gateway.openapi
+
+WEB_TRANSLATIONS := services/gateway/web/translations
+translations: install  ## the web pages' words: extract them, update the Welsh catalogue, compile it (commit the .po and .mo)
+	$(BIN)/pybabel extract -F $(WEB_TRANSLATIONS)/babel.cfg -k _l -k lazy_ngettext:1,2 \
+	  --project="Housing options suite" --copyright-holder="Housing options suite" -w 100 \
+	  -o $(WEB_TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel update -i $(WEB_TRANSLATIONS)/messages.pot -d $(WEB_TRANSLATIONS) -l cy -w 100
+	$(BIN)/pybabel compile -d $(WEB_TRANSLATIONS) -l cy --statistics
 
 lint: install  ## ruff, and the layer contracts (import-linter, [tool.importlinter] in pyproject.toml)
 	$(BIN)/ruff check .

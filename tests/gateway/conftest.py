@@ -285,3 +285,25 @@ def _close_clients(front):
     for client in front.clients:
         client.close()
     front.clients.clear()
+
+
+def submitted_case(front: Front, officer: httpx.Client, email: str) -> dict:
+    """A case opened for a new customer's section 8 enquiry (submitted by the customer: the
+    staff users' own submission allowance is spent by the schema fuzzing), as ``officer`` sees
+    it once its tasks exist."""
+    from shared.clock import london_today
+    from tests.scenarios import section_8
+
+    customer = sign_in_customer(front, email)
+    submitted = customer.post(
+        "/api/v1/enquiry-submissions",
+        json={"template_key": "housing-options-enquiry", "answers": section_8(london_today())},
+    )
+    assert submitted.status_code == 201, submitted.text
+    deadline = time.monotonic() + 60
+    while True:
+        case = officer.get(f"/api/v1/enquiries/{submitted.json()['id']}/case")
+        if case.status_code == 200 and case.json().get("tasks"):
+            return case.json()
+        assert time.monotonic() < deadline, case.text
+        time.sleep(0.3)

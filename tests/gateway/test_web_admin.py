@@ -6,13 +6,11 @@ typed and names the field. A caseworker may not preview."""
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 
 from shared.clock import london_today
-from tests.gateway.conftest import sign_in_staff
-from tests.scenarios import section_8
+from tests.gateway.conftest import sign_in_staff, submitted_case
 
 pytestmark = pytest.mark.e2e
 
@@ -42,18 +40,7 @@ def statement_form(csrf: str, when: str, case: str, action: str) -> dict:
 
 def test_an_admin_previews_a_statement_against_a_case_then_saves_it(front):
     officer = sign_in_staff(front, "local-caseworker")
-    submitted = officer.post(
-        "/api/v1/enquiry-submissions",
-        json={"template_key": "housing-options-enquiry", "answers": section_8(london_today())},
-        headers={"Origin": front.url},
-    )
-    deadline = time.monotonic() + 60
-    while (
-        case := officer.get(f"/api/v1/enquiries/{submitted.json()['id']}/case")
-    ).status_code != 200:
-        assert time.monotonic() < deadline
-        time.sleep(0.3)
-    reference = case.json()["reference"]
+    reference = submitted_case(front, officer, "admin.preview@example.org")["reference"]
 
     # The bank's editor who may also read the team's cases (team leader and admin).
     admin = sign_in_staff(front, "local-service-manager")

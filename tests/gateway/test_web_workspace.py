@@ -6,13 +6,10 @@ verify. Nobody signed in is sent to sign in and back."""
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 
-from shared.clock import london_today
-from tests.gateway.conftest import sign_in_staff
-from tests.scenarios import section_8
+from tests.gateway.conftest import sign_in_staff, submitted_case
 
 pytestmark = pytest.mark.e2e
 
@@ -25,19 +22,7 @@ def test_a_caseworker_works_a_case_from_the_pages(front):
     officer = sign_in_staff(front, "local-caseworker")
     officer.follow_redirects = False
     officer.headers["Origin"] = front.url
-    submitted = officer.post(
-        "/api/v1/enquiry-submissions",
-        json={"template_key": "housing-options-enquiry", "answers": section_8(london_today())},
-    )
-    assert submitted.status_code == 201, submitted.text
-    deadline = time.monotonic() + 60
-    while True:
-        case = officer.get(f"/api/v1/enquiries/{submitted.json()['id']}/case")
-        if case.status_code == 200 and case.json().get("tasks"):
-            break
-        assert time.monotonic() < deadline, case.text
-        time.sleep(0.3)
-    reference = case.json()["reference"]
+    reference = submitted_case(front, officer, "workspace@example.org")["reference"]
 
     work = officer.get("/work")
     assert work.status_code == 200 and "My work" in work.text

@@ -15,6 +15,7 @@ from starlette.responses import Response
 
 from services.gateway.context import gateway_of, signed_in
 from services.gateway.principal import Principal
+from services.gateway.web.i18n import _l
 from services.gateway.web.rendering import page
 from services.gateway.web.workspace import Staff
 from shared.errors import Forbidden, NotFound, ValidationFailed
@@ -92,7 +93,7 @@ def _editor(
     return page(
         "statement.html",
         status_code=400 if errors else 200,
-        title=f"Statement {key}",
+        title=_l("Statement %(key)s", key=key),
         key=key,
         form=form,
         versions=versions,

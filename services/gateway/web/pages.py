@@ -22,6 +22,7 @@ from services.gateway.web.form import (
     next_question,
     previous_question,
 )
+from services.gateway.web.i18n import _l
 from services.gateway.web.rendering import page
 from shared.clock import utcnow
 from shared.errors import NotFound, ValidationFailed
@@ -31,13 +32,13 @@ router = APIRouter(include_in_schema=False)
 Someone = Annotated[Principal | None, Depends(current_principal)]
 # Plain-English case statuses and stages for the customer's page.
 STAGES = {
-    "triage": "We have your enquiry and will contact you",
-    "assessment": "We are looking at your situation",
-    "prevention": "We are helping you keep your home or find another",
-    "relief": "We are helping you find somewhere to live",
-    "main_duty_decision": "We are deciding what more we must do",
-    "review": "We are reviewing a decision",
-    "closed": "Your case is closed",
+    "triage": _l("We have your enquiry and will contact you"),
+    "assessment": _l("We are looking at your situation"),
+    "prevention": _l("We are helping you keep your home or find another"),
+    "relief": _l("We are helping you find somewhere to live"),
+    "main_duty_decision": _l("We are deciding what more we must do"),
+    "review": _l("We are reviewing a decision"),
+    "closed": _l("Your case is closed"),
 }
 
 
@@ -64,14 +65,14 @@ Customer = Annotated[Principal, Depends(customer_page)]
 
 @router.get("/")
 async def start(principal: Someone) -> Response:
-    return page("start.html", title="Get help with housing", principal=principal)
+    return page("start.html", title=_l("Get help with housing"), principal=principal)
 
 
 @router.get("/apply")
 async def apply(request: Request, principal: Someone) -> Response:
     customer = principal if principal is not None and principal.is_customer else None
     if customer is None:
-        return page("email.html", title="Enter your email address", back_link="/", errors={})
+        return page("email.html", title=_l("Enter your email address"), back_link="/", errors={})
     gateway = gateway_of(request)
     owned = await gateway.store.run(repository.customer_enquiries, customer.subject)
     drafts = []
@@ -81,7 +82,7 @@ async def apply(request: Request, principal: Someone) -> Response:
             drafts.append(enquiry)
     return page(
         "apply.html",
-        title="Your application",
+        title=_l("Your application"),
         drafts=drafts,
         csrf_token=customer.csrf_token,
         has_cases=any(case for _, case in owned) or len(owned) > len(drafts),
@@ -93,17 +94,19 @@ async def ask_for_link(request: Request) -> Response:
     form = await request.form()
     email = str(form.get("email") or "").strip()
     if not EMAIL.match(email):
-        errors = {"email": "Enter an email address in the correct format, like name@example.com"}
+        errors = {
+            "email": _l("Enter an email address in the correct format, like name@example.com")
+        }
         return page(
             "email.html",
             status_code=400,
-            title="Enter your email address",
+            title=_l("Enter your email address"),
             back_link="/",
             errors=errors,
             email=email,
         )
     await send_sign_in_email(request, email)
-    return page("check_email.html", title="Check your email", email=email)
+    return page("check_email.html", title=_l("Check your email"), email=email)
 
 
 @router.post("/apply/start")
@@ -202,9 +205,9 @@ async def answer_question(
     form = _form_dict(await request.form())
     answer = question.read(form)
     if answer is None and question.required:
-        message = f"Answer this question: {question.label}"
+        message = _l("Answer this question: %(question)s", question=question.label)
         if question.type in ("single_choice", "boolean"):
-            message = "Select an answer"
+            message = _l("Select an answer")
         return _question_page(enquiry, question, customer.csrf_token, answer, message, 400, form)
     try:
         saved = await gateway.call(
@@ -214,7 +217,7 @@ async def answer_question(
             {"enquiry_id": enquiry_id, "answers": {key: answer}},
         )
     except ValidationFailed as refused:
-        message = errors_for_questions(refused.field_errors).get(key, "Check your answer")
+        message = errors_for_questions(refused.field_errors).get(key, _l("Check your answer"))
         return _question_page(enquiry, question, customer.csrf_token, answer, message, 400, form)
     following = next_question(saved["progress"]["visible_questions"], key)
     if following is None or request.query_params.get("change"):
@@ -239,7 +242,7 @@ def _check_page(
     return page(
         "check.html",
         status_code=400 if errors else 200,
-        title="Check your answers before sending your application",
+        title=_l("Check your answers before sending your application"),
         rows=rows,
         enquiry=enquiry,
         csrf_token=csrf_token,
@@ -284,7 +287,7 @@ async def _case_of(request: Request, customer: Principal, enquiry_id: str) -> di
 @router.get("/apply/{enquiry_id}/done")
 async def confirmation(request: Request, enquiry_id: str, customer: Customer) -> Response:
     case = await _case_of(request, customer, enquiry_id)
-    return page("done.html", title="Application sent", case=case)
+    return page("done.html", title=_l("Application sent"), case=case)
 
 
 @router.get("/my-case")
@@ -300,7 +303,7 @@ async def my_case(request: Request, customer: Customer) -> Response:
             repository.record_customer_enquiry, customer.subject, enquiry_id, utcnow(), case["id"]
         )
         cases.append(case)
-    return page("my_case.html", title="Your housing case", cases=cases, stages=STAGES)
+    return page("my_case.html", title=_l("Your housing case"), cases=cases, stages=STAGES)
 
 
 __all__ = ["router"]

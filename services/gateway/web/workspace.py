@@ -15,6 +15,7 @@ from starlette.responses import RedirectResponse, Response
 
 from services.gateway.context import current_principal, gateway_of, signed_in
 from services.gateway.principal import Principal
+from services.gateway.web.i18n import _l, lazy_ngettext
 from services.gateway.web.rendering import page
 from shared.clock import london_today
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -59,14 +60,16 @@ def clock_words(due_on: str | None, today: date | None = None) -> tuple[str, str
         return "", "grey"
     days = (date.fromisoformat(due_on) - (today or london_today())).days
     if days > 7:
-        return f"{days} days left", "green"
+        return lazy_ngettext("%(num)d day left", "%(num)d days left", days), "green"
     if days > 1:
-        return f"{days} days left", "yellow"
+        return lazy_ngettext("%(num)d day left", "%(num)d days left", days), "yellow"
     if days == 1:
-        return "1 day left", "yellow"
+        return lazy_ngettext("%(num)d day left", "%(num)d days left", 1), "yellow"
     if days == 0:
-        return "last day today", "red"
-    return f"{-days} day{'s' if days < -1 else ''} past the last day", "red"
+        return _l("last day today"), "red"
+    return lazy_ngettext(
+        "%(num)d day past the last day", "%(num)d days past the last day", -days
+    ), "red"
 
 
 def _urgency(task: dict[str, Any]) -> tuple[int, str]:
@@ -86,7 +89,7 @@ async def my_work(request: Request, me: Staff) -> Response:
         team = await gateway.call(me, "tasks", "find_tasks", {"page_size": 50})
     return page(
         "work.html",
-        title="My work",
+        title=_l("My work"),
         me=me,
         tasks=sorted(mine["items"], key=_urgency),
         overdue=overdue["items"],
@@ -121,7 +124,7 @@ async def search(request: Request, me: Staff) -> Response:
     ]
     return page(
         "search.html",
-        title="Find a case",
+        title=_l("Find a case"),
         query=query,
         found=found,
         page_links=page_links,
@@ -159,7 +162,7 @@ async def _case_page(
     return page(
         "case.html",
         status_code=status_code,
-        title=f"Case {case['reference']}",
+        title=_l("Case %(reference)s", reference=case["reference"]),
         case=case,
         answers=enquiry.get("answers") or {},
         tasks=tasks,
@@ -184,7 +187,7 @@ async def _act(request: Request, me: Principal, reference: str, call) -> Respons
                 f"{path}: {messages[0]}" for path, messages in refused.field_errors.items()
             )
         elif isinstance(refused, Forbidden):
-            message = f"Not allowed: {refused.reason}"
+            message = _l("Not allowed: %(reason)s", reason=refused.reason)
         else:
             message = str(refused)
         return await _case_page(request, me, reference, message, 400)
@@ -244,7 +247,7 @@ async def _closure_days_page(
     return page(
         "closure_days.html",
         status_code=400 if errors else 200,
-        title="Closure days",
+        title=_l("Closure days"),
         days=days,
         errors=errors,
         typed=typed,
@@ -263,7 +266,7 @@ async def add_closure_day(request: Request, me: Acting) -> Response:
         if isinstance(refused, ValidationFailed):
             errors = {path: messages[0] for path, messages in refused.field_errors.items()}
         elif isinstance(refused, Forbidden):
-            errors = {"day": f"Not allowed: {refused.reason}"}
+            errors = {"day": _l("Not allowed: %(reason)s", reason=refused.reason)}
         else:
             errors = {"day": str(refused)}
         return await _closure_days_page(request, me, errors, typed)
