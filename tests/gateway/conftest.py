@@ -161,7 +161,7 @@ def front(request, tmp_path_factory) -> Iterator[Front]:
                 "RATE_LIMIT_MAGIC_LINK": "3/900",
                 "RATE_LIMIT_SIGN_IN": "30/60",
                 "RATE_LIMIT_SUBMISSION": "5/3600",
-                "RPC_TIMEOUT_SECONDS": "20",
+                "RPC_TIMEOUT_SECONDS": "60",
             },
         )
         wait_until_ready(processes, f"{url}/api/v1/health", logs)
