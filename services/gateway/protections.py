@@ -160,8 +160,9 @@ def security_headers(secure: bool) -> list[tuple[bytes, bytes]]:
         (b"cache-control", b"no-store"),
         (b"x-content-type-options", b"nosniff"),
         (b"x-frame-options", b"DENY"),
-        # Sign-in links carry their secret in the path: never sent on to another site.
-        (b"referrer-policy", b"no-referrer"),
+        # Sign-in links carry their secret in the path: only the origin is ever sent (no-referrer
+        # would make browsers post "Origin: null", which the cross-site check refuses).
+        (b"referrer-policy", b"strict-origin"),
         (b"cross-origin-opener-policy", b"same-origin"),
         (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
         (

@@ -89,7 +89,7 @@ def test_customers_sign_in_once_per_link_and_never_with_an_old_one(front):
     fresh = latest_link_token(front, email)
     page = second.get(f"/auth/sign-in-links/{fresh}")
     assert page.status_code == 200 and fresh in page.text and 'method="post"' in page.text
-    assert page.headers["referrer-policy"] == "no-referrer"
+    assert page.headers["referrer-policy"] == "strict-origin"
     form_post = second.post(
         "/auth/sign-in-links/redeem",
         data={"token": fresh},
