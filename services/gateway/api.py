@@ -423,27 +423,9 @@ async def verify_timeline(request: Request, me: Me, case: CaseRef) -> Json:
 async def explain_for_case(request: Request, me: Me, case: CaseRef, statement_key: Key) -> Json:
     gateway = _gw(request)
     found = await gateway.call(me, "cases", "get_case", case)
-    # A customer's view of a case names no enquiry: the advice service then decides with no
-    # answers (and refuses a customer by its rule).
-    enquiry_id = found.get("enquiry_id")
-    enquiry = await gateway.call(me, "enquiry", "get_enquiry", enquiry_id) if enquiry_id else {}
-    check = found.get("notice_check") or {}
-    derived = {
-        key: check[key]
-        for key in ("notice_verdict", "threatened_by_notice", "notice_threatened_from")
-        if key in check
-    }
+    question = await gateway.case_question(me, found)
     return await gateway.call(
-        me,
-        "advice",
-        "explain_statement",
-        {
-            "statement_key": statement_key,
-            "workflow": found.get("workflow") or "",
-            "answers": enquiry.get("answers") or {},
-            "nation": found.get("nation") or "england",
-            "derived": derived,
-        },
+        me, "advice", "explain_statement", {"statement_key": statement_key, **question}
     )
 
 

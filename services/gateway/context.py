@@ -56,6 +56,25 @@ class Gateway:
             service, method, *args, token=token, timeout=self.settings.rpc_timeout_seconds, **kw
         )
 
+    async def case_question(self, principal: Principal, case: dict[str, Any]) -> dict[str, Any]:
+        """What the advice service is asked about a case: its workflow, nation, answers and the
+        facts its notice check derived. A customer's view names no enquiry: no answers then."""
+        enquiry_id = case.get("enquiry_id")
+        enquiry = (
+            await self.call(principal, "enquiry", "get_enquiry", enquiry_id) if enquiry_id else {}
+        )
+        check = case.get("notice_check") or {}
+        return {
+            "workflow": case.get("workflow") or "",
+            "answers": enquiry.get("answers") or {},
+            "nation": case.get("nation") or "england",
+            "derived": {
+                key: check[key]
+                for key in ("notice_verdict", "threatened_by_notice", "notice_threatened_from")
+                if key in check
+            },
+        }
+
     async def limit(self, request: Request, kind: str, limit: RateLimit, who: str = "") -> None:
         """429 once this client (by address, and ``who`` when given) has made ``limit.count``
         requests of this kind in the current window."""

@@ -147,24 +147,9 @@ async def preview_or_save(request: Request, key: str, me: Acting) -> Response:
                 case_reference,
             )
         case = await gateway.call(me, "cases", "get_case", case_reference)
-        enquiry = await gateway.call(me, "enquiry", "get_enquiry", case["enquiry_id"])
-        check = case.get("notice_check") or {}
-        derived = {
-            name: check[name]
-            for name in ("notice_verdict", "threatened_by_notice", "notice_threatened_from")
-            if name in check
-        }
+        question = await gateway.case_question(me, case)
         preview = await gateway.call(
-            me,
-            "advice",
-            "preview_statement",
-            {
-                "statement": statement,
-                "workflow": case["workflow"],
-                "answers": enquiry.get("answers") or {},
-                "nation": case.get("nation") or "england",
-                "derived": derived,
-            },
+            me, "advice", "preview_statement", {"statement": statement, **question}
         )
     except ValidationFailed as refused:
         return _editor(me, key, form, versions, _field_errors(refused, key), None, case_reference)
