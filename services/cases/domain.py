@@ -125,6 +125,15 @@ def applicant_name(name: object) -> str | None:
     return name.strip()[:200] if isinstance(name, str) and name.strip() else None
 
 
+def postcode_key(postcode: object) -> str | None:
+    """A postcode as cases are found by it: upper case, no spaces (``sw1a 1aa`` -> ``SW1A1AA``);
+    None for anything that is not a postcode's length."""
+    if not isinstance(postcode, str):
+        return None
+    compact = "".join(postcode.split()).upper()
+    return compact if 2 <= len(compact) <= 8 and compact.isalnum() else None
+
+
 def referral(roles: dict) -> dict:
     """The duty to refer (HA 1996 s.213B) as the form's roles report it: the public body that
     referred the applicant and whether they consented; nothing when they came themselves."""

@@ -142,6 +142,20 @@ DEFAULT_WARNING_PERIOD_DAYS = 7
 NOT_INVOLVEMENT = frozenset({"case.viewed", "document.downloaded"})
 
 
+def ending_grounds_view(stage: str) -> list[dict[str, object]]:
+    """The grounds on which the duty of this stage may end, as a case view lists them for the
+    officer choosing one; none outside prevention and relief."""
+    return [
+        {
+            "key": ground.key,
+            "citation": ground.citation,
+            "needs_period_ended": ground.needs_period_ended,
+            "needs_authorised_notice": ground.needs_authorised_notice,
+        }
+        for ground in GROUNDS.get(stage, {}).values()
+    ]
+
+
 def ending_problems(
     duty: str, ground: str, *, period_last_day: date | None, notified_on: date
 ) -> dict[str, list[str]]:

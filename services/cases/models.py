@@ -34,6 +34,9 @@ class Case(Base, CaseBehaviour):
         sa.String(60), index=True, default="housing-options", server_default="housing-options"
     )
     applicant_name: Mapped[str | None] = mapped_column(sa.String(200))
+    # The postcode the applicant gave (the form's ``applicant_postcode`` role), upper case with
+    # no spaces, so that officers can find a case by it; None for a form without the role.
+    applicant_postcode: Mapped[str | None] = mapped_column(sa.String(8), index=True)
     # What the council is satisfied of, for s.189B(4) (does the relief duty end by itself?);
     # None until recorded.
     priority_need: Mapped[bool | None]

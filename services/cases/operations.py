@@ -15,6 +15,7 @@ from services.cases import (
     case_work,
     decisions,
     domain,
+    duties,
     events,
     lifecycle,
     repository,
@@ -50,6 +51,7 @@ def open_case_for_enquiry(tx: Transaction, event: Envelope, team: str = DEFAULT_
         status=domain.OPEN,
         stage=lifecycle.TRIAGE,
         applicant_name=domain.applicant_name(data["roles"].get("applicant_name")),
+        applicant_postcode=domain.postcode_key(data["roles"].get("applicant_postcode")),
         nation=data["nation"],
         suggested_duty=data["suggested_duty"],
         notice_check=data["notice_check"],
@@ -234,6 +236,7 @@ def _view(session: Session, case: Case, customer: bool = False) -> dict[str, Any
             decisions.decision_view(d) for d in repository.decisions_of(session, case.id)
         ],
         "notice_check": case.notice_check,
+        "ending_grounds": duties.ending_grounds_view(case.stage),
         "notes": schemas.NoteSchema(many=True).dump(repository.notes_of(session, case.id)),
         "advice": schemas.AdviceSummarySchema().dump(advice) if advice else None,
         "tasks": tasks,

@@ -325,8 +325,8 @@ def notes_of(session: Session, case_id: str) -> list[CaseNote]:
 
 
 def search_cases(session: Session, filters: dict[str, Any]) -> dict[str, Any]:
-    """Cases by owner, status, stage, reference, person name, or a clock due on or before a
-    date; newest first; paginated."""
+    """Cases by owner, status, stage, reference, person name, postcode, or a clock due on or
+    before a date; newest first; paginated."""
     query = sa.select(Case)
     if filters.get("team"):
         query = query.where(Case.team == filters["team"])
@@ -341,6 +341,13 @@ def search_cases(session: Session, filters: dict[str, Any]) -> dict[str, Any]:
     if filters.get("name"):
         query = query.where(
             Case.applicant_name.ilike(f"%{escape_like(filters['name'])}%", escape="\\")
+        )
+    if filters.get("postcode"):
+        # The whole postcode finds it exactly; a start finds every postcode that begins so.
+        query = query.where(
+            Case.applicant_postcode.startswith(
+                "".join(filters["postcode"].split()).upper(), autoescape=True
+            )
         )
     if filters.get("clock_due_by"):
         due = sa.select(CaseClock.case_id).where(

@@ -94,6 +94,7 @@ class CaseSchema(Schema):
     owner = fields.String()
     team = fields.String()
     applicant_name = fields.String()
+    applicant_postcode = fields.String()
     nation = fields.String()
     suggested_duty = fields.String()
     referred_by = fields.String()
@@ -239,6 +240,13 @@ class SearchCasesSchema(RequestSchema):
     stage = fields.String(load_default=None, validate=validate.OneOf(lifecycle.STAGES))
     reference = fields.String(load_default=None, validate=validate.Length(max=20))
     name = fields.String(load_default=None, validate=validate.Length(min=2, max=200))
+    # A whole postcode, or its start (at least the outward code's first two characters).
+    postcode = fields.String(
+        load_default=None,
+        validate=validate.Regexp(
+            r"^\s*[A-Za-z0-9]{2,4}(\s*[A-Za-z0-9]{1,3})?\s*$", error="a postcode, or its start"
+        ),
+    )
     clock_due_by = fields.Date(load_default=None)
     page = fields.Integer(load_default=1, strict=True, validate=validate.Range(min=1))
     page_size = fields.Integer(

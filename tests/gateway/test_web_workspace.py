@@ -9,9 +9,16 @@ import re
 
 import pytest
 
+from shared.clock import london_today
 from tests.gateway.conftest import sign_in_staff, submitted_case
 
 pytestmark = pytest.mark.e2e
+
+
+def problem_of(html: str) -> str:
+    """The error summary's messages, for an assertion's explanation."""
+    listed = re.search(r'govuk-error-summary__list">(.*?)</ul>', html, re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", listed.group(1)).split()) if listed else ""
 
 
 def csrf_of(html: str) -> str:
@@ -90,3 +97,84 @@ def test_a_caseworker_works_a_case_from_the_pages(front):
 
     nobody = front.client(follow_redirects=False)
     assert nobody.get("/work").headers["location"] == "/auth/login?return_to=%2Fwork"
+
+
+def test_a_caseworker_reassigns_a_task_records_the_plan_and_ends_the_duty(front):
+    officer = sign_in_staff(front, "local-caseworker")
+    officer.follow_redirects = False
+    officer.headers["Origin"] = front.url
+    reference = submitted_case(front, officer, "duty-ending@example.org")["reference"]
+    page = officer.get(f"/work/cases/{reference}")
+    csrf = csrf_of(page.text)
+    assert "End the" not in page.text  # no duty runs at assessment
+    assert "Reassign a task" not in page.text  # a team leader's
+
+    leader = sign_in_staff(front, "local-team-leader")
+    leader.follow_redirects = False
+    leader.headers["Origin"] = front.url
+    leader_page = leader.get(f"/work/cases/{reference}").text
+    task_id = re.search(r'<option value="([0-9a-f-]{36})"', leader_page).group(1)
+    nobody_named = leader.post(
+        f"/work/cases/{reference}/task-owner",
+        data={"csrf_token": csrf_of(leader_page), "task_id": task_id, "owner_choice": "officer"},
+    )
+    assert nobody_named.status_code == 400 and 'href="#reassign"' in nobody_named.text
+    given = leader.post(
+        f"/work/cases/{reference}/task-owner",
+        data={
+            "csrf_token": csrf_of(leader_page),
+            "task_id": task_id,
+            "owner_choice": "officer",
+            "officer_id": "local-caseworker",
+        },
+    )
+    assert given.status_code == 303, problem_of(given.text)
+    tasks = officer.get("/api/v1/tasks", params={"mine": "true"}).json()
+    assert task_id in {task["task_id"] for task in tasks["items"]}
+
+    moved = officer.post(
+        f"/work/cases/{reference}/stage", data={"csrf_token": csrf, "stage": "prevention"}
+    )
+    assert moved.status_code == 303
+    page = officer.get(f"/work/cases/{reference}")
+    assert "End the prevention duty" in page.text and "s.195(8)(a)" in page.text
+
+    today = london_today()
+    day = {"day": str(today.day), "month": str(today.month), "year": str(today.year)}
+    planned = officer.post(
+        f"/work/cases/{reference}/plan-decision", data={"csrf_token": csrf, **day}
+    )
+    assert planned.status_code == 303, problem_of(planned.text)
+
+    not_a_day = officer.post(
+        f"/work/cases/{reference}/duty-ending",
+        data={
+            "csrf_token": csrf,
+            "ground": "application_withdrawn",
+            "reason": "Asked to stop",
+            "day": "31",
+            "month": "2",
+            "year": str(today.year),
+        },
+    )
+    assert not_a_day.status_code == 400 and 'value="31"' in not_a_day.text
+    too_early = officer.post(
+        f"/work/cases/{reference}/duty-ending",
+        data={"csrf_token": csrf, "ground": "period_56_days_ended", "reason": "Time is up", **day},
+    )
+    assert too_early.status_code == 400 and "available from" in too_early.text
+    assert 'value="Time is up"' in too_early.text or "Time is up</textarea>" in too_early.text
+    ended = officer.post(
+        f"/work/cases/{reference}/duty-ending",
+        data={
+            "csrf_token": csrf,
+            "ground": "application_withdrawn",
+            "reason": "The applicant asked us to stop",
+            **day,
+        },
+    )
+    assert ended.status_code == 303, problem_of(ended.text)
+    page = officer.get(f"/work/cases/{reference}")
+    assert "Duty ended" in page.text and "Plan steps notified" in page.text
+    assert "application withdrawn" in page.text
+    assert "The applicant asked us to stop" not in page.text  # reasons stay on the audit trail

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 import pytest
 
 from services.cases import case_work, clock_watch, commands, decisions, duties, operations
+from services.cases.domain import postcode_key
 from services.cases.models import Case, metadata
 from services.cases.schemas import SearchCasesSchema
 from shared.clock import london_today
@@ -571,6 +572,36 @@ def test_find_cases_filters_and_pages_newest_first(uow, dispatch):
     with pytest.raises(ValidationFailed) as refused:
         load(SearchCasesSchema(), {"status": "pending"})
     assert list(refused.value.field_errors) == ["status"]
+
+
+def test_find_cases_by_the_applicants_postcode_whole_or_its_start(uow, dispatch):
+    def opened(postcode):
+        roles = {"applicant_name": "Jo Bloggs", "applicant_postcode": postcode}
+        return open_case(uow, dispatch, submitted_v2(roles=roles))
+
+    in_leeds, in_london, no_postcode = opened("ls1 4ap"), opened("SW1A 1AA"), opened(None)
+
+    def found(postcode):
+        query = load(SearchCasesSchema(), {"postcode": postcode})
+        return [c["reference"] for c in run(uow, operations.find_cases, query)["items"]]
+
+    assert found("LS1 4AP") == [in_leeds] and found("ls14ap") == [in_leeds]
+    assert found("sw1a") == [in_london] and found("SW") == [in_london]
+    assert found("LS2") == []
+    assert no_postcode not in found("SW") + found("LS")
+    assert view(uow, in_leeds)["applicant_postcode"] == "LS14AP"
+    # What the officer typed is not a postcode's shape: refused by field, and never echoed.
+    for bad in ("L", "SW1A 1AA X", "SW%", "SW1A_"):
+        with pytest.raises(ValidationFailed) as refused:
+            load(SearchCasesSchema(), {"postcode": bad})
+        assert list(refused.value.field_errors) == ["postcode"]
+        assert bad not in str(refused.value.field_errors)
+
+
+def test_a_postcode_key_is_upper_case_without_spaces():
+    assert postcode_key(" sw1a  1aa ") == "SW1A1AA"
+    assert postcode_key("") is None and postcode_key(7) is None
+    assert postcode_key("not a postcode at all") is None
 
 
 def test_open_cases_affected_by_a_change_of_law(uow, dispatch):

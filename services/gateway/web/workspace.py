@@ -28,6 +28,34 @@ TASK_ACTIONS = {
     "hold": "hold_task",
     "release": "release_task",
 }
+UNFINISHED_TASKS = ("pending", "active", "in_progress", "on_hold", "overdue", "escalated")
+# Newest first, a page at a time: a long-running case has thousands of entries.
+TIMELINE_PAGE_SIZE = 100
+# The grounds of s.195(8), s.189B(7), s.193A and s.193B in an officer's words; the cases
+# service lists which apply to the running duty (get_case's ``ending_grounds``) and checks the
+# choice, so a ground missing here still shows, by its key.
+GROUND_WORDS = {
+    "suitable_accommodation_6_months": _l(
+        "Suitable accommodation is available for at least 6 months"
+    ),
+    "period_56_days_ended": _l("The 56-day period has ended"),
+    "became_homeless": _l("The applicant has become homeless"),
+    "refused_suitable_offer": _l("The applicant refused an offer of suitable accommodation"),
+    "intentionally_homeless_from_accommodation_provided": _l(
+        "The applicant became homeless intentionally from accommodation provided"
+    ),
+    "no_longer_eligible": _l("The applicant is no longer eligible for assistance"),
+    "application_withdrawn": _l("The applicant withdrew the application"),
+    "refused_final_offer": _l("The applicant refused a final accommodation offer"),
+    "non_cooperation_notice": _l(
+        "The applicant deliberately and unreasonably refused to co-operate (s.193B notice)"
+    ),
+}
+DECISION_WORDS = {
+    "duty_ended": _l("Duty ended"),
+    "plan_steps": _l("Plan steps notified"),
+    "non_cooperation_notice": _l("Non-cooperation notice"),
+}
 
 
 class StaffSignInFirst(Exception):  # noqa: N818 - answered with a redirect (app.py)
@@ -103,7 +131,7 @@ async def my_work(request: Request, me: Staff) -> Response:
 async def search(request: Request, me: Staff) -> Response:
     params = request.query_params
     query: dict[str, Any] = {"page": max(1, int(params.get("page") or 1)), "page_size": 20}
-    for key in ("reference", "name", "status", "stage"):
+    for key in ("reference", "name", "postcode", "status", "stage"):
         value = (params.get(key) or "").strip()
         if value:
             query[key] = value
@@ -145,6 +173,8 @@ async def _case_page(
     reference: str,
     problem: str | None = None,
     status_code: int = 200,
+    anchor: str = "actions",
+    typed: dict[str, str] | None = None,
 ) -> Response:
     gateway = gateway_of(request)
     case = await gateway.call(me, "cases", "get_case", reference)
@@ -154,31 +184,141 @@ async def _case_page(
     verification = None
     if "team_leader" in me.roles or "auditor" in me.roles:
         verification = await gateway.call(me, "cases", "verify_timeline", case["id"])
-    clocks = [
-        {**clock, "words": clock_words(clock.get("due_on"))}
-        for clock in case.get("clocks") or []
-        if clock.get("state") != "stopped"
-    ]
+    context = case_page_context(
+        case,
+        answers=enquiry.get("answers") or {},
+        tasks=tasks,
+        timeline=timeline,
+        verification=verification,
+        timeline_page=_page_number(request.query_params.get("timeline_page")),
+    )
     return page(
         "case.html",
         status_code=status_code,
         title=_l("Case %(reference)s", reference=case["reference"]),
-        case=case,
-        answers=enquiry.get("answers") or {},
-        tasks=tasks,
-        clocks=clocks,
-        timeline=timeline,
-        verification=verification,
-        stages=STAGE_CHOICES,
         csrf_token=me.csrf_token,
         problem=problem,
-        errors={"action": problem} if problem else {},
+        problem_anchor=anchor,
+        errors={anchor: problem} if problem else {},
+        typed=typed or {},
+        # Moving work between people is a team leader's (the tasks service's rule); the form
+        # is not offered to anyone it would refuse.
+        can_reassign="team_leader" in me.roles,
         back_link="/work",
         staff=True,
+        **context,
     )
 
 
-async def _act(request: Request, me: Principal, reference: str, call) -> Response:
+def _page_number(raw: str | None) -> int:
+    try:
+        return max(1, int(raw or 1))
+    except ValueError:
+        return 1
+
+
+def case_page_context(
+    case: dict[str, Any],
+    *,
+    answers: dict[str, Any],
+    tasks: list[dict[str, Any]],
+    timeline: list[dict[str, Any]],
+    verification: dict[str, Any] | None,
+    timeline_page: int = 1,
+    today: date | None = None,
+) -> dict[str, Any]:
+    """What the case page shows, from what the services returned: running clocks in words, the
+    grounds the running duty may end on, authorised s.193B notices, unfinished tasks (to
+    reassign) and one page of the timeline, newest first."""
+    clocks = [
+        {**clock, "words": clock_words(clock.get("due_on"), today)}
+        for clock in case.get("clocks") or []
+        if clock.get("state") != "stopped"
+    ]
+    grounds = [
+        {**ground, "words": GROUND_WORDS.get(ground["key"], ground["key"].replace("_", " "))}
+        for ground in case.get("ending_grounds") or []
+    ]
+    decisions = [
+        {**decision, "words": DECISION_WORDS.get(decision.get("kind"), decision.get("kind"))}
+        for decision in case.get("decisions") or []
+    ]
+    notices = [
+        decision
+        for decision in decisions
+        if decision.get("kind") == "non_cooperation_notice"
+        and decision.get("status") == "authorised"
+    ]
+    pages = max(1, -(-len(timeline) // TIMELINE_PAGE_SIZE))
+    current = min(timeline_page, pages)
+    newest_first = timeline[::-1]
+    shown = newest_first[(current - 1) * TIMELINE_PAGE_SIZE : current * TIMELINE_PAGE_SIZE]
+    return {
+        "case": case,
+        "answers": answers,
+        "tasks": tasks,
+        "unfinished_tasks": [task for task in tasks if task.get("status") in UNFINISHED_TASKS],
+        "clocks": clocks,
+        "ending_grounds": grounds,
+        "decisions": decisions,
+        "authorised_notices": notices,
+        "timeline": shown,
+        "timeline_total": len(timeline),
+        "timeline_links": _timeline_links(case["reference"], pages, current),
+        "timeline_previous": _timeline_href(case["reference"], current - 1)
+        if current > 1
+        else None,
+        "timeline_next": _timeline_href(case["reference"], current + 1)
+        if current < pages
+        else None,
+        "verification": verification,
+        "stages": STAGE_CHOICES,
+    }
+
+
+def _timeline_links(reference: str, pages: int, current: int) -> list[dict[str, Any]]:
+    if pages <= 1:
+        return []
+    # The first, the last and two either side of the current page; the pagination component
+    # shows an ellipsis where numbers are skipped.
+    numbers = sorted({1, pages, *range(max(1, current - 2), min(pages, current + 2) + 1)})
+    links: list[dict[str, Any]] = []
+    for number in numbers:
+        if links and number - links[-1]["number"] > 1:
+            links.append({"ellipsis": True, "number": number - 1})
+        links.append(
+            {
+                "number": number,
+                "href": _timeline_href(reference, number),
+                "current": number == current,
+            }
+        )
+    return links
+
+
+def _timeline_href(reference: str, number: int) -> str:
+    return f"/work/cases/{reference}?timeline_page={number}#timeline"
+
+
+def parse_day(day: str, month: str, year: str) -> str | None:
+    """A GOV.UK date input's three fields as an ISO date, or None if they are not a real day
+    (a year in four figures: "26" is not 2026)."""
+    if len(year.strip()) != 4:
+        return None
+    try:
+        return date(int(year), int(month), int(day)).isoformat()
+    except ValueError:
+        return None
+
+
+async def _act(
+    request: Request,
+    me: Principal,
+    reference: str,
+    call,
+    anchor: str = "actions",
+    typed: dict[str, str] | None = None,
+) -> Response:
     try:
         await call()
     except (ValidationFailed, Conflict, Forbidden, NotFound) as refused:
@@ -190,8 +330,8 @@ async def _act(request: Request, me: Principal, reference: str, call) -> Respons
             message = _l("Not allowed: %(reason)s", reason=refused.reason)
         else:
             message = str(refused)
-        return await _case_page(request, me, reference, message, 400)
-    return RedirectResponse(f"/work/cases/{reference}", status_code=303)
+        return await _case_page(request, me, reference, message, 400, anchor, typed)
+    return RedirectResponse(f"/work/cases/{reference}#{anchor}", status_code=303)
 
 
 @router.post("/work/cases/{reference}/tasks/{task_id}/{action}")
@@ -211,6 +351,96 @@ async def task_action(
     return await _act(request, me, reference, lambda: gateway.call(me, "tasks", method, command))
 
 
+@router.post("/work/cases/{reference}/task-owner")
+async def reassign_task(request: Request, reference: str, me: Acting) -> Response:
+    form = await request.form()
+    typed = {
+        name: str(form.get(name) or "").strip()
+        for name in ("task_id", "owner_choice", "officer_id", "team")
+    }
+    owner = new_owner(typed, me)
+    if not typed["task_id"] or owner is None:
+        problem = _l("Choose a task and who it goes to (for another officer, their user id)")
+        return await _case_page(request, me, reference, problem, 400, "reassign", typed)
+    command = {"task_id": typed["task_id"], "owner": owner}
+    gateway = gateway_of(request)
+    return await _act(
+        request,
+        me,
+        reference,
+        lambda: gateway.call(me, "tasks", "reassign_task", command),
+        "reassign",
+        typed,
+    )
+
+
+def new_owner(typed: dict[str, str], me: Principal) -> str | None:
+    """The owner a reassign form names: the officer filling it in, the case's team, or another
+    officer by their user id (with or without the ``officer:`` prefix)."""
+    choice = typed.get("owner_choice")
+    if choice == "me":
+        return me.subject
+    if choice == "team" and typed.get("team"):
+        return f"team:{typed['team']}"
+    officer = (typed.get("officer_id") or "").removeprefix("officer:").strip()
+    if choice == "officer" and officer:
+        return f"officer:{officer}"
+    return None
+
+
+@router.post("/work/cases/{reference}/duty-ending")
+async def end_duty(request: Request, reference: str, me: Acting) -> Response:
+    form = await request.form()
+    typed = {
+        name: str(form.get(name) or "").strip()
+        for name in ("ground", "reason", "notice", "day", "month", "year")
+    }
+    notified_on = parse_day(typed["day"], typed["month"], typed["year"])
+    if not typed["ground"] or notified_on is None or not typed["reason"]:
+        problem = _l(
+            "Choose the ground, give the reasons and the date the applicant was told, "
+            "as a real date (for example 27 3 2026)"
+        )
+        return await _case_page(request, me, reference, problem, 400, "end-duty", typed)
+    command = {
+        "case": reference,
+        "ground": typed["ground"],
+        "notified_on": notified_on,
+        "reason": typed["reason"],
+    }
+    if typed["notice"]:
+        command["notice"] = typed["notice"]
+    gateway = gateway_of(request)
+    return await _act(
+        request,
+        me,
+        reference,
+        lambda: gateway.call(me, "cases", "end_duty", command),
+        "end-duty",
+        typed,
+    )
+
+
+@router.post("/work/cases/{reference}/plan-decision")
+async def record_plan_decision(request: Request, reference: str, me: Acting) -> Response:
+    form = await request.form()
+    typed = {name: str(form.get(name) or "").strip() for name in ("day", "month", "year")}
+    notified_on = parse_day(typed["day"], typed["month"], typed["year"])
+    if notified_on is None:
+        problem = _l("Enter the date the plan was given to the applicant, as a real date")
+        return await _case_page(request, me, reference, problem, 400, "plan-decision", typed)
+    command = {"case": reference, "notified_on": notified_on}
+    gateway = gateway_of(request)
+    return await _act(
+        request,
+        me,
+        reference,
+        lambda: gateway.call(me, "cases", "record_plan_decision", command),
+        "plan-decision",
+        typed,
+    )
+
+
 @router.post("/work/cases/{reference}/stage")
 async def change_stage(request: Request, reference: str, me: Acting) -> Response:
     form = await request.form()
@@ -221,7 +451,7 @@ async def change_stage(request: Request, reference: str, me: Acting) -> Response
             command[field] = value
     gateway = gateway_of(request)
     return await _act(
-        request, me, reference, lambda: gateway.call(me, "cases", "change_stage", command)
+        request, me, reference, lambda: gateway.call(me, "cases", "change_stage", command), "stage"
     )
 
 
@@ -231,7 +461,7 @@ async def add_note(request: Request, reference: str, me: Acting) -> Response:
     command = {"case": reference, "text": str(form.get("text") or "")}
     gateway = gateway_of(request)
     return await _act(
-        request, me, reference, lambda: gateway.call(me, "cases", "add_note", command)
+        request, me, reference, lambda: gateway.call(me, "cases", "add_note", command), "notes"
     )
 
 

@@ -1,0 +1,103 @@
+"""The case page's own choices, without services: one page of the timeline (newest first, with
+links around the current page), the grounds in words, authorised notices, the unfinished tasks
+a team leader may reassign, the new owner a form names and the day a date input gives."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from services.gateway.principal import Principal
+from services.gateway.web.workspace import (
+    TIMELINE_PAGE_SIZE,
+    case_page_context,
+    new_owner,
+    parse_day,
+)
+
+
+def context(entries: int, page: int = 1, **case: object) -> dict:
+    timeline = [{"sequence": n, "action": "case.viewed"} for n in range(1, entries + 1)]
+    tasks = [
+        {"task_id": "a", "status": "active"},
+        {"task_id": "b", "status": "completed"},
+        {"task_id": "c", "status": "on_hold"},
+    ]
+    return case_page_context(
+        {"reference": "HO-2026-000001", **case},
+        answers={},
+        tasks=tasks,
+        timeline=timeline,
+        verification=None,
+        timeline_page=page,
+        today=date(2026, 11, 25),
+    )
+
+
+def test_the_timeline_shows_one_page_newest_first():
+    first = context(2 * TIMELINE_PAGE_SIZE + 5)
+    assert first["timeline"][0]["sequence"] == 2 * TIMELINE_PAGE_SIZE + 5
+    assert len(first["timeline"]) == TIMELINE_PAGE_SIZE
+    assert first["timeline_total"] == 2 * TIMELINE_PAGE_SIZE + 5
+    assert first["timeline_previous"] is None
+    assert first["timeline_next"].endswith("timeline_page=2#timeline")
+    last = context(2 * TIMELINE_PAGE_SIZE + 5, page=99)  # past the end: the last page
+    assert [entry["sequence"] for entry in last["timeline"]] == [5, 4, 3, 2, 1]
+    assert last["timeline_next"] is None
+
+
+def test_a_short_timeline_has_no_page_links():
+    assert context(3)["timeline_links"] == []
+
+
+def test_page_links_skip_far_pages_with_an_ellipsis():
+    links = context(20 * TIMELINE_PAGE_SIZE, page=10)["timeline_links"]
+    numbers = [link["number"] for link in links if not link.get("ellipsis")]
+    assert numbers == [1, 8, 9, 10, 11, 12, 20]
+    assert sum(1 for link in links if link.get("ellipsis")) == 2
+    assert [link["number"] for link in links if link.get("current")] == [10]
+
+
+def test_grounds_notices_and_unfinished_tasks():
+    shown = context(
+        1,
+        ending_grounds=[
+            {"key": "application_withdrawn", "citation": "s.195(8)"},
+            {"key": "a_new_ground", "citation": "s.1"},
+        ],
+        decisions=[
+            {"id": "n1", "kind": "non_cooperation_notice", "status": "authorised"},
+            {"id": "n2", "kind": "non_cooperation_notice", "status": "proposed"},
+            {"id": "d1", "kind": "duty_ended", "status": "ended"},
+        ],
+        clocks=[
+            {"kind": "prevention_duty", "due_on": "2026-12-05", "state": "running"},
+            {"kind": "old", "due_on": "2026-01-01", "state": "stopped"},
+        ],
+    )
+    assert str(shown["ending_grounds"][0]["words"]) == "The applicant withdrew the application"
+    assert shown["ending_grounds"][1]["words"] == "a new ground"  # unknown: its key, readable
+    assert [notice["id"] for notice in shown["authorised_notices"]] == ["n1"]
+    assert [task["task_id"] for task in shown["unfinished_tasks"]] == ["a", "c"]
+    assert [clock["kind"] for clock in shown["clocks"]] == ["prevention_duty"]
+    assert str(shown["clocks"][0]["words"][0]) == "10 days left"
+
+
+def test_the_new_owner_a_reassign_form_names():
+    leader = Principal("staff", "officer:lee", frozenset({"team_leader"}))
+    assert new_owner({"owner_choice": "me"}, leader) == "officer:lee"
+    assert new_owner({"owner_choice": "team", "team": "housing-options"}, leader) == (
+        "team:housing-options"
+    )
+    assert new_owner({"owner_choice": "officer", "officer_id": "officer:sam "}, leader) == (
+        "officer:sam"
+    )
+    assert new_owner({"owner_choice": "officer", "officer_id": ""}, leader) is None
+    assert new_owner({}, leader) is None
+
+
+def test_a_date_input_gives_a_real_day_or_nothing():
+    assert parse_day("5", "3", "2026") == "2026-03-05"
+    assert parse_day("31", "2", "2026") is None
+    assert parse_day("", "2", "2026") is None
+    assert parse_day("x", "y", "z") is None
+    assert parse_day("5", "3", "26") is None
