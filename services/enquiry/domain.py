@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from services.enquiry import events, template_law
+from services.enquiry import events, template_law, template_welsh
 from shared import law
 from shared.aggregate import Aggregate, Change
 from shared.envelope import Envelope
@@ -53,12 +53,14 @@ def check_template(
 ) -> FieldErrors:
     """Every problem that makes a template unpublishable, keyed by question key (or
     ``template``, ``nation``, ``effective_from``, ``roles.<role>``, ``computed_dates[i]``,
-    ``triage[i]``, ``duty_triage[i]``): structure, duplicate keys, option lists, limits,
+    ``triage[i]``, ``duty_triage[i]``, or the path of a Welsh text such as
+    ``sections[0].questions[2].label_cy``): structure, duplicate keys, option lists, limits,
     conditions that refer to unknown questions or impossible values, cycles between conditions,
-    and the law the template declares (its nation, which must be the council's, its effective
-    dates, and the roles its questions play). ``allow_legacy`` accepts a template that declares
-    no nation, dates or roles (a version published before they existed); ``council_nation``
-    None skips the comparison with the council's nation."""
+    the Welsh (all of the form's words or none: ``template_welsh``), and the law the template
+    declares (its nation, which must be the council's, its effective dates, and the roles its
+    questions play). ``allow_legacy`` accepts a template that declares no nation, dates or
+    roles (a version published before they existed); ``council_nation`` None skips the
+    comparison with the council's nation."""
     structure = _check_structure(template)
     if structure:
         return structure
@@ -78,6 +80,8 @@ def check_template(
             problems.extend(_condition_problems(question["show_if"], by_key))
     for cycle in _show_if_cycles(by_key):
         errors.setdefault(cycle[0], []).append("conditions form a cycle: " + " -> ".join(cycle))
+    for path, messages in template_welsh.check_welsh(template).items():
+        errors.setdefault(path, []).extend(messages)
     if not (allow_legacy and template_law.is_legacy(template)):
         errors.update(template_law.check_law(template, by_key, council_nation))
     computed, computed_errors = template_law.check_computed_dates(template, by_key)

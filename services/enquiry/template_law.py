@@ -30,6 +30,8 @@ ROLE_TYPES: dict[str, tuple[str, ...]] = {
     "applicant_name": ("text",),
     "age_band": ("single_choice",),
     "contact_email": ("email",),
+    # Officers find a case by it (the cases service keeps it on the case).
+    "applicant_postcode": ("postcode",),
     "notice_type": ("single_choice",),
     "notice_ground": ("single_choice", "text"),
     "notice_served_on": ("date",),

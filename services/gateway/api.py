@@ -307,6 +307,7 @@ async def list_cases(
     stage: Annotated[str | None, Query(max_length=30)] = None,
     reference: Annotated[str | None, Query(max_length=20)] = None,
     name: Annotated[str | None, Query(min_length=2, max_length=100)] = None,
+    postcode: Annotated[str | None, Query(min_length=2, max_length=10)] = None,
     clock_due_by: date | None = None,
     page: Annotated[int, Query(ge=1, le=100000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -317,6 +318,7 @@ async def list_cases(
         "stage": stage,
         "reference": reference,
         "name": name,
+        "postcode": postcode,
         "clock_due_by": clock_due_by.isoformat() if clock_due_by else None,
         "page": page,
         "page_size": page_size,
@@ -555,6 +557,27 @@ async def list_closure_days(request: Request, me: Me) -> list[Json]:
 @router.post("/closure-days", tags=["tasks"], status_code=201, summary="Add a closure day")
 async def add_closure_day(request: Request, me: Me, body: ClosureDay) -> Json:
     return await _gw(request).call(me, "tasks", "add_closure_day", _dates(body))
+
+
+@router.get("/task-frameworks", tags=["tasks"], summary="Task framework editions (admins)")
+async def list_task_frameworks(
+    request: Request,
+    me: Me,
+    workflow: Annotated[str | None, Query(min_length=1, max_length=50)] = None,
+    page: Annotated[int, Query(ge=1, le=100000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> Json:
+    query: Json = {"page": page, "page_size": page_size}
+    if workflow is not None:
+        query["workflow"] = workflow
+    return await _gw(request).call(me, "tasks", "list_frameworks", query)
+
+
+@router.post(
+    "/task-frameworks", tags=["tasks"], status_code=201, summary="Load task frameworks (admins)"
+)
+async def load_task_frameworks(request: Request, me: Me, document: Json) -> Json:
+    return await _gw(request).call(me, "tasks", "load_frameworks", {"document": document})
 
 
 # --- documents --------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from services.gateway.protections import Protections
 from services.gateway.rpc_client import RpcClient
 from services.gateway.settings import Settings
 from services.gateway.store import GatewayStore
-from services.gateway.web import admin, pages, workspace
+from services.gateway.web import admin, frameworks, pages, workspace
 from services.gateway.web.rendering import HERE as WEB
 from services.gateway.web.rendering import page
 from shared.clock import utcnow
@@ -109,6 +109,7 @@ def create_app(
     app.include_router(pages.router)
     app.include_router(workspace.router)
     app.include_router(admin.router)
+    app.include_router(frameworks.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     def api_document() -> dict:

@@ -7,6 +7,10 @@
   (``POST /auth/sign-in-links/redeem``): a mail scanner that follows the link does not use it up.
 - ``POST /auth/sign-out`` ends the session; ``GET /api/v1/me`` says who is signed in and gives
   the CSRF token for unsafe requests.
+- ``GET /auth/session`` says how long the session has left without extending it (the pages'
+  timeout warning asks while the person does nothing); ``POST /auth/session/extend`` is "Stay
+  signed in"; ``GET /auth/signed-out`` is where the warning goes when the time is up, and says
+  why (docs/web.md, "Session timeout").
 
 Sessions live in the gateway's database; the cookie holds a random id (``HttpOnly``,
 ``SameSite=Lax``, ``Secure`` unless ``SESSION_COOKIE_SECURE=false`` for plain-HTTP local runs).
@@ -15,9 +19,11 @@ Sessions live in the gateway's database; the cookie holds a random id (``HttpOnl
 from __future__ import annotations
 
 import html
+import math
 import re
 import secrets
-from datetime import timedelta
+import urllib.parse
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -31,6 +37,7 @@ from services.gateway.context import (
     Gateway,
     current_principal,
     gateway_of,
+    session_cookie,
     signed_in,
 )
 from services.gateway.errors import PROBLEM_RESPONSES, ApiProblem
@@ -72,6 +79,22 @@ class Me(BaseModel):
     )
 
 
+class SessionTime(BaseModel):
+    seconds_left: int = Field(
+        description="Seconds until the session ends: the sooner of its idle and longest limits."
+    )
+    idle_seconds_left: int = Field(
+        description="Seconds until SESSION_IDLE_MINUTES without activity have passed."
+    )
+    absolute_seconds_left: int = Field(
+        description="Seconds until SESSION_MAX_HOURS after signing in: nothing extends this."
+    )
+    extendable: bool = Field(
+        description="False once the longest life is the nearer limit: extending gains nothing."
+    )
+    warning_seconds: int = Field(description="How long before the end the pages warn.")
+
+
 def _login_serializer(gateway: Gateway) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(gateway.settings.session_secret, salt="oidc-login")
 
@@ -100,11 +123,27 @@ async def _open_session(gateway: Gateway, principal: Principal) -> tuple[str, st
     )
 
 
-@router.get("/auth/login", summary="Staff sign-in: to the identity provider")
-async def login(request: Request, return_to: str = "/") -> RedirectResponse:
+@router.get(
+    "/auth/login",
+    summary="Staff sign-in: to the identity provider",
+    responses={
+        302: {"description": "To the identity provider"},
+        200: {
+            "description": "The browser's session has just ended: a page that says why, with a"
+            " link to sign in again",
+            "content": {"text/html": {}},
+        },
+    },
+)
+async def login(request: Request, return_to: str = "/") -> Response:
     gateway = gateway_of(request)
     if gateway.oidc is None:
         raise ApiProblem(404, "not_configured", "Staff sign-in is not configured (OIDC_ISSUER).")
+    ended = await _ended_session(request)
+    if ended is not None:
+        # Sent here by a page after their session ended (no JavaScript, or it never ran): say
+        # why before going to the provider, which may sign them straight back in.
+        return _signed_out_page(gateway, ended, _local_path(return_to))
     await gateway.limit(request, "sign-in", gateway.settings.rate_limit_sign_in)
     try:
         metadata = await gateway.oidc.metadata()
@@ -294,7 +333,12 @@ async def redeem_sign_in_link(request: Request) -> Response:
     return response
 
 
-@router.post("/auth/sign-out", status_code=204, summary="Sign out (ends the session)")
+@router.post(
+    "/auth/sign-out",
+    status_code=204,
+    summary="Sign out (ends the session)",
+    responses={303: {"description": "A form's sign-out (the pages): to the signed-out page"}},
+)
 async def sign_out(
     request: Request, principal: Annotated[Principal, Depends(signed_in)]
 ) -> Response:
@@ -302,8 +346,118 @@ async def sign_out(
     if principal.session_id:
         await gateway.store.run(repository.end_session, principal.session_id)
     response = Response(status_code=204)
+    if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        kind = "customer" if principal.is_customer else "staff"
+        response = RedirectResponse(f"/auth/signed-out?kind={kind}", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
+
+
+def _session_time(gateway: Gateway, stored: repository.StoredSession) -> SessionTime:
+    now = utcnow()
+
+    def seconds_to(moment: datetime) -> int:
+        # Rounded up: 0 only once it has passed, so a page never acts on a session still open.
+        return max(0, math.ceil((moment - now).total_seconds()))
+
+    return SessionTime(
+        seconds_left=seconds_to(stored.expires_at),
+        idle_seconds_left=seconds_to(stored.last_seen_at + gateway.idle),
+        absolute_seconds_left=seconds_to(stored.longest_at),
+        extendable=stored.extendable,
+        warning_seconds=gateway.settings.session_warning_seconds,
+    )
+
+
+@router.get(
+    "/auth/session",
+    response_model=SessionTime,
+    summary="How long this browser session has left (asking does not extend it)",
+)
+async def session_time(request: Request) -> SessionTime:
+    # Not through current_principal: asking is not activity, or a page left open and asking
+    # would never be signed out.
+    gateway = gateway_of(request)
+    session_id = session_cookie(request)
+    stored = (
+        await gateway.store.run(repository.read_session, session_id, utcnow(), gateway.longest)
+        if session_id
+        else None
+    )
+    if stored is None:
+        raise ApiProblem(401, "sign_in_needed", "No browser session, or it has ended.")
+    return _session_time(gateway, stored)
+
+
+@router.post(
+    "/auth/session/extend",
+    response_model=SessionTime,
+    summary="Stay signed in: the idle limit starts again (never past SESSION_MAX_HOURS)",
+)
+async def extend_session(
+    request: Request, principal: Annotated[Principal, Depends(signed_in)]
+) -> SessionTime:
+    gateway = gateway_of(request)
+    if not principal.session_id:
+        raise ApiProblem(
+            400, "no_session", "Only a browser session can be extended: a token has its expiry."
+        )
+    stored = await gateway.store.run(
+        repository.touch_session,
+        principal.session_id,
+        utcnow(),
+        gateway.idle,
+        gateway.longest,
+        True,
+    )
+    if stored is None:
+        raise ApiProblem(401, "sign_in_needed", "The session has ended.")
+    return _session_time(gateway, stored)
+
+
+async def _ended_session(request: Request) -> repository.EndedSession | None:
+    """Why the session the browser names has ended; None if it has not, or is unknown."""
+    gateway = gateway_of(request)
+    session_id = session_cookie(request)
+    if not session_id:
+        return None
+    return await gateway.store.run(repository.ended_session, session_id, utcnow(), gateway.longest)
+
+
+def _signed_out_page(
+    gateway: Gateway,
+    ended: repository.EndedSession | None,
+    return_to: str,
+    kind: str = "",
+) -> Response:
+    response = page(
+        "signed_out.html",
+        title="You have been signed out" if ended is not None else "You have signed out",
+        reason=ended.reason if ended is not None else None,
+        kind=ended.kind if ended is not None else kind,
+        idle_minutes=gateway.settings.session_idle_minutes,
+        max_hours=gateway.settings.session_max_hours,
+        sign_in_again="/auth/login?" + urllib.parse.urlencode({"return_to": return_to}),
+    )
+    # The browser forgets the ended session: the next sign-in starts afresh.
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True)
+    return response
+
+
+@router.get("/auth/signed-out", include_in_schema=False)
+async def signed_out(request: Request, return_to: str = "/", kind: str = "") -> Response:
+    """Where the timeout warning goes when the server says the session has ended (and where a
+    form's sign-out lands): why, and how to carry on. Still signed in (another tab kept the
+    session going): back to the page."""
+    gateway = gateway_of(request)
+    back = _local_path(return_to)
+    session_id = session_cookie(request)
+    if session_id and await gateway.store.run(
+        repository.read_session, session_id, utcnow(), gateway.longest
+    ):
+        return RedirectResponse(back, status_code=303)
+    ended = await _ended_session(request)
+    return _signed_out_page(gateway, ended, back, kind if kind in ("customer", "staff") else "")
 
 
 @router.get("/api/v1/me", response_model=Me, summary="Who is signed in", tags=["me"])

@@ -125,22 +125,42 @@ async def current_principal(request: Request) -> Principal | None:
                 503, "identity_provider_unavailable", "Sign-in cannot be checked just now."
             ) from None
     else:
-        session_id = request.cookies.get(SESSION_COOKIE)
-        if session_id and len(session_id) < 200:
+        session_id = session_cookie(request)
+        if session_id:
+            # Any request a signed-in browser makes is activity, except asking how long is left
+            # (GET /auth/session, which reads the session without this).
+            now = utcnow()
             stored = await gateway.store.run(
-                repository.touch_session, session_id, utcnow(), gateway.idle, gateway.longest
+                repository.touch_session, session_id, now, gateway.idle, gateway.longest
             )
             if stored is not None:
                 principal = Principal.from_dict(stored.principal, session_id, stored.csrf_token)
+                # For the page: the timeout warning starts from this (web/rendering.py).
+                request.state.session = stored
+            else:
+                # The page then says why they were signed out (web/rendering.py).
+                request.state.session_ended = await gateway.store.run(
+                    repository.ended_session, session_id, now, gateway.longest
+                )
     request.state.principal = principal
     return principal
+
+
+def session_cookie(request: Request) -> str | None:
+    """The session id the browser sent, if it could be one."""
+    session_id = request.cookies.get(SESSION_COOKIE)
+    return session_id if session_id and len(session_id) < 200 else None
+
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 async def signed_in(
     request: Request, principal: Annotated[Principal | None, Depends(current_principal)]
 ) -> Principal:
     """Anyone signed in. A browser's unsafe request must also carry its session's CSRF token
-    (header ``X-CSRF-Token``, or a form's ``csrf_token`` field for the web pages)."""
+    (header ``X-CSRF-Token``, or a form's ``csrf_token`` field for the web pages, a file
+    upload's multipart form included)."""
     if principal is None:
         raise ApiProblem(
             401,
@@ -150,11 +170,13 @@ async def signed_in(
         )
     if principal.session_id and request.method in UNSAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER, "")
-        if not sent and request.headers.get("content-type", "").startswith(
-            "application/x-www-form-urlencoded"
+        if not sent and request.headers.get("content-type", "").startswith(FORM_TYPES):
+            field = (await request.form()).get("csrf_token")
+            sent = field if isinstance(field, str) else ""
+        if not (
+            principal.csrf_token
+            and hmac.compare_digest(sent.encode(), principal.csrf_token.encode())
         ):
-            sent = str((await request.form()).get("csrf_token") or "")
-        if not (principal.csrf_token and hmac.compare_digest(sent, principal.csrf_token)):
             raise ApiProblem(
                 403,
                 "csrf_token_missing",

@@ -20,6 +20,10 @@ from shared.db import insert_ignoring_conflict
 
 # A customer's token names at most this many of their enquiries (the newest).
 MAX_ENQUIRIES_PER_CUSTOMER = 50
+# An ended session's row is kept this long, so that the browser's next page can say why it ended.
+ENDED_SESSIONS_KEPT = timedelta(days=1)
+# A page's request moves the idle expiry on at most once a minute (not on every API call).
+TOUCH_INTERVAL = timedelta(minutes=1)
 
 
 def digest(secret: str) -> str:
@@ -30,7 +34,36 @@ def digest(secret: str) -> str:
 class StoredSession:
     principal: dict[str, Any]
     csrf_token: str
+    # The sooner of the idle limit and the longest life.
     expires_at: datetime
+    last_seen_at: datetime
+    # The longest life's end (SESSION_MAX_HOURS after signing in): nothing moves it.
+    longest_at: datetime
+
+    @property
+    def extendable(self) -> bool:
+        """Whether activity can still move the expiry: not once the longest life decides it."""
+        return self.expires_at < self.longest_at
+
+
+@dataclass(frozen=True)
+class EndedSession:
+    """Why a session the browser still names has ended: ``idle`` (unused for
+    SESSION_IDLE_MINUTES) or ``longest`` (SESSION_MAX_HOURS after signing in), and whose it was
+    (``customer`` or ``staff``), so the page can say what to do next."""
+
+    reason: Literal["idle", "longest"]
+    kind: str
+
+
+def _stored(row: SessionRow, longest: timedelta) -> StoredSession:
+    return StoredSession(
+        dict(row.principal),
+        row.csrf_token,
+        row.expires_at,
+        row.last_seen_at,
+        row.created_at + longest,
+    )
 
 
 def create_session(
@@ -52,21 +85,51 @@ def create_session(
 
 
 def touch_session(
-    db: Session, session_id: str, now: datetime, idle: timedelta, longest: timedelta
+    db: Session,
+    session_id: str,
+    now: datetime,
+    idle: timedelta,
+    longest: timedelta,
+    force: bool = False,
 ) -> StoredSession | None:
     """The session, its idle expiry moved on (never past its longest life); None when there is
-    none or it has expired."""
+    none or it has expired. ``force``: "Stay signed in" moves it on now, whenever it last did.
+
+    An expired row is left for ``purge_expired`` (``ended_session`` says why it ended)."""
     row = db.get(SessionRow, digest(session_id))
-    if row is None:
-        return None
-    if row.expires_at <= now:
-        db.delete(row)
+    if row is None or row.expires_at <= now:
         return None
     # Written at most once a minute: a page of API calls does not write on every one.
-    if now - row.last_seen_at > timedelta(minutes=1):
+    if force or now - row.last_seen_at > TOUCH_INTERVAL:
         row.last_seen_at = now
         row.expires_at = min(now + idle, row.created_at + longest)
-    return StoredSession(dict(row.principal), row.csrf_token, row.expires_at)
+    return _stored(row, longest)
+
+
+def read_session(
+    db: Session, session_id: str, now: datetime, longest: timedelta
+) -> StoredSession | None:
+    """The session as it stands, not moved on: asking how long is left is not activity (the
+    timeout warning asks while the person does nothing). None when none or expired."""
+    row = db.get(SessionRow, digest(session_id))
+    if row is None or row.expires_at <= now:
+        return None
+    return _stored(row, longest)
+
+
+def ended_session(
+    db: Session, session_id: str, now: datetime, longest: timedelta
+) -> EndedSession | None:
+    """Why the session this id named has ended; None when it has not, or is unknown (never
+    was, signed out, or ended longer ago than ``ENDED_SESSIONS_KEPT``)."""
+    row = db.get(SessionRow, digest(session_id))
+    if row is None or row.expires_at > now:
+        return None
+    # Touched or not, an expiry that reached the longest life ended by it.
+    reason: Literal["idle", "longest"] = (
+        "longest" if row.expires_at >= row.created_at + longest - timedelta(seconds=1) else "idle"
+    )
+    return EndedSession(reason, "customer" if row.principal.get("kind") == "customer" else "staff")
 
 
 def end_session(db: Session, session_id: str) -> None:
@@ -156,7 +219,7 @@ def count_request(db: Session, bucket: str, window_seconds: int, now: datetime) 
 
 
 def purge_expired(db: Session, now: datetime, longest_window_seconds: int) -> None:
-    db.execute(sa.delete(SessionRow).where(SessionRow.expires_at <= now))
+    db.execute(sa.delete(SessionRow).where(SessionRow.expires_at <= now - ENDED_SESSIONS_KEPT))
     db.execute(sa.delete(SignInLink).where(SignInLink.expires_at <= now - timedelta(days=1)))
     oldest = int(now.timestamp()) - longest_window_seconds
     db.execute(sa.delete(RateCount).where(RateCount.window_start < oldest))

@@ -8,6 +8,8 @@ has a default that suits ``make run`` on one machine, except the ones a deployme
 from __future__ import annotations
 
 import os
+import re
+import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +17,9 @@ from pathlib import Path
 from shared.identity import CUSTOMER, DEFAULT_AUDIENCE, DEFAULT_ISSUER, ROLES, SYSTEM
 
 LOCAL_SESSION_SECRET = "local-development-only-session-secret"
+# WCAG 2.2 AA (1.4.3) for normal-size text: the header's white text on the council's colour.
+MINIMUM_HEADER_CONTRAST = 4.5
+HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
 class SettingsError(ValueError):
@@ -37,6 +42,95 @@ class RateLimit:
         if count < 1 or seconds < 1:
             raise SettingsError(f"{name}: both numbers must be at least 1")
         return cls(count, seconds)
+
+
+def relative_luminance(colour: str) -> float:
+    """WCAG's relative luminance of a ``#rrggbb`` colour (0 for black, 1 for white)."""
+
+    def linear(channel: int) -> float:
+        value = channel / 255
+        return value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4
+
+    red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return 0.2126 * linear(red) + 0.7152 * linear(green) + 0.0722 * linear(blue)
+
+
+def contrast_ratio(first: str, second: str) -> float:
+    """WCAG's contrast ratio of two ``#rrggbb`` colours, from 1 (the same) to 21."""
+    lighter, darker = sorted((relative_luminance(first), relative_luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+@dataclass(frozen=True)
+class Council:
+    """The council the web pages are branded for. The documents service reads the same
+    ``COUNCIL_*`` names (its config.yaml) for the packs and letters."""
+
+    name: str = "Example Borough Council"
+    phone: str = "0300 555 0100"
+    email: str = "housing.options@example.gov.uk"
+    # The header band behind white text: a #rrggbb colour with at least 4.5:1 against white.
+    colour: str = "#1d4f91"
+    # Shown in the header instead of the name (its alt text is the name): a path on this site
+    # or an https URL, whose origin the pages' Content-Security-Policy then allows for images.
+    logo_url: str = ""
+
+    @property
+    def logo_origin(self) -> str:
+        """``https://host[:port]`` of a logo served from elsewhere; empty for a path."""
+        if not self.logo_url.startswith("https://"):
+            return ""
+        parts = urllib.parse.urlsplit(self.logo_url)
+        return f"https://{parts.netloc}"
+
+    def check(self) -> None:
+        if not HEX_COLOUR.match(self.colour):
+            raise SettingsError("COUNCIL_COLOUR must be a colour written #rrggbb, e.g. #1d4f91")
+        ratio = contrast_ratio(self.colour, "#ffffff")
+        if ratio < MINIMUM_HEADER_CONTRAST:
+            raise SettingsError(
+                f"COUNCIL_COLOUR gives the header's white text a contrast of {ratio:.2f}:1; at"
+                f" least {MINIMUM_HEADER_CONTRAST}:1 is needed (WCAG 2.2 AA): choose a darker"
+                " colour"
+            )
+        if self.logo_url and not _logo_url_allowed(self.logo_url):
+            raise SettingsError(
+                "COUNCIL_LOGO_URL must be a path on this site (/branding/logo.svg) or an https"
+                " URL (https://www.example.gov.uk/logo.svg), with no quotes, spaces or commas"
+            )
+
+
+def _logo_url_allowed(url: str) -> bool:
+    # It goes into an attribute and (its origin) into the Content-Security-Policy header: only
+    # plain URL characters, no user name, no protocol-relative or backslash tricks.
+    if re.search(r"[\s\"'<>`,;\\]", url):
+        return False
+    if url.startswith("/"):
+        return not url.startswith("//")
+    parts = urllib.parse.urlsplit(url)
+    return (
+        parts.scheme == "https"
+        and bool(parts.hostname)
+        and "@" not in parts.netloc
+        and bool(re.fullmatch(r"[A-Za-z0-9.-]+(:\d{1,5})?", parts.netloc))
+    )
+
+
+def council_from_env(env: Mapping[str, str]) -> Council:
+    """The ``COUNCIL_*`` settings (checked by ``Council.check``, which ``Settings.check`` runs).
+    Empty is unset: compose passes ``${COUNCIL_COLOUR:-}`` through as an empty value."""
+
+    def text(name: str, default: str) -> str:
+        return env.get(name, "").strip() or default
+
+    defaults = Council()
+    return Council(
+        name=text("COUNCIL_NAME", defaults.name),
+        phone=text("COUNCIL_PHONE", defaults.phone),
+        email=text("COUNCIL_EMAIL", defaults.email),
+        colour=text("COUNCIL_COLOUR", defaults.colour).lower(),
+        logo_url=text("COUNCIL_LOGO_URL", ""),
+    )
 
 
 @dataclass(frozen=True)
@@ -71,6 +165,8 @@ class Settings:
     session_cookie_secure: bool = True
     session_idle_minutes: int = 30
     session_max_hours: int = 8
+    # The pages warn this long before the idle limit (docs/web.md, "Session timeout").
+    session_warning_seconds: int = 120
     # Customers' sign-in links.
     magic_link_minutes: int = 15
     notify_kind: str = "outbox"
@@ -87,6 +183,7 @@ class Settings:
     # make run only: allows the development session secret and shows the local outbox at
     # /auth/local/outbox. Never on in a deployment.
     local_development: bool = False
+    council: Council = Council()
 
     @property
     def oidc_configured(self) -> bool:
@@ -147,6 +244,7 @@ class Settings:
             session_cookie_secure=flag("SESSION_COOKIE_SECURE", True),
             session_idle_minutes=number("SESSION_IDLE_MINUTES", 30),
             session_max_hours=number("SESSION_MAX_HOURS", 8),
+            session_warning_seconds=number("SESSION_WARNING_SECONDS", 120, least=10),
             magic_link_minutes=number("MAGIC_LINK_MINUTES", 15),
             notify_kind=text("NOTIFY_KIND", defaults.notify_kind),
             notify_outbox=text("NOTIFY_OUTBOX", defaults.notify_outbox),
@@ -169,6 +267,7 @@ class Settings:
             ),
             rpc_timeout_seconds=float(number("RPC_TIMEOUT_SECONDS", 30)),
             local_development=flag("LOCAL_DEVELOPMENT", False),
+            council=council_from_env(env),
         )
 
     def check(self) -> None:
@@ -193,6 +292,11 @@ class Settings:
         for origin in self.cors_allow_origins:
             if origin == "*" or not origin.startswith(("http://", "https://")):
                 raise SettingsError("CORS_ALLOW_ORIGINS lists origins such as https://x.gov.uk")
+        if self.session_warning_seconds >= self.session_idle_minutes * 60:
+            raise SettingsError(
+                "SESSION_WARNING_SECONDS must be shorter than SESSION_IDLE_MINUTES (in seconds)"
+            )
+        self.council.check()
 
 
 def parse_role_map(text: str) -> dict[str, str]:

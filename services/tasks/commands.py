@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from services.tasks.domain import Lag
 
@@ -81,6 +82,20 @@ class AddTask:
 class AddClosureDay:
     day: date
     reason: str
+    actor: str
+
+
+@dataclass(frozen=True)
+class ListFrameworks:
+    workflow: str | None = None
+    page: int = 1
+    page_size: int = 20
+
+
+@dataclass(frozen=True)
+class LoadFrameworks:
+    # A framework document as a council writes it (``frameworks.parse_document`` checks it).
+    document: dict[str, Any]
     actor: str
 
 

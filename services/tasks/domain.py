@@ -28,6 +28,8 @@ LONDON = ZoneInfo("Europe/London")
 _DEFAULT_CALENDAR = WorkingCalendar()
 UNITS = ("minutes", "hours", "days", "working_days", "weeks", "months")
 LINK_TYPES = ("finish_to_start", "start_to_start")
+# The owner rule of a task owned by whoever owns its case (the default).
+CASE_OWNER = "case_owner"
 # The statutory duties whose start begins a framework's duty part, keyed as the case stages are.
 DUTIES = ("prevention", "relief")
 # What a duty task without predecessors is anchored to: the first day of the duty's 56-day
@@ -101,6 +103,9 @@ class TaskLifecycle(Aggregate):
     revision: int
     status: str
     owner: str | None
+    # Whether the owner follows the case's owner (the framework's ``case_owner`` rule) until an
+    # officer reassigns the task by hand.
+    follows_case_owner: bool
     started_at: datetime | None
     held_at: datetime | None
     hold_reason: str | None
@@ -166,12 +171,33 @@ class TaskLifecycle(Aggregate):
         self._revised(events.TASK_CANCELLED, actor, before, reason=reason)
 
     def reassign(self, owner: str, actor: str) -> None:
+        """An officer's choice of owner: the task stops following its case's owner."""
         self._move(REASSIGN)
         if self.owner == owner:
             raise Conflict(f"task {self.id} is already owned by {self.owner}")
         before = {"owner": self.owner}
-        self.owner = owner
+        self.owner, self.follows_case_owner = owner, False
         self._revised(events.TASK_REASSIGNED, actor, before, owner=owner)
+
+    def follow_case_owner(self, owner: str, actor: str, causation_id: str | None = None) -> bool:
+        """The case was assigned to ``owner``: an unfinished task that still follows its case's
+        owner takes it, announced as any reassignment is (``task.reassigned``). Returns whether
+        the task changed; one that does not follow, is finished or has that owner already is
+        left alone."""
+        if not self.follows_case_owner or self.status not in UNFINISHED or self.owner == owner:
+            return False
+        before = {"owner": self.owner}
+        self._move(REASSIGN)
+        self.owner = owner
+        self._revised(
+            events.TASK_REASSIGNED,
+            actor,
+            before,
+            causation_id=causation_id,
+            owner=owner,
+            follows="case_owner",
+        )
+        return True
 
     def reschedule(self, actor: str, before: dict[str, Any], starts_on: str) -> None:
         """Its dates moved with the day its duty began (set by the caller first)."""
@@ -200,9 +226,16 @@ class TaskLifecycle(Aggregate):
         after = {"activate_at": self.activate_at.isoformat()}
         self.record_change(self._change("task.scheduled", actor, None, after))
 
-    def _revised(self, event_type: str, actor: str, before: dict[str, Any], **after: Any) -> None:
+    def _revised(
+        self,
+        event_type: str,
+        actor: str,
+        before: dict[str, Any],
+        causation_id: str | None = None,
+        **after: Any,
+    ) -> None:
         self.revision += 1
-        self._announce(event_type, actor, before, {"status": self.status, **after})
+        self._announce(event_type, actor, before, {"status": self.status, **after}, causation_id)
 
     def _announce(
         self,
@@ -281,7 +314,7 @@ class TaskTemplate:
         return cls(
             key=raw["key"],
             name=raw["name"],
-            owner=raw.get("owner", "case_owner"),
+            owner=raw.get("owner", CASE_OWNER),
             mandatory=bool(raw.get("mandatory", False)),
             customer_facing=bool(raw.get("customer_facing", False)),
             due_in=Lag.parse(raw.get("due_in")),
@@ -441,10 +474,17 @@ def activation_time(
     return max(moments) if moments else None
 
 
-def initial_owner(owner_rule: str) -> str | None:
-    """``team:x`` and ``role:x`` name an owner now; ``case_owner`` follows the case's owner,
-    which a case does not have until it is assigned."""
-    return None if owner_rule == "case_owner" else owner_rule
+def follows_case_owner(owner_rule: str) -> bool:
+    """A task whose framework says ``case_owner`` is owned by whoever owns its case, now and
+    whenever the case is assigned again (until an officer reassigns the task by hand)."""
+    return owner_rule == CASE_OWNER
+
+
+def initial_owner(owner_rule: str, case_owner: str | None = None) -> str | None:
+    """``team:x`` and ``role:x`` name an owner now; ``case_owner`` is the case's owner as last
+    announced (``case_owner``), or None while the case has not been assigned: the task takes
+    one when it is (``TaskLifecycle.follow_case_owner``)."""
+    return case_owner if follows_case_owner(owner_rule) else owner_rule
 
 
 @dataclass(frozen=True)

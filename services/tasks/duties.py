@@ -28,13 +28,13 @@ from services.tasks.operations import (
     audit,
     cancel_for,
     instantiate_task,
+    known_case,
     schedule_dependents,
     set_deadlines,
     working_calendar,
 )
 from shared.clock import parse_iso, utcnow
 from shared.envelope import Envelope, load_event_data
-from shared.errors import NotYet
 from shared.unit_of_work import Transaction
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ def follow_stage_change(tx: Transaction, event: Envelope, calendar_nation: str) 
     """Leaving a duty stage ends that duty's tasks; entering one starts them, anchored to the
     clock the event carries for it."""
     data = load_event_data(event, schemas.StageChangedData())
-    case = _known_case(tx, data["case_id"])
+    case = known_case(tx, data["case_id"])
     if not _record_stage(case, data["stage"], event):
         return []
     previous = data["previous_stage"]
@@ -59,7 +59,7 @@ def follow_stage_change(tx: Transaction, event: Envelope, calendar_nation: str) 
 def follow_case_reopened(tx: Transaction, event: Envelope, calendar_nation: str) -> list[Task]:
     """A case reopened into a duty stage enters that duty again: a new set of its tasks."""
     data = load_event_data(event, schemas.CaseReopenedData())
-    case = _known_case(tx, data["case_id"])
+    case = known_case(tx, data["case_id"])
     if not _record_stage(case, data["stage"], event):
         return []
     working = working_calendar(tx, calendar_nation)
@@ -69,7 +69,7 @@ def follow_case_reopened(tx: Transaction, event: Envelope, calendar_nation: str)
 def follow_case_closed(tx: Transaction, event: Envelope) -> list[Task]:
     """Closing a case in a duty stage ends that duty's tasks."""
     data = load_event_data(event, schemas.CaseClosedData())
-    case = _known_case(tx, data["case_id"])
+    case = known_case(tx, data["case_id"])
     if not _record_stage(case, data["stage"], event):
         return []
     previous = data["previous_stage"]
@@ -84,7 +84,7 @@ def follow_duty_ended(tx: Transaction, event: Envelope) -> list[Task]:
     ending by itself): its tasks no longer apply, except those that outlive it (the main duty
     decision that follows relief, ``outlives_duty``); they end when the case leaves the stage."""
     data = load_event_data(event, schemas.DutyEndedData())
-    case = _known_case(tx, data["case_id"])
+    case = known_case(tx, data["case_id"])
     ground = f" ({data['ground']})" if data["ground"] else ""
     reason = f"the {data['duty']} duty ended{ground}"
     return end_duty_tasks(tx, case, data["duty"], reason, event, leaving_stage=False)
@@ -98,7 +98,7 @@ def follow_clock_corrected(tx: Transaction, event: Envelope, calendar_nation: st
     duty = data["clock"]["kind"].removesuffix("_duty")
     if duty not in DUTIES:
         return []
-    case = _known_case(tx, data["case_id"])
+    case = known_case(tx, data["case_id"])
     plan = repository.open_duty_plan(tx.session, case.case_id, duty)
     clock = _duty_clock(duty, [data["clock"]])
     dates = (clock.starts_on, clock.due_on, clock.day_after)
@@ -272,13 +272,6 @@ def end_duty_tasks(
         event.id,
     )
     return cancelled
-
-
-def _known_case(tx: Transaction, case_id: str) -> TaskCase:
-    case = repository.task_case(tx.session, case_id, lock=True)
-    if case is None:
-        raise NotYet(f"case.opened for case {case_id}")
-    return case
 
 
 def _published(event: Envelope) -> datetime:

@@ -41,8 +41,8 @@ class TaskFramework(Base):
 
 class TaskCase(Base):
     """What this service knows of a case: enough to choose its framework edition when a duty
-    begins, and the stage it last heard of (events of different types may arrive out of order;
-    one older than the stage recorded here changes nothing)."""
+    begins, and the stage and owner it last heard of (events of different types may arrive out
+    of order; one older than the stage or owner recorded here changes nothing)."""
 
     __tablename__ = "task_cases"
 
@@ -58,6 +58,10 @@ class TaskCase(Base):
     stage: Mapped[str | None] = mapped_column(sa.String(30))
     # The publication time of the case event that set ``stage``.
     stage_event_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # The case's owner (case.assigned; a case opens without one), which tasks following the
+    # case owner take, and the publication time of the event that set it.
+    owner: Mapped[str | None] = mapped_column(sa.String(100))
+    owner_event_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
@@ -130,6 +134,9 @@ class Task(Base, TaskLifecycle):
     definition: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     name: Mapped[str] = mapped_column(sa.String(300))
     owner: Mapped[str | None] = mapped_column(sa.String(100))
+    # The framework's ``case_owner`` rule: the owner changes with the case's, until an officer
+    # reassigns the task by hand.
+    follows_case_owner: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     status: Mapped[str] = mapped_column(sa.String(20))
     customer_facing: Mapped[bool]
     activate_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

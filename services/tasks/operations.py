@@ -13,13 +13,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from services.tasks import commands, domain, events, repository, schemas
+from sqlalchemy.exc import IntegrityError
+
+from services.tasks import commands, domain, events, repository, schemas, seed
 from services.tasks.calendar import WorkingCalendar
 from services.tasks.domain import PENDING, UNFINISHED, TaskTemplate
 from services.tasks.models import ClosureDay, DutyPlan, Task, TaskCase
+from services.tasks.seed import StoredEdition
 from shared import law
-from shared.clock import london_date, utcnow
-from shared.envelope import Envelope, load_event_data
+from shared.clock import london_date, parse_iso, utcnow
+from shared.envelope import Envelope, load_event_data, new_correlation_id
 from shared.errors import Conflict, Forbidden, NotFound, NotYet, ValidationFailed
 from shared.unit_of_work import Transaction
 
@@ -187,6 +190,51 @@ def add_closure_day(tx: Transaction, command: commands.AddClosureDay) -> Closure
     return day
 
 
+def list_frameworks(tx: Transaction, query: commands.ListFrameworks) -> dict[str, Any]:
+    """One page of the stored framework editions (``repository.frameworks_page``)."""
+    return repository.frameworks_page(tx.session, query)
+
+
+def load_frameworks(tx: Transaction, command: commands.LoadFrameworks) -> list[StoredEdition]:
+    """A council's framework document: every edition checked before any is stored
+    (``ValidationFailed`` naming each wrong field as ``document.<path>``), then each stored as
+    the council's (``seed.load_frameworks``). Each edition added, changed or taken over from
+    the shipped seed is on the audit trail; one load is one correlation id."""
+    try:
+        stored = seed.load_frameworks(tx.session, command.document, origin=seed.COUNCIL)
+    except ValidationFailed as refused:
+        raise ValidationFailed(
+            {f"document.{path}": messages for path, messages in refused.field_errors.items()},
+            "task frameworks are invalid",
+        ) from None
+    except IntegrityError:
+        raise Conflict(
+            "an edition in this document was loaded by someone else at the same moment: "
+            "list the frameworks and try again"
+        ) from None
+    scope = _Scope(None, new_correlation_id())
+    for loaded in stored:
+        if loaded.change in (seed.UNCHANGED, seed.KEPT):
+            continue
+        row = loaded.row
+        audit(
+            tx,
+            f"task_framework.{loaded.change}",
+            ("task_framework", row.id),
+            scope,
+            command.actor,
+            loaded.before,
+            {
+                "version": row.version,
+                "origin": row.origin,
+                "effective_to": row.effective_to.isoformat() if row.effective_to else None,
+                "tasks": len(row.tasks),
+                "duty_tasks": {duty: len(tasks) for duty, tasks in row.on_duty.items()},
+            },
+        )
+    return stored
+
+
 def _task(tx: Transaction, task_id: str) -> Task:
     task = repository.get_task(tx.session, task_id, lock=True)
     if task is None:
@@ -200,16 +248,18 @@ def _task(tx: Transaction, task_id: str) -> Task:
 
 @dataclass(frozen=True)
 class CaseRef:
-    """What a new task copies from its case."""
+    """What a new task copies from its case: a task following the case owner takes ``owner``
+    (None until the case is assigned)."""
 
     case_id: str
     reference: str
     correlation_id: str
     workflow: str
+    owner: str | None = None
 
     @classmethod
     def of(cls, case: TaskCase) -> CaseRef:
-        return cls(case.case_id, case.reference, case.correlation_id, case.workflow)
+        return cls(case.case_id, case.reference, case.correlation_id, case.workflow, case.owner)
 
 
 def create_tasks_for_case(
@@ -316,6 +366,35 @@ def follow_workflow_change(tx: Transaction, event: Envelope, calendar_nation: st
     return created
 
 
+def follow_case_assigned(tx: Transaction, event: Envelope) -> list[Task]:
+    """The case has a new owner: remembered for the tasks it starts from now on, and taken by
+    each of its unfinished tasks that still follows the case owner (``task.reassigned``, by
+    the service). An officer's own choice of owner for a task stands. An assignment published
+    before the one recorded changes nothing (events of different types may arrive out of
+    order); one that overtakes case.opened waits for it (``NotYet``)."""
+    data = load_event_data(event, schemas.CaseAssignedData())
+    case = known_case(tx, data["case_id"])
+    published = parse_iso(event.time)
+    if case.owner_event_at is not None and published <= case.owner_event_at:
+        log.info("case %s: assignment %s is older than the owner recorded", case.case_id, event.id)
+        return []
+    case.owner, case.owner_event_at = data["owner"], published
+    return [
+        task
+        for task in repository.tasks_following_case_owner(tx.session, case.case_id)
+        if task.follow_case_owner(case.owner, SYSTEM, event.id)
+    ]
+
+
+def known_case(tx: Transaction, case_id: str) -> TaskCase:
+    """The case, locked (its events are applied one at a time); ``NotYet`` until case.opened
+    has been."""
+    case = repository.task_case(tx.session, case_id, lock=True)
+    if case is None:
+        raise NotYet(f"case.opened for case {case_id}")
+    return case
+
+
 def cancel_for(tx: Transaction, task: Task, now: datetime, reason: str) -> Task:
     """The service cancels a task on its own (a workflow change, a duty ending)."""
     task.cancel(now, reason, SYSTEM)
@@ -344,7 +423,8 @@ def new_task(
         mandatory=template.mandatory,
         definition=definition,
         name=template.name,
-        owner=domain.initial_owner(template.owner),
+        owner=domain.initial_owner(template.owner, case.owner),
+        follows_case_owner=domain.follows_case_owner(template.owner),
         status=PENDING,
         customer_facing=template.customer_facing,
         revision=1,

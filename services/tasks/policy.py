@@ -21,5 +21,8 @@ POLICY = Policy(
         "reassign_task": rule(TEAM_LEADER, scope=TEAM),
         "add_closure_day": rule(ADMIN),
         "list_closure_days": rule(OFFICERS, ADMIN, AUDITOR),
+        # The council's task frameworks are content its administrators look after.
+        "list_frameworks": rule(ADMIN),
+        "load_frameworks": rule(ADMIN),
     },
 )

@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.tasks.commands import FindTasks
+from services.tasks.commands import FindTasks, ListFrameworks
 from services.tasks.domain import ACTIVE, OPEN_STATUSES, PENDING, UNFINISHED
 from services.tasks.frameworks import FrameworkEdition, edition_in_force
 from services.tasks.models import ClosureDay, DutyPlan, Task, TaskCase, TaskFramework
@@ -43,8 +43,23 @@ def framework_in_force(
     return rows[chosen.key] if chosen else None
 
 
-def framework_edition(session: Session, edition_id: str) -> TaskFramework | None:
-    return session.get(TaskFramework, edition_id)
+def framework_edition(
+    session: Session, edition_id: str, lock: bool = False
+) -> TaskFramework | None:
+    """One stored edition; ``lock``: for update, so two loads of it take turns (each new
+    version follows the one before, none is lost)."""
+    return session.get(TaskFramework, edition_id, with_for_update=lock or None)
+
+
+def frameworks_page(session: Session, query: ListFrameworks) -> dict[str, Any]:
+    """Stored editions by workflow, then first day in force; one page of them."""
+    select = sa.select(TaskFramework)
+    if query.workflow:
+        select = select.where(TaskFramework.workflow == query.workflow)
+    ordered = select.order_by(
+        TaskFramework.workflow, TaskFramework.effective_from, TaskFramework.id
+    )
+    return paginate(session, ordered, query.page, query.page_size)
 
 
 def task_case(session: Session, case_id: str, lock: bool = False) -> TaskCase | None:
@@ -84,6 +99,18 @@ def duty_plans_of_case(session: Session, case_id: str) -> list[DutyPlan]:
             .where(DutyPlan.case_id == case_id)
             .order_by(DutyPlan.started_at, DutyPlan.entry)
         )
+    )
+
+
+def tasks_following_case_owner(session: Session, case_id: str) -> list[Task]:
+    """The case's unfinished tasks that still follow its owner, locked: an officer reassigning
+    one at the same moment waits, or is waited for and the task no longer follows."""
+    return _tasks_in_order(
+        session,
+        Task.case_id == case_id,
+        Task.follows_case_owner.is_(True),
+        Task.status.in_(UNFINISHED),
+        lock=True,
     )
 
 

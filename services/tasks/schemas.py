@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import fields, post_load, validate
+from marshmallow import Schema, fields, post_load, validate
 
 from services.tasks import commands
 from services.tasks.domain import DUTIES, STATUSES, UNITS, Lag
+from shared.clock import isoformat
 from shared.validation import CommandSchema, EventDataSchema, RequestSchema
 
 
@@ -84,9 +85,16 @@ class WorkflowChangedData(EventDataSchema):
 
 
 ACTOR = fields.String(required=True, validate=validate.Length(min=1, max=100))
+# The most editions one page of ``list_frameworks`` holds.
+MAX_FRAMEWORK_PAGE = 100
 OWNER = validate.Regexp(
     r"^(officer|team|role):[A-Za-z0-9_.-]{1,90}$", error="officer:<id>, team:<name> or role:<name>"
 )
+
+
+class CaseAssignedData(_CaseData):
+    # officer:<id> or team:<name> (the cases service's assign_case), the owner its tasks take.
+    owner = fields.String(required=True, validate=OWNER)
 
 
 class ListTasksSchema(CommandSchema):
@@ -177,3 +185,43 @@ class AddClosureDaySchema(CommandSchema):
     day = fields.Date(required=True)
     reason = fields.String(required=True, validate=validate.Length(min=1, max=200))
     actor = ACTOR
+
+
+class ListFrameworksSchema(CommandSchema):
+    command = commands.ListFrameworks
+
+    workflow = fields.String(load_default=None, validate=validate.Length(min=1, max=50))
+    page = fields.Integer(load_default=1, strict=True, validate=validate.Range(min=1))
+    page_size = fields.Integer(
+        load_default=20, strict=True, validate=validate.Range(min=1, max=MAX_FRAMEWORK_PAGE)
+    )
+
+
+class LoadFrameworksSchema(CommandSchema):
+    command = commands.LoadFrameworks
+
+    # Checked as a whole by ``frameworks.parse_document`` (every problem by its path).
+    document = fields.Dict(required=True)
+    actor = ACTOR
+
+
+class FrameworkSummarySchema(Schema):
+    """One stored edition as the admin lists see it: its dates and how many tasks each part
+    starts, not the tasks themselves."""
+
+    id = fields.String()
+    workflow = fields.String()
+    nations = fields.List(fields.String())
+    effective_from = fields.Date()
+    effective_to = fields.Date(allow_none=True)
+    version = fields.Integer()
+    origin = fields.String()
+    updated_at = fields.Function(lambda edition: isoformat(edition.updated_at))
+    task_count = fields.Method("_task_count")
+    duty_task_counts = fields.Method("_duty_task_counts")
+
+    def _task_count(self, edition: Any) -> int:
+        return len(edition.tasks or [])
+
+    def _duty_task_counts(self, edition: Any) -> dict[str, int]:
+        return {duty: len(tasks or []) for duty, tasks in sorted((edition.on_duty or {}).items())}

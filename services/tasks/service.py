@@ -26,8 +26,11 @@ from services.tasks.schemas import (
     CancelTaskSchema,
     CompleteTaskSchema,
     FindTasksSchema,
+    FrameworkSummarySchema,
     HoldTaskSchema,
+    ListFrameworksSchema,
     ListTasksSchema,
+    LoadFrameworksSchema,
     ReassignTaskSchema,
     ReleaseTaskSchema,
     StartTaskSchema,
@@ -90,6 +93,11 @@ class TasksService(nameko_wiring.OutboxRelay):
     @event_handler("cases", "case.reopened", requeue_on_error=True)
     def follow_case_reopened(self, message: dict) -> None:
         self._follow(message, duties.follow_case_reopened)
+
+    @event_handler("cases", "case.assigned", requeue_on_error=True)
+    def follow_case_assigned(self, message: dict) -> None:
+        """Tasks that follow the case owner take the case's new owner."""
+        self.uow.handle_event(message, operations.follow_case_assigned)
 
     @event_handler("cases", "case.closed", requeue_on_error=True)
     def follow_case_closed(self, message: dict) -> None:
@@ -170,3 +178,23 @@ class TasksService(nameko_wiring.OutboxRelay):
             {"day": row.day.isoformat(), "reason": row.reason}
             for row in self._run(operations.list_closure_days)
         ]
+
+    @rpc(records_actor=False)
+    def list_frameworks(self, query: dict[str, Any] | None = None) -> dict[str, Any]:
+        """``{workflow?, page?, page_size? (1-100)}``: the stored framework editions, by
+        workflow then first day in force: ``{items, total, page, page_size}``."""
+        found = self._run(operations.list_frameworks, ListFrameworksSchema(), query or {})
+        return {**found, "items": FrameworkSummarySchema(many=True).dump(found["items"])}
+
+    @rpc
+    def load_frameworks(self, request: dict[str, Any]) -> dict[str, Any]:
+        """``{document, actor}``: a framework document as the loader takes it (docs/tasks.md),
+        stored as the council's. ``{editions: [summary + change]}``; ``ValidationFailed``
+        naming every wrong field (``document.frameworks.<workflow>...``), nothing stored."""
+        stored = self._run(operations.load_frameworks, LoadFrameworksSchema(), request)
+        return {
+            "editions": [
+                {**FrameworkSummarySchema().dump(loaded.row), "change": loaded.change}
+                for loaded in stored
+            ]
+        }

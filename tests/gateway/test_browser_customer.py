@@ -38,7 +38,7 @@ from tests.gateway.browser import (
     screenshot,
 )
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 REFERENCE = re.compile(r"HO-\d{4}-\d{6}")
 # How long a person keeps reloading for their reference and their pack (slow on a busy machine).

@@ -217,6 +217,8 @@ def endpoints(case: dict, pack_id: str) -> list[Endpoint]:
             {"reason": "x"},
         ),
         Endpoint("GET", "/api/v1/closure-days", "tasks", "list_closure_days"),
+        Endpoint("GET", "/api/v1/task-frameworks", "tasks", "list_frameworks"),
+        Endpoint("POST", "/api/v1/task-frameworks", "tasks", "load_frameworks", {"frameworks": {}}),
         Endpoint(
             "POST",
             "/api/v1/closure-days",

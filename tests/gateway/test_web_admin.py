@@ -6,6 +6,7 @@ typed and names the field. A caseworker may not preview."""
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 
@@ -125,11 +126,11 @@ def test_an_admin_publishes_a_template_and_sees_each_problem_by_its_path(front):
     csrf = csrf_of(listed.text)
     broken = admin.post("/work/admin/templates", data={"csrf_token": csrf, "definition": "key: [x"})
     assert broken.status_code == 400 and "not valid YAML or JSON" in broken.text
-    starter = Path("services/enquiry/seed/starter_template_v2.yaml").read_text()
+    starter = Path("services/enquiry/seed/starter_template_v3.yaml").read_text()
     definition = yaml.safe_load(starter)
     wrong = {
         **definition,
-        "version": 3,
+        "version": 4,
         "sections": [
             {"key": "s", "title": "S", "questions": [{"key": "q", "type": "igloo", "label": "Q?"}]}
         ],
@@ -140,9 +141,11 @@ def test_an_admin_publishes_a_template_and_sees_each_problem_by_its_path(front):
     assert refused.status_code == 400 and "govuk-error-summary" in refused.text
     assert "definition." in refused.text  # each problem named by its path
     assert "igloo" in refused.text  # what was typed is still in the box
+    # A date written without quotes is a date to YAML: it is sent as the text it was.
+    unquoted = yaml.safe_dump({**definition, "version": 4, "effective_from": date(2026, 5, 1)})
+    assert "effective_from: 2026-05-01\n" in unquoted
     published = admin.post(
-        "/work/admin/templates",
-        data={"csrf_token": csrf, "definition": yaml.safe_dump({**definition, "version": 3})},
+        "/work/admin/templates", data={"csrf_token": csrf, "definition": unquoted}
     )
     assert published.status_code == 200, published.text[:2000]
-    assert "Published housing-options-enquiry version 3" in published.text
+    assert "Published housing-options-enquiry version 4" in published.text

@@ -1,7 +1,9 @@
 """The public enquiry form as a browser without JavaScript uses it: plain HTML forms only. A
 person asks for a sign-in link, opens it from the local outbox, answers one question per page
 (conditional questions appear as the template says), meets an error and keeps what they typed,
-checks their answers and sends; the confirmation and their case page show the reference.
+checks their answers and sends; the confirmation and their case page show the reference. The
+pages are English throughout (the Welsh ones: test_web_welsh.py), the postcode's error is in
+GOV.UK's words, and dates are written as people write them.
 (Browser tests with JavaScript on and off, phone and desktop, come with issue 16.)"""
 
 from __future__ import annotations
@@ -20,6 +22,11 @@ pytestmark = pytest.mark.e2e
 
 def csrf_of(html: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def in_words(day: date) -> str:
+    """A date as the pages write it in English: 2 December 2026."""
+    return f"{day.day} {day:%B %Y}"
 
 
 def form_fields(key: str, value) -> dict:
@@ -73,10 +80,18 @@ def test_a_person_applies_through_the_pages_without_javascript(front):
             or "govuk-fieldset__heading" in question.text
         )
         csrf = csrf_of(question.text)
+        if key == "full_name":
+            # An English page of a form with Welsh: the English words, none of the Welsh.
+            assert "What is your full name?" in question.text
+            assert "Beth yw eich enw llawn?" not in question.text
+            assert "About you and your household" in question.text
         if key == "postcode":
             refused = browser.post(location, data={"csrf_token": csrf, "postcode": "nowhere"})
             assert refused.status_code == 400
             assert "govuk-error-summary" in refused.text and 'value="nowhere"' in refused.text
+            # GOV.UK's address pattern's words, not the enquiry service's.
+            assert refused.text.count("Enter a full UK postcode, like AA3 1AB") == 2
+            assert "must be a UK postcode" not in refused.text
         value = answers.get(key)
         data = {"csrf_token": csrf, **(form_fields(key, value) if value is not None else {})}
         answered = browser.post(location, data=data)
@@ -88,6 +103,11 @@ def test_a_person_applies_through_the_pages_without_javascript(front):
     assert "notice_type" in seen and "release_date" not in seen
     check = browser.get(location)
     assert "Check your answers" in check.text and answers["full_name"] in check.text
+    # Options by their labels, dates in words, in English.
+    assert "I rent from a private landlord or letting agent" in check.text
+    assert "Rwy&#39;n rhentu" not in check.text
+    served = date.fromisoformat(answers["notice_served_date"])
+    assert in_words(served) in check.text and answers["notice_served_date"] not in check.text
     sent = browser.post(location, data={"csrf_token": csrf_of(check.text)})
     assert sent.status_code == 303 and sent.headers["location"].endswith("/done")
     done = browser.get(sent.headers["location"])
@@ -95,6 +115,8 @@ def test_a_person_applies_through_the_pages_without_javascript(front):
     assert reference, done.text
     mine = browser.get("/my-case")
     assert reference.group(0) in mine.text
+    assert in_words(london_today()) in mine.text  # the day the case opened, in words
+    assert london_today().isoformat() not in mine.text
     assert "Send us your tenancy agreement" in mine.text  # their own task
 
     # Someone else, not signed in, is sent to sign in first.

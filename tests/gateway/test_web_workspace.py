@@ -35,6 +35,10 @@ def test_a_caseworker_works_a_case_from_the_pages(front):
     assert work.status_code == 200 and "My work" in work.text
     found = officer.get("/work/cases", params={"reference": reference})
     assert f"/work/cases/{reference}" in found.text
+    by_postcode = officer.get("/work/cases", params={"postcode": "m1 1ae"})
+    assert f"/work/cases/{reference}" in by_postcode.text
+    not_a_postcode = officer.get("/work/cases", params={"postcode": "M1 1AE 9"})
+    assert not_a_postcode.status_code == 400 and 'href="#postcode"' in not_a_postcode.text
     short = officer.get("/work/cases", params={"name": "J"})
     assert short.status_code == 400 and "govuk-error-summary" in short.text
 

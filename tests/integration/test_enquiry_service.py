@@ -52,7 +52,7 @@ def test_submitted_enquiry_is_stored_triaged_and_announced(enquiry):
         {"template_key": TEMPLATE_KEY, "answers": sample_answers(), "actor": "customer"}
     )
     assert stored["status"] == "submitted"
-    assert stored["template_version"] == 2
+    assert stored["template_version"] == 3
     assert stored["workflow"] == "private_rented_eviction"
     assert stored["workflow_source"] == "triage"
     assert (stored["nation"], stored["suggested_duty"]) == ("england", "prevention")
@@ -67,7 +67,7 @@ def test_submitted_enquiry_is_stored_triaged_and_announced(enquiry):
     assert submitted[0]["version"] == 2
     data = submitted[0]["data"]
     assert data["enquiry_id"] == stored["id"]
-    assert data["template"] == {"key": TEMPLATE_KEY, "version": 2}
+    assert data["template"] == {"key": TEMPLATE_KEY, "version": 3}
     assert submitted[0]["correlation_id"] == stored["correlation_id"]
     assert set(data) == {
         "enquiry_id",
@@ -206,7 +206,7 @@ def test_unknown_template_and_enquiry_are_not_found(enquiry):
         rpc.enquiry.get_template(TEMPLATE_KEY, 99)
     with pytest.raises(NotFound):
         rpc.enquiry.get_enquiry("missing")
-    assert rpc.enquiry.get_template(TEMPLATE_KEY)["version"] == 2
+    assert rpc.enquiry.get_template(TEMPLATE_KEY)["version"] == 3
 
 
 def test_save_and_return_then_submit_the_draft(enquiry):
@@ -338,27 +338,35 @@ def test_publishing_template_versions(enquiry):
         {
             "key": "extra",
             "title": "Extra",
-            "questions": [{"key": "pets", "type": "boolean", "label": "Do you have pets?"}],
+            "title_cy": "Ychwanegol",
+            "questions": [
+                {
+                    "key": "pets",
+                    "type": "boolean",
+                    "label": "Do you have pets?",
+                    "label_cy": "Oes gennych chi anifeiliaid anwes?",
+                }
+            ],
         },
     ]
     published = rpc.enquiry.publish_template({"definition": new, "actor": "admin:1"})
-    assert (published["version"], published["published_by"]) == (3, "admin:1")
+    assert (published["version"], published["published_by"]) == (4, "admin:1")
     # The old version is unchanged, and enquiries can still be made on it.
-    assert rpc.enquiry.get_template(TEMPLATE_KEY, 2) == current
+    assert rpc.enquiry.get_template(TEMPLATE_KEY, 3) == current
     old = rpc.enquiry.submit_enquiry(
-        {"template_key": TEMPLATE_KEY, "template_version": 2, "answers": sample_answers()}
+        {"template_key": TEMPLATE_KEY, "template_version": 3, "answers": sample_answers()}
     )
-    assert old["template_version"] == 2
+    assert old["template_version"] == 3
     with pytest.raises(ValidationFailed) as error:
         rpc.enquiry.submit_enquiry(
             {
                 "template_key": TEMPLATE_KEY,
-                "template_version": 2,
+                "template_version": 3,
                 "answers": {**sample_answers(), "pets": True},
             }
         )
     assert list(error.value.field_errors) == ["answers.pets"]
-    assert [t["version"] for t in rpc.enquiry.list_templates()] == [1, 2, 3]
+    assert [t["version"] for t in rpc.enquiry.list_templates()] == [1, 2, 3, 4]
 
     # A new version declares the council's nation and the roles of its questions.
     for changes, field in [
@@ -375,7 +383,7 @@ def test_publishing_template_versions(enquiry):
         rpc.enquiry.publish_template({"definition": legacy, "actor": "admin:1"})
     assert {"definition.nation", "definition.roles"} <= set(error.value.field_errors)
 
-    broken = {**new, "version": 4}
+    broken = {**new, "version": 5}
     broken["sections"] = [
         {
             "key": "s",
@@ -393,7 +401,7 @@ def test_publishing_template_versions(enquiry):
     with pytest.raises(ValidationFailed) as error:
         rpc.enquiry.publish_template({"definition": {**new, "version": 7}, "actor": "admin:1"})
     assert list(error.value.field_errors) == ["definition.version"]
-    assert [t["version"] for t in rpc.enquiry.list_templates()] == [1, 2, 3]
+    assert [t["version"] for t in rpc.enquiry.list_templates()] == [1, 2, 3, 4]
 
 
 def test_the_council_nation_is_checked_on_start(container_factory, service_config):

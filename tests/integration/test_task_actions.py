@@ -8,15 +8,14 @@ from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 from sqlalchemy.orm import Session
 
 from services.tasks.seed import load_frameworks
-from services.tasks.service import TasksService
 from shared.clock import utcnow
 from shared.db import create_engine_for
 from shared.envelope import Envelope
 from shared.errors import Conflict, NotFound, ValidationFailed
 from tests.identity import SignedRpc
 from tests.integration.helpers import publish
-from tests.integration.test_tasks_service import case_opened
-from tests.recorder import make_recorder, of_type, wait_for
+from tests.integration.test_tasks_service import case_opened, start_tasks
+from tests.recorder import of_type, wait_for
 
 pytestmark = pytest.mark.integration
 OFFICER = "officer:7"
@@ -53,15 +52,7 @@ FRAMEWORK = {
 
 @pytest.fixture
 def tasks(container_factory, service_config):
-    config = service_config("tasks")
-    container = container_factory(TasksService, config)
-    recorder_cls, received = make_recorder()
-    container_factory(recorder_cls, config).start()
-    container.start()
-    engine = create_engine_for(config["DATABASE_URL"])
-    with Session(engine) as session, session.begin():
-        load_frameworks(session, FRAMEWORK)
-    engine.dispose()
+    container, config, received = start_tasks(container_factory, service_config, FRAMEWORK)
     event = case_opened()
     with entrypoint_waiter(container, "create_tasks_for_case"):
         publish(config, event)

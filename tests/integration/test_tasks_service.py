@@ -121,22 +121,28 @@ def case_opened(workflow="test_flow"):
     )
 
 
-def install_framework(database_url):
+def install_framework(database_url, framework=FRAMEWORK):
     engine = create_engine_for(database_url)
     with Session(engine) as session, session.begin():
-        load_frameworks(session, FRAMEWORK)
+        load_frameworks(session, framework)
     engine.dispose()
 
 
-@pytest.fixture
-def tasks(container_factory, service_config):
+def start_tasks(container_factory, service_config, framework=FRAMEWORK):
+    """The tasks service running with ``framework`` loaded, beside a recorder of what it
+    publishes: ``(container, config, received)``."""
     config = service_config("tasks")
     container = container_factory(TasksService, config)
     recorder_cls, received = make_recorder()
     container_factory(recorder_cls, config).start()
     container.start()
-    install_framework(config["DATABASE_URL"])
+    install_framework(config["DATABASE_URL"], framework)
     return container, config, received
+
+
+@pytest.fixture
+def tasks(container_factory, service_config):
+    return start_tasks(container_factory, service_config)
 
 
 def test_tasks_created_once_and_dependents_scheduled_with_lag(tasks):

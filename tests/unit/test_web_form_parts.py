@@ -1,8 +1,11 @@
 """What a posted page of the enquiry form means (services/gateway/web/form.py): the answer's
-shape for each question type, what the check page shows, and which page comes next."""
+shape for each question type, what the check page shows, which page comes next, the service's
+errors in GOV.UK's words, and the template's words in the page's language."""
 
+from services.gateway.web import i18n
 from services.gateway.web.form import (
     Question,
+    ServiceWords,
     errors_for_questions,
     next_question,
     previous_question,
@@ -42,6 +45,7 @@ def test_answers_as_the_check_page_shows_them():
     assert question("single_choice", options=options).shown("b") == "Banana"
     assert question("multiple_choice", options=options).shown(["a", "b"]) == "Apple, Banana"
     assert question("date").shown("2027-03-07") == "7 March 2027"
+    assert question("date").shown("2027-3-31x") == "2027-3-31x"
     assert question("boolean").shown(False) == "No"
     assert question("text").shown(None) == ""
     assert question("date").date_parts("2027-03-07") == {"day": "7", "month": "3", "year": "2027"}
@@ -71,3 +75,98 @@ def test_questions_are_read_from_the_template_in_form_order():
     }
     found = Question.all_of(template)
     assert [(q.key, q.section, q.required) for q in found] == [("x", "A", False), ("y", "B", True)]
+
+
+WELSH_TEMPLATE = {
+    "title": "Form",
+    "title_cy": "Ffurflen",
+    "sections": [
+        {
+            "title": "Your home",
+            "title_cy": "Eich cartref",
+            "questions": [
+                {
+                    "key": "tenure",
+                    "type": "single_choice",
+                    "label": "Where do you live?",
+                    "label_cy": "Ble rydych chi'n byw?",
+                    "help": "Choose one.",
+                    "help_cy": "Dewiswch un.",
+                    "options": [
+                        {"value": "rent", "label": "I rent", "label_cy": "Rwy'n rhentu"},
+                        {"value": "own", "label": "I own", "label_cy": "Rwy'n berchen"},
+                    ],
+                },
+                {"key": "moved_on", "type": "date", "label": "When?", "label_cy": "Pryd?"},
+                {"key": "safe", "type": "boolean", "label": "Safe?", "label_cy": "Yn ddiogel?"},
+                {
+                    "key": "postcode",
+                    "type": "postcode",
+                    "label": "Postcode",
+                    "label_cy": "Cod post",
+                },
+            ],
+        }
+    ],
+}
+
+
+def test_a_template_in_welsh_is_shown_in_welsh_on_a_welsh_page():
+    tenure, moved_on, safe, _postcode = Question.all_of(WELSH_TEMPLATE)
+    assert (tenure.label_cy, tenure.help_cy, tenure.section_cy) == (
+        "Ble rydych chi'n byw?",
+        "Dewiswch un.",
+        "Eich cartref",
+    )
+    # English pages stay English.
+    assert tenure.heading() == "Where do you live?" and str(tenure.title()) == "Where do you live?"
+    assert tenure.shown("own") == "I own" and safe.shown(True) == "Yes"
+    with i18n.using("cy"):
+        # Welsh words are not marked: the page is Welsh (lang="cy" on <html>).
+        assert tenure.heading() == "Ble rydych chi&#39;n byw?"
+        assert tenure.hint() == "Dewiswch un." and tenure.caption() == "Eich cartref"
+        assert str(tenure.title()) == "Ble rydych chi'n byw?"
+        assert tenure.option_label(tenure.options[0]) == "Rwy&#39;n rhentu"
+        # The check page: option labels (never values), the catalogue's yes, a Welsh date.
+        assert tenure.shown("own") == "Rwy&#39;n berchen"
+        assert safe.shown(False) == i18n.translations("cy").gettext("No") == "Na"
+        assert moved_on.shown("2026-12-02") == "2 Rhagfyr 2026"
+    # The values posted and stored never change with the language.
+    assert [o["value"] for o in tenure.options] == ["rent", "own"]
+
+
+def test_an_english_only_template_is_marked_english_on_a_welsh_page():
+    options = [{"value": "a", "label": "Apple"}, {"value": "b", "label": "Banana"}]
+    english = question("multiple_choice", options=options)
+    with i18n.using("cy"):
+        assert english.heading() == '<span lang="en">Q?</span>'
+        assert english.caption() == '<span lang="en">S</span>'
+        assert english.shown(["a", "b"]) == (
+            '<span lang="en">Apple</span>, <span lang="en">Banana</span>'
+        )
+        assert str(english.title()) == "Q?"
+
+
+def test_the_services_errors_in_govuk_words():
+    questions = {q.key: q for q in Question.all_of(WELSH_TEMPLATE)}
+    found = errors_for_questions(
+        {
+            "answers.postcode": ["must be a UK postcode, such as SW1A 1AA"],
+            "answers.tenure": ["an answer is required"],
+            "answers.moved_on": ["must be a date as YYYY-MM-DD"],
+            "answers.shoe_size": ["this question is not on the form"],
+        },
+        questions,
+    )
+    # The Design System's address pattern: "Enter a full UK postcode", with an example.
+    assert str(found["postcode"]) == "Enter a full UK postcode, like AA3 1AB"
+    assert str(found["tenure"]) == "Answer this question: Where do you live?"
+    with i18n.using("cy"):
+        welsh = i18n.translations("cy")
+        assert str(found["postcode"]) == welsh.gettext("Enter a full UK postcode, like AA3 1AB")
+        assert str(found["tenure"]) == "Atebwch y cwestiwn hwn: Ble rydych chi'n byw?"
+        # What GOV.UK has no words for stays the service's, marked as English.
+        assert isinstance(found["moved_on"], ServiceWords)
+        assert found["moved_on"].__html__() == '<span lang="en">must be a date as YYYY-MM-DD</span>'
+    assert found["moved_on"].__html__() == "must be a date as YYYY-MM-DD"
+    assert found["shoe_size"] == "this question is not on the form"

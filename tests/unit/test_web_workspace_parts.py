@@ -9,6 +9,7 @@ from datetime import date
 from services.gateway.principal import Principal
 from services.gateway.web.workspace import (
     TIMELINE_PAGE_SIZE,
+    answer_text,
     case_page_context,
     new_owner,
     parse_day,
@@ -101,3 +102,10 @@ def test_a_date_input_gives_a_real_day_or_nothing():
     assert parse_day("", "2", "2026") is None
     assert parse_day("x", "y", "z") is None
     assert parse_day("5", "3", "26") is None
+
+
+def test_answers_read_as_words_not_python():
+    assert answer_text(True) == "Yes" and answer_text(False) == "No"
+    assert answer_text(["employment", "benefits"]) == "employment, benefits"
+    assert answer_text("2026-12-02") == "2 December 2026"
+    assert answer_text(None) == "" and answer_text(3) == "3" and answer_text("M1 1AE") == "M1 1AE"

@@ -9,13 +9,13 @@ import json
 from datetime import date
 from typing import Annotated, Any
 
-import yaml
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from services.gateway.context import gateway_of, signed_in
 from services.gateway.principal import Principal
 from services.gateway.web.i18n import _l
+from services.gateway.web.pasted import UnreadableDocument, read_document
 from services.gateway.web.rendering import page
 from services.gateway.web.workspace import Staff
 from shared.errors import Forbidden, NotFound, ValidationFailed
@@ -199,16 +199,16 @@ async def publish_template(request: Request, me: Acting) -> Response:
     are); every problem the enquiry service finds is listed by its path."""
     typed = str((await request.form()).get("definition") or "")
     try:
-        definition = yaml.safe_load(typed)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        return await _templates_page(
-            request, me, typed, {"definition": [f"This is not valid YAML or JSON{where}"]}, None
-        )
+        definition = read_document(typed)
+    except UnreadableDocument as unreadable:
+        return await _templates_page(request, me, typed, {"definition": [str(unreadable)]}, None)
     if not isinstance(definition, dict):
         return await _templates_page(
-            request, me, typed, {"definition": ["Write the template as a mapping of fields"]}, None
+            request,
+            me,
+            typed,
+            {"definition": [_l("Write the template as a mapping of fields")]},
+            None,
         )
     try:
         published = await gateway_of(request).call(

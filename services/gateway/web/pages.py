@@ -40,6 +40,11 @@ STAGES = {
     "review": _l("We are reviewing a decision"),
     "closed": _l("Your case is closed"),
 }
+# The customer's documents by kind (services/documents: the information pack and the letters).
+DOCUMENTS = {
+    "information_pack": _l("Information pack"),
+    "acknowledgement": _l("Acknowledgement letter"),
+}
 
 
 def _form_dict(form: Any) -> dict[str, list[str]]:
@@ -166,7 +171,7 @@ def _question_page(
     return page(
         "question.html",
         status_code=status_code,
-        title=question.label,
+        title=question.title(),
         question=question,
         value=value,
         raw=raw or {},
@@ -205,7 +210,7 @@ async def answer_question(
     form = _form_dict(await request.form())
     answer = question.read(form)
     if answer is None and question.required:
-        message = _l("Answer this question: %(question)s", question=question.label)
+        message = _l("Answer this question: %(question)s", question=question.title())
         if question.type in ("single_choice", "boolean"):
             message = _l("Select an answer")
         return _question_page(enquiry, question, customer.csrf_token, answer, message, 400, form)
@@ -217,7 +222,9 @@ async def answer_question(
             {"enquiry_id": enquiry_id, "answers": {key: answer}},
         )
     except ValidationFailed as refused:
-        message = errors_for_questions(refused.field_errors).get(key, _l("Check your answer"))
+        message = errors_for_questions(refused.field_errors, questions).get(
+            key, _l("Check your answer")
+        )
         return _question_page(enquiry, question, customer.csrf_token, answer, message, 400, form)
     following = next_question(saved["progress"]["visible_questions"], key)
     if following is None or request.query_params.get("change"):
@@ -235,7 +242,8 @@ def _check_page(
     enquiry: dict, questions: dict[str, Question], csrf_token: str | None, errors: dict
 ) -> Response:
     rows = [
-        (questions[key], questions[key].shown(enquiry["answers"].get(key)))
+        # The answers are shown in words when the page is rendered, in its language.
+        (questions[key], enquiry["answers"].get(key))
         for key in enquiry["progress"]["visible_questions"]
         if key in questions
     ]
@@ -264,7 +272,10 @@ async def send_application(
     except ValidationFailed as refused:
         enquiry, questions = await _enquiry_and_questions(request, customer, enquiry_id)
         return _check_page(
-            enquiry, questions, customer.csrf_token, errors_for_questions(refused.field_errors)
+            enquiry,
+            questions,
+            customer.csrf_token,
+            errors_for_questions(refused.field_errors, questions),
         )
     return RedirectResponse(f"/apply/{enquiry_id}/done", status_code=303)
 
@@ -303,7 +314,13 @@ async def my_case(request: Request, customer: Customer) -> Response:
             repository.record_customer_enquiry, customer.subject, enquiry_id, utcnow(), case["id"]
         )
         cases.append(case)
-    return page("my_case.html", title=_l("Your housing case"), cases=cases, stages=STAGES)
+    return page(
+        "my_case.html",
+        title=_l("Your housing case"),
+        cases=cases,
+        stages=STAGES,
+        documents=DOCUMENTS,
+    )
 
 
 __all__ = ["router"]

@@ -16,7 +16,7 @@ from starlette.responses import RedirectResponse, Response
 from services.gateway.context import current_principal, gateway_of, signed_in
 from services.gateway.principal import Principal
 from services.gateway.web.i18n import _l, lazy_ngettext
-from services.gateway.web.rendering import page
+from services.gateway.web.rendering import environment, long_date, page
 from shared.clock import london_today
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
@@ -100,6 +100,20 @@ def clock_words(due_on: str | None, today: date | None = None) -> tuple[str, str
     ), "red"
 
 
+def answer_text(value: Any) -> str:
+    """An enquiry answer as an officer reads it: Yes or No, a list joined, a date in words."""
+    if isinstance(value, bool):
+        return str(_l("Yes") if value else _l("No"))
+    if isinstance(value, list):
+        return ", ".join(answer_text(item) for item in value)
+    if isinstance(value, str) and len(value) == 10 and value[4:5] == "-" and value[7:8] == "-":
+        return long_date(value)
+    return "" if value is None else str(value)
+
+
+environment.filters["answer_text"] = answer_text
+
+
 def _urgency(task: dict[str, Any]) -> tuple[int, str]:
     status = task.get("status")
     rank = {"overdue": 0, "escalated": 0}.get(status, 1)
@@ -180,10 +194,12 @@ async def _case_page(
     case = await gateway.call(me, "cases", "get_case", reference)
     enquiry = await gateway.call(me, "enquiry", "get_enquiry", case["enquiry_id"])
     tasks = await gateway.call(me, "tasks", "list_tasks", case["id"])
-    timeline = await gateway.call(me, "cases", "get_timeline", case["id"])
     verification = None
     if "team_leader" in me.roles or "auditor" in me.roles:
+        # Before the timeline is read: reading it is audited, and the count verified should be
+        # the count shown.
         verification = await gateway.call(me, "cases", "verify_timeline", case["id"])
+    timeline = await gateway.call(me, "cases", "get_timeline", case["id"])
     context = case_page_context(
         case,
         answers=enquiry.get("answers") or {},
