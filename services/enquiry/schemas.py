@@ -16,6 +16,21 @@ from shared.validation import CommandSchema, arguments_schema
 KEY = validate.Length(min=1, max=100)
 ACTOR = validate.Length(min=1, max=100)
 REQUEST_ID = validate.Length(min=8, max=64)
+# More answers than any form has questions is not a form being filled in: refused before the
+# keys are looked at, so the error names the field once instead of once per key.
+MAX_ANSWERS = 500
+
+
+class Answers(fields.Dict):
+    """A form's answers by question key, at most ``MAX_ANSWERS`` of them."""
+
+    def __init__(self, **kwargs):
+        super().__init__(keys=fields.String(validate=validate.Length(max=100)), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, dict) and len(value) > MAX_ANSWERS:
+            raise ValidationError(f"at most {MAX_ANSWERS} answers ({len(value)} sent)")
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 class StartEnquirySchema(CommandSchema):
@@ -34,7 +49,7 @@ class SaveAnswersSchema(CommandSchema):
     command = commands.SaveAnswers
 
     enquiry_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
-    answers = fields.Dict(keys=fields.String(validate=validate.Length(max=100)), required=True)
+    answers = Answers(required=True)
     actor = fields.String(load_default="customer", validate=ACTOR)
 
 
@@ -44,7 +59,7 @@ class SubmitEnquirySchema(CommandSchema):
     enquiry_id = fields.String(load_default=None, validate=validate.Length(min=1, max=36))
     template_key = fields.String(load_default=None, validate=KEY)
     template_version = fields.Integer(load_default=None, allow_none=True, strict=True)
-    answers = fields.Dict(keys=fields.String(validate=validate.Length(max=100)), load_default=None)
+    answers = Answers(load_default=None)
     workflow = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=50))
     workflow_reason = fields.String(
         load_default=None, allow_none=True, validate=validate.Length(max=2000)

@@ -145,6 +145,15 @@ def test_a_caseworker_reassigns_a_task_records_the_plan_and_ends_the_duty(front)
 
     today = london_today()
     day = {"day": str(today.day), "month": str(today.month), "year": str(today.year)}
+    # A s.193B notice needs a relevant warning a reasonable period before it: given today, the
+    # cases service refuses, and the page keeps what was typed.
+    early = officer.post(
+        f"/work/cases/{reference}/non-cooperation-notices",
+        data={"csrf_token": csrf, "grade": "officer", "reason": "Missed every appointment", **day},
+    )
+    assert early.status_code == 400 and 'href="#non-cooperation"' in early.text
+    assert "warning_given_on" in problem_of(early.text)
+    assert "Missed every appointment</textarea>" in early.text
     planned = officer.post(
         f"/work/cases/{reference}/plan-decision", data={"csrf_token": csrf, **day}
     )

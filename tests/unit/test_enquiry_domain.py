@@ -198,3 +198,20 @@ def test_prefill_keeps_only_answers_that_fit_the_new_template():
     }
     previous = {"full_name": "Jo", "adults": 2, "tenure": "private_rented", "postcode": "M1 1AE"}
     assert domain.prefill_answers(new, TEMPLATE, previous) == {"full_name": "Jo"}
+
+
+def test_an_email_address_is_checked_in_one_pass():
+    from services.enquiry.domain import is_email_address
+
+    assert is_email_address("jo@example.org") and is_email_address("jo.b+x@mail.example.co.uk")
+    for bad in (
+        "jo",
+        "jo@",
+        "@example.org",
+        "jo@example",
+        "jo@@example.org",
+        "j o@example.org",
+        "jo@example.",
+        "jo@.org",
+    ):
+        assert not is_email_address(bad), bad

@@ -7,10 +7,15 @@ from __future__ import annotations
 from datetime import date
 
 from services.gateway.principal import Principal
+from services.gateway.web.form import Question
 from services.gateway.web.workspace import (
+    GRADES,
+    GROUND_WORDS,
     TIMELINE_PAGE_SIZE,
+    answer_rows,
     answer_text,
     case_page_context,
+    moment_text,
     new_owner,
     parse_day,
 )
@@ -109,3 +114,44 @@ def test_answers_read_as_words_not_python():
     assert answer_text(["employment", "benefits"]) == "employment, benefits"
     assert answer_text("2026-12-02") == "2 December 2026"
     assert answer_text(None) == "" and answer_text(3) == "3" and answer_text("M1 1AE") == "M1 1AE"
+
+
+def test_answers_are_listed_in_the_forms_words_and_order_and_escaped():
+    template = {
+        "sections": [
+            {
+                "title": "About you",
+                "questions": [
+                    {"key": "pregnant", "type": "boolean", "label": "Is anyone pregnant?"},
+                    {
+                        "key": "tenure",
+                        "type": "single_choice",
+                        "label": "Where do you live?",
+                        "options": [{"value": "private_rented", "label": "I rent privately"}],
+                    },
+                    {"key": "phone", "type": "phone", "label": "Phone"},
+                ],
+            }
+        ]
+    }
+    answers = {"tenure": "private_rented", "pregnant": False, "old_key": "<b>x</b>"}
+    rows = [(str(q), str(a)) for q, a in answer_rows(answers, Question.all_of(template))]
+    assert rows == [
+        ("Is anyone pregnant?", "No"),
+        ("Where do you live?", "I rent privately"),
+        ("old key", "&lt;b&gt;x&lt;/b&gt;"),
+    ]
+
+
+def test_a_moment_is_shown_on_englands_clock():
+    assert moment_text("2026-07-01T23:30:05Z") == "2 July 2026 00:30:05"  # BST
+    assert moment_text("2026-11-25T23:59:01+00:00") == "25 November 2026 23:59:01"
+    assert moment_text(None) == "" and moment_text("soon") == "soon"
+
+
+def test_the_pages_words_cover_every_ground_and_grade_the_cases_service_has():
+    from services.cases import duties
+
+    every_ground = {key for grounds in duties.GROUNDS.values() for key in grounds}
+    assert every_ground <= set(GROUND_WORDS)
+    assert GRADES == duties.GRADES

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse, Response
 
 from services.gateway import repository
-from services.gateway.auth_routes import EMAIL, send_sign_in_email
+from services.gateway.auth_routes import looks_like_email, send_sign_in_email
 from services.gateway.context import current_principal, gateway_of, signed_in
 from services.gateway.principal import Principal
 from services.gateway.web.form import (
@@ -98,7 +98,7 @@ async def apply(request: Request, principal: Someone) -> Response:
 async def ask_for_link(request: Request) -> Response:
     form = await request.form()
     email = str(form.get("email") or "").strip()
-    if not EMAIL.match(email):
+    if not looks_like_email(email):
         errors = {
             "email": _l("Enter an email address in the correct format, like name@example.com")
         }

@@ -9,15 +9,18 @@ from __future__ import annotations
 import urllib.parse
 from datetime import date
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
+from markupsafe import escape
 from starlette.responses import RedirectResponse, Response
 
 from services.gateway.context import current_principal, gateway_of, signed_in
 from services.gateway.principal import Principal
+from services.gateway.web.form import Question
 from services.gateway.web.i18n import _l, lazy_ngettext
 from services.gateway.web.rendering import environment, long_date, page
-from shared.clock import london_today
+from shared.clock import london_today, parse_iso
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 router = APIRouter(include_in_schema=False)
@@ -51,6 +54,9 @@ GROUND_WORDS = {
         "The applicant deliberately and unreasonably refused to co-operate (s.193B notice)"
     ),
 }
+# The seniority ladder of services/cases/duties.py GRADES, lowest first: the officer says
+# theirs, the cases service checks the second officer is senior to the first.
+GRADES = ("officer", "senior_officer", "team_leader", "service_manager", "head_of_service")
 DECISION_WORDS = {
     "duty_ended": _l("Duty ended"),
     "plan_steps": _l("Plan steps notified"),
@@ -111,7 +117,20 @@ def answer_text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def moment_text(value: str | None) -> str:
+    """A stored instant as an officer reads it: England's clock, to the second (the timeline
+    is evidence: "25 November 2026 23:59:01")."""
+    if not value:
+        return ""
+    try:
+        local = parse_iso(value).astimezone(ZoneInfo("Europe/London"))
+    except ValueError:
+        return value
+    return f"{long_date(local.date())} {local:%H:%M:%S}"
+
+
 environment.filters["answer_text"] = answer_text
+environment.filters["moment_text"] = moment_text
 
 
 def _urgency(task: dict[str, Any]) -> tuple[int, str]:
@@ -193,6 +212,9 @@ async def _case_page(
     gateway = gateway_of(request)
     case = await gateway.call(me, "cases", "get_case", reference)
     enquiry = await gateway.call(me, "enquiry", "get_enquiry", case["enquiry_id"])
+    template = await gateway.call(
+        me, "enquiry", "get_template", enquiry["template_key"], enquiry.get("template_version")
+    )
     tasks = await gateway.call(me, "tasks", "list_tasks", case["id"])
     verification = None
     if "team_leader" in me.roles or "auditor" in me.roles:
@@ -207,6 +229,7 @@ async def _case_page(
         timeline=timeline,
         verification=verification,
         timeline_page=_page_number(request.query_params.get("timeline_page")),
+        questions=Question.all_of(template),
     )
     return page(
         "case.html",
@@ -220,6 +243,9 @@ async def _case_page(
         # Moving work between people is a team leader's (the tasks service's rule); the form
         # is not offered to anyone it would refuse.
         can_reassign="team_leader" in me.roles,
+        # A s.193B notice is authorised by a second, senior officer (SI 2018/223 reg 3): the
+        # cases service checks seniority and involvement; the form is a team leader's.
+        can_authorise="team_leader" in me.roles,
         back_link="/work",
         staff=True,
         **context,
@@ -242,6 +268,7 @@ def case_page_context(
     verification: dict[str, Any] | None,
     timeline_page: int = 1,
     today: date | None = None,
+    questions: list[Question] | None = None,
 ) -> dict[str, Any]:
     """What the case page shows, from what the services returned: running clocks in words, the
     grounds the running duty may end on, authorised s.193B notices, unfinished tasks (to
@@ -272,12 +299,20 @@ def case_page_context(
     return {
         "case": case,
         "answers": answers,
+        "answer_rows": answer_rows(answers, questions or []),
         "tasks": tasks,
         "unfinished_tasks": [task for task in tasks if task.get("status") in UNFINISHED_TASKS],
         "clocks": clocks,
         "ending_grounds": grounds,
         "decisions": decisions,
         "authorised_notices": notices,
+        "proposed_notices": [
+            decision
+            for decision in decisions
+            if decision.get("kind") == "non_cooperation_notice"
+            and decision.get("status") == "proposed"
+        ],
+        "grades": GRADES,
         "timeline": shown,
         "timeline_total": len(timeline),
         "timeline_links": _timeline_links(case["reference"], pages, current),
@@ -290,6 +325,24 @@ def case_page_context(
         "verification": verification,
         "stages": STAGE_CHOICES,
     }
+
+
+def answer_rows(answers: dict[str, Any], questions: list[Question]) -> list[tuple[Any, Any]]:
+    """The answers as the enquiry form asked them: each question's words and the answer in
+    words (options' labels, Yes or No, dates), in the form's order; an answer to a question the
+    template does not have is shown by its key."""
+    rows: list[tuple[Any, Any]] = [
+        (question.heading(), question.shown(answers[question.key]))
+        for question in questions
+        if answers.get(question.key) not in (None, "", [])
+    ]
+    asked = {question.key for question in questions}
+    rows += [
+        (escape(key.replace("_", " ")), escape(answer_text(value)))
+        for key, value in sorted(answers.items())
+        if key not in asked and value not in (None, "", [])
+    ]
+    return rows
 
 
 def _timeline_links(reference: str, pages: int, current: int) -> list[dict[str, Any]]:
@@ -434,6 +487,48 @@ async def end_duty(request: Request, reference: str, me: Acting) -> Response:
         lambda: gateway.call(me, "cases", "end_duty", command),
         "end-duty",
         typed,
+    )
+
+
+@router.post("/work/cases/{reference}/non-cooperation-notices")
+async def propose_notice(request: Request, reference: str, me: Acting) -> Response:
+    form = await request.form()
+    typed = {
+        name: str(form.get(name) or "").strip()
+        for name in ("grade", "reason", "day", "month", "year")
+    }
+    warning_given_on = parse_day(typed["day"], typed["month"], typed["year"])
+    if warning_given_on is None or not typed["reason"]:
+        problem = _l("Give the day of the relevant warning, as a real date, and why")
+        return await _case_page(request, me, reference, problem, 400, "non-cooperation", typed)
+    command = {
+        "case": reference,
+        "grade": typed["grade"],
+        "warning_given_on": warning_given_on,
+        "reason": typed["reason"],
+    }
+    gateway = gateway_of(request)
+    return await _act(
+        request,
+        me,
+        reference,
+        lambda: gateway.call(me, "cases", "propose_non_cooperation_notice", command),
+        "non-cooperation",
+        typed,
+    )
+
+
+@router.post("/work/cases/{reference}/non-cooperation-notices/{notice}/authorisation")
+async def authorise_notice(request: Request, reference: str, notice: str, me: Acting) -> Response:
+    form = await request.form()
+    command = {"case": reference, "notice": notice, "grade": str(form.get("grade") or "")}
+    gateway = gateway_of(request)
+    return await _act(
+        request,
+        me,
+        reference,
+        lambda: gateway.call(me, "cases", "authorise_non_cooperation_notice", command),
+        "non-cooperation",
     )
 
 
