@@ -1,6 +1,7 @@
 """Task actions, alerts and officer queries over real RPC."""
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -19,6 +20,7 @@ from tests.recorder import of_type, wait_for
 
 pytestmark = pytest.mark.integration
 OFFICER = "officer:7"
+LONDON = ZoneInfo("Europe/London")
 FRAMEWORK = {
     "frameworks": {
         "test_flow": {
@@ -200,7 +202,11 @@ def test_alerts_raised_once_each_catching_up_and_not_while_on_hold(tasks):
 def test_due_today(tasks):
     _, rpc, _, _, listed = tasks
     due = moment(listed["assess"]["due_at"])
-    with time_machine.travel(due - timedelta(minutes=30), tick=False):
+    # Half an hour before it is due, or just after midnight in London when it is due in the
+    # first half hour of a day (then half an hour before is yesterday).
+    day_began = due.astimezone(LONDON).replace(hour=0, minute=0, second=0, microsecond=0)
+    looking = max(due - timedelta(minutes=30), day_began + timedelta(minutes=1))
+    with time_machine.travel(looking, tick=False):
         keys = [t["key"] for t in rpc.tasks.find_tasks({"due_today": True})["items"]]
     assert "assess" in keys and "call" not in keys
 

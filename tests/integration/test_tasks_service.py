@@ -367,7 +367,11 @@ def test_leaving_a_duty_cancels_its_tasks_and_reentering_starts_a_new_set(tasks)
         ),
         (
             "follow_stage_change",
-            stage_changed(opened, "relief", "prevention", [duty_clock("relief_duty", today)]),
+            # Begun yesterday: duty tasks start at 09:00 London time on the duty's first day,
+            # so a duty begun today has none active before 09:00.
+            stage_changed(
+                opened, "relief", "prevention", [duty_clock("relief_duty", today - timedelta(1))]
+            ),
         ),
     ]
     for handler, event in steps:
