@@ -62,6 +62,7 @@ bench: install  ## performance figures (see benchmarks/)
 	$(BIN)/python benchmarks/token_check.py
 	$(BIN)/python benchmarks/gateway.py
 	$(BIN)/python benchmarks/case_page.py
+	$(BIN)/python benchmarks/case_page_live.py
 
 web-assets: install  ## copy GOV.UK Frontend (the version package.json pins) into the gateway's static files
 	$(BIN)/python -m scripts.web_assets

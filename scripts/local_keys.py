@@ -45,13 +45,8 @@ def local_broker_users(amqp_uri: str, api_uri: str) -> dict[str, dict[str, str]]
     service processes. ``amqp_uri``'s user, the local administrator, declares the services'
     event exchanges first."""
     from scripts import broker_users
-    from shared.config import SERVICES
 
-    users = [broker_users.user_of(service) for service in (*SERVICES, broker_users.GATEWAY)]
-    known = json.loads(BROKER_PASSWORDS.read_text()) if BROKER_PASSWORDS.is_file() else {}
-    passwords = {user: known.get(user) or secrets.token_hex(16) for user in users}
-    if passwords != known:
-        _private_file(BROKER_PASSWORDS, json.dumps(passwords, indent=2).encode())
+    passwords = local_broker_passwords()
     vhost = urllib.parse.unquote(urllib.parse.urlsplit(amqp_uri).path[1:]) or "/"
     broker_users.apply(api_uri, vhost, passwords)
     broker_users.declare_event_exchanges(amqp_uri)
@@ -62,3 +57,36 @@ def signing_key() -> Path:
     """The private key the local tools sign with: IDENTITY_SIGNING_KEY, else the local run's."""
     configured = os.environ.get("IDENTITY_SIGNING_KEY")
     return Path(configured) if configured else ensure_local_keys()[0]
+
+
+def local_broker_passwords() -> dict[str, str]:
+    """The services' broker users' passwords, made once and kept under var/keys/. The users are
+    the broker's, not a vhost's, so everything run from this checkout (`make run`, and the
+    tests, each in a vhost of its own) must give them the same passwords: a run that set new
+    ones would lock out another running beside it."""
+    from scripts import broker_users
+    from shared.config import SERVICES
+
+    users = [broker_users.user_of(service) for service in (*SERVICES, broker_users.GATEWAY)]
+    for _ in range(3):
+        known = json.loads(BROKER_PASSWORDS.read_text()) if BROKER_PASSWORDS.is_file() else {}
+        passwords = {user: known.get(user) or secrets.token_hex(16) for user in users}
+        if passwords == known:
+            return passwords
+        if known:
+            _private_file(BROKER_PASSWORDS, json.dumps(passwords, indent=2).encode())
+            return passwords
+        try:  # the first run of all: two starting together must not write two sets
+            _new_private_file(BROKER_PASSWORDS, json.dumps(passwords, indent=2).encode())
+            return passwords
+        except FileExistsError:
+            continue
+    raise RuntimeError(f"could not settle the broker passwords in {BROKER_PASSWORDS}")
+
+
+def _new_private_file(path: Path, content: bytes) -> None:
+    KEY_DIR.mkdir(parents=True, exist_ok=True)
+    os.chmod(KEY_DIR, 0o700)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(content)

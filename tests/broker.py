@@ -4,18 +4,17 @@ test's own proxies and recorders stay the vhost's administrator."""
 
 from __future__ import annotations
 
-import secrets
-
 from scripts import broker_users
-from shared.config import SERVICES
+from scripts.local_keys import local_broker_passwords
 
 
 def own_broker_users(rabbit_config: dict, api_uri: str) -> dict[str, dict[str, str]]:
     """``{service: {"AMQP_URI": its own user's URI}}`` for ``ServiceProcesses(env_for=...)``
     (and ``gateway``'s, for a gateway process),
-    with the users (new passwords) set up in the test's vhost by scripts/broker_users.py."""
-    clients = (*SERVICES, broker_users.GATEWAY)
-    passwords = {broker_users.user_of(client): secrets.token_hex(16) for client in clients}
+    with the users (the checkout's passwords) set up in the test's vhost by scripts/broker_users.py."""
+    # The checkout's passwords, as `make run` gives them: the users are the broker's, so a run
+    # with new ones would lock out another test run (or `make run`) going on beside it.
+    passwords = local_broker_passwords()
     broker_users.apply(api_uri, rabbit_config["vhost"], passwords)
     broker_users.declare_event_exchanges(rabbit_config["AMQP_URI"])
     return broker_users.service_uris(rabbit_config["AMQP_URI"], passwords)

@@ -17,6 +17,7 @@ from kombu import Connection, Consumer, Exchange, Queue
 from nameko.testing.services import entrypoint_waiter
 
 from scripts import broker_users
+from scripts.local_keys import local_broker_passwords
 from services.cases.service import CasesService
 from shared.audit import audit_envelope
 from shared.bus import bus_users, connection_user, refusal
@@ -38,20 +39,22 @@ def events_exchange(source: str, passive: bool = False) -> Exchange:
 
 @pytest.fixture(scope="session")
 def broker_api(request) -> Iterator[broker_users.ManagementApi]:
-    """Users are the broker's, not a vhost's: none is left behind with a password we made up
-    (at the end of the session, once every container that logs in as one has stopped)."""
+    """Users are the broker's, not a vhost's: the services' users keep the checkout's passwords
+    (scripts/local_keys.py), which every test run and `make run` beside this one use too; the
+    partner's user, made up here, is not left behind (at the end of the session, once every
+    container that logs in as it has stopped)."""
     api = broker_users.ManagementApi(request.config.getoption("RABBIT_API_URI"))
     yield api
-    for user in USERS:
-        with contextlib.suppress(OSError):
-            api.delete(f"users/{user}")
+    with contextlib.suppress(OSError):
+        api.delete(f"users/{broker_users.PARTNER_USER}")
 
 
 @pytest.fixture
 def bus(rabbit_config, request, broker_api) -> Callable[[str], str]:
     """The closed bus's users in this test's vhost; gives the AMQP URI to connect as one."""
     api = request.config.getoption("RABBIT_API_URI")
-    passwords = {user: secrets.token_hex(16) for user in USERS}
+    passwords = {**local_broker_passwords(), broker_users.PARTNER_USER: secrets.token_hex(16)}
+    passwords = {user: passwords[user] for user in USERS}
     assert broker_users.apply(api, rabbit_config["vhost"], passwords) == USERS
     # The exchanges exist before anyone publishes (a service declares its own when it starts).
     broker_users.declare_event_exchanges(rabbit_config["AMQP_URI"])
