@@ -10,8 +10,8 @@ from scripts.local_keys import local_broker_passwords
 
 def own_broker_users(rabbit_config: dict, api_uri: str) -> dict[str, dict[str, str]]:
     """``{service: {"AMQP_URI": its own user's URI}}`` for ``ServiceProcesses(env_for=...)``
-    (and ``gateway``'s, for a gateway process),
-    with the users (the checkout's passwords) set up in the test's vhost by scripts/broker_users.py."""
+    (and ``gateway``'s, for a gateway process), with the users (the checkout's passwords) set
+    up in the test's vhost by scripts/broker_users.py."""
     # The checkout's passwords, as `make run` gives them: the users are the broker's, so a run
     # with new ones would lock out another test run (or `make run`) going on beside it.
     passwords = local_broker_passwords()
