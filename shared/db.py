@@ -22,14 +22,22 @@ def normalise_url(url: str) -> str:
     return url
 
 
+# A database error quotes the statement's values unless told not to: a duplicate key on a note
+# would carry the note's text into the error, the log and the caller's reply.
+ENGINE_OPTIONS: dict[str, Any] = {"hide_parameters": True}
+
+
 def create_engine_for(url: str) -> Engine:
-    """An engine configured for how this suite uses the database (SQLite file or PostgreSQL)."""
+    """An engine configured for how this suite uses the database (SQLite file or PostgreSQL).
+    Its errors never quote the statement's values (``hide_parameters``)."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
         database = sa.engine.make_url(url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = sa.create_engine(
+            url, connect_args={"timeout": 30, "check_same_thread": False}, **ENGINE_OPTIONS
+        )
 
         @sa.event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -48,6 +56,7 @@ def create_engine_for(url: str) -> Engine:
             pool_size=10,
             max_overflow=10,
             executemany_mode="values_plus_batch",
+            **ENGINE_OPTIONS,
         )
     raise ValueError(f"unsupported database URL scheme in {url.split(':', 1)[0]!r}")
 

@@ -2,8 +2,8 @@
 
 nameko serialises an exception with its dotted path and args; ``shared.nameko_wiring`` registers
 these classes so that a Python RPC caller receives the same class back; any other client sees
-``exc_type`` (``ValidationFailed``, ``NotFound``, ``Conflict``, ``Forbidden``) and ``exc_args`` in
-JSON.
+``exc_type`` (``ValidationFailed``, ``NotFound``, ``Conflict``, ``Forbidden``, ``InternalError``)
+and ``exc_args`` in JSON.
 """
 
 from __future__ import annotations
@@ -76,6 +76,20 @@ class Forbidden(ServiceError):
 
 
 EXPECTED_ERRORS = (ValidationFailed, NotFound, Conflict, Forbidden)
+
+
+class InternalError(ServiceError):
+    """Something went wrong that the service did not raise on purpose (a bug, a database
+    failure). The caller is told only ``reference``; the service's log has the cause under the
+    same reference. Not one of ``EXPECTED_ERRORS``: it is a fault, and tests that allow the
+    typed errors still catch it."""
+
+    def __init__(self, reference: str) -> None:
+        super().__init__(reference)
+        self.reference = reference
+
+    def __str__(self) -> str:
+        return f"internal error (reference {self.reference})"
 
 
 class NotYet(Exception):  # noqa: N818 - a signal, not a failure

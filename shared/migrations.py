@@ -12,7 +12,7 @@ from alembic.config import Config
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from shared.db import normalise_url
+from shared.db import ENGINE_OPTIONS, normalise_url
 
 SERVICES_DIR = Path(__file__).resolve().parent.parent / "services"
 
@@ -28,7 +28,8 @@ def run_env(target_metadata: sa.MetaData) -> None:
     """Body of every service's ``env.py``: migrate the connection we were handed, or the URL."""
     connection = context.config.attributes.get("connection")
     if connection is None:
-        engine = sa.create_engine(context.config.get_main_option("sqlalchemy.url"))
+        url = context.config.get_main_option("sqlalchemy.url")
+        engine = sa.create_engine(url, **ENGINE_OPTIONS)
         with engine.begin() as connection:
             _run(connection, target_metadata)
         return

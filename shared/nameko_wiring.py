@@ -1,6 +1,7 @@
 """The nameko glue, in one module: the dependency provider that gives each worker a unit of
 work (``shared.unit_of_work``), the one that tells it who is calling (``CallerProvider``), the
-guarded ``rpc`` entrypoint every service uses, the mixin that relays the outbox and answers
+guarded ``rpc`` entrypoint every service uses (which also turns an unexpected error into
+``InternalError``, its cause in the log only), the mixin that relays the outbox and answers
 ``health``, the registration of the typed errors for RPC callers, and the patch that keeps a
 service alive through a broker restart. Everything below the entrypoints is free of nameko;
 this module is what ``service.py`` files import (and RPC callers, for the typed errors)."""
@@ -28,9 +29,10 @@ from shared.authorisation import Policy, Rule
 from shared.bus import connection_user
 from shared.db import create_engine_for
 from shared.envelope import new_correlation_id
-from shared.errors import EXPECTED_ERRORS, Forbidden
+from shared.errors import EXPECTED_ERRORS, Forbidden, InternalError
 from shared.identity import CONTEXT_KEY, Identity, TokenVerifier, Unauthenticated
 from shared.migrations import prepare_database
+from shared.redaction import describe_error, new_reference
 from shared.startup import database_failure
 from shared.unit_of_work import AuditSink, UnitOfWork, WaitPolicy
 
@@ -56,9 +58,10 @@ def make_postgres_cooperative() -> None:
 
 
 def register_errors() -> None:
-    """A Python RPC caller gets ``ValidationFailed``, ``NotFound`` and ``Conflict`` back as
-    themselves (nameko keeps a registry by dotted path; registering twice is harmless)."""
-    for error in EXPECTED_ERRORS:
+    """A Python RPC caller gets ``ValidationFailed``, ``NotFound``, ``Conflict``, ``Forbidden``
+    and ``InternalError`` back as themselves (nameko keeps a registry by dotted path;
+    registering twice is harmless)."""
+    for error in (*EXPECTED_ERRORS, InternalError):
         deserialize_to_instance(error)
 
 
@@ -205,8 +208,11 @@ def rpc(
     """The RPC entrypoint every service uses (instead of nameko's): the caller is admitted by
     the service's policy before the method runs, the actor the method records is the token's
     (an ``actor`` argument, or the ``actor`` field of a request object, that disagrees is
-    refused), and every refusal, here or in the use case, is on the audit trail. Expects
-    ``caller`` (``CallerProvider``) and ``uow`` (``UnitOfWorkProvider``) on the service.
+    refused), and every refusal, here or in the use case, is on the audit trail. Any error
+    that is not one of the typed ones reaches the caller as ``InternalError`` with a reference
+    and nothing else: its message may quote what was sent or stored (a database error quotes
+    the row). Expects ``caller`` (``CallerProvider``) and ``uow`` (``UnitOfWorkProvider``) on
+    the service.
 
     ``@rpc(records_actor=False)`` for a call whose request object has no ``actor`` (a query)."""
     if method is None:
@@ -232,10 +238,23 @@ def rpc(
         except Forbidden as refused:
             _audit_refusal(service, refused, caller)
             raise
+        except (*EXPECTED_ERRORS, InternalError):
+            raise
+        except Exception as error:
+            raise _internal_error(service, action, error) from None
 
     # nameko checks a call's arguments against this (it does not follow ``__wrapped__``).
     guarded.__signature__ = signature  # type: ignore[attr-defined]
     return nameko_rpc(expected_exceptions=EXPECTED_ERRORS)(guarded)
+
+
+def _internal_error(service: Any, action: str, error: Exception) -> InternalError:
+    """The caller gets the reference; the log gets it with the cause (types, redacted
+    messages and where it was raised)."""
+    reference = new_reference()
+    name = getattr(service, "name", type(service).__name__)
+    log.error("unexpected error %s in %s.%s: %s", reference, name, action, describe_error(error))
+    return InternalError(reference)
 
 
 def _put_actor(action: str, bound: inspect.BoundArguments, actor: str, takes_actor: bool) -> None:

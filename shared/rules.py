@@ -10,12 +10,16 @@ A condition is a JSON tree, never text to evaluate:
 Missing answers: a question that was not answered (absent, None, "" or []) makes every comparison
 on it false, including ``ne``; ``not`` then turns that false into true. ``answered`` is the way to
 ask about presence explicitly.
+
+A condition is data from an editor, so ``check_condition`` bounds what evaluating it can cost:
+depth, node count, list sizes, text lengths and numbers (``MAX_*`` below, docs/advice-rules.md).
+Every other function here recurses over the tree and trusts that it has been checked.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
@@ -32,6 +36,16 @@ COMPARISONS = {
 }
 OPERATORS = {"all", "any", "not", "in", "contains", "answered", "within_days", "before_today"}
 OPERATORS |= set(COMPARISONS)
+
+# The bounds of a checked condition. Far above anything a council writes (the shipped form and bank
+# stay under depth 5 and 20 nodes), far below what recursion, memory or date arithmetic tolerate.
+MAX_DEPTH = 32  # operators nested inside each other, the outermost counting 1
+MAX_NODES = 500  # operators and true/false in the whole tree
+MAX_VALUES = 100  # values in one ``in`` list
+MAX_KEY = 100  # characters of a question key (as the answers' keys)
+MAX_TEXT = 500  # characters of a text value compared with an answer
+MAX_NUMBER = 10**9  # magnitude of a number compared with an answer
+MAX_DAYS = 36_600  # ``within_days``: about a hundred years, far from date.max
 
 
 class InvalidCondition(ValueError):
@@ -88,7 +102,8 @@ def evaluate(condition: Condition, answers: Answers, today: date) -> bool:
         return isinstance(answer, list) and expected in answer
     if operator == "within_days":
         answer_date = _as_date(answer)
-        return answer_date is not None and today <= answer_date <= today + timedelta(days=expected)
+        # Days from today, not today + n: no n, however large, can overflow the date range.
+        return answer_date is not None and 0 <= (answer_date - today).days <= expected
     try:
         return COMPARISONS[operator](answer, expected)
     except TypeError:
@@ -96,48 +111,109 @@ def evaluate(condition: Condition, answers: Answers, today: date) -> bool:
 
 
 def question_keys(condition: Condition) -> set[str]:
-    """Every question key a condition refers to."""
-    if isinstance(condition, bool):
-        return set()
-    ((operator, operand),) = condition.items()
-    if operator in ("all", "any"):
-        return set().union(*(question_keys(c) for c in operand)) if operand else set()
-    if operator == "not":
-        return question_keys(operand)
-    if operator in ("answered", "before_today"):
-        return {operand}
-    return {operand[0]}
+    """Every question key a condition refers to. Walks with its own stack and skips nodes that
+    are not well formed, so it is safe on a tree ``check_condition`` has not passed (a template
+    looks for ``show_if`` cycles even when a condition was refused)."""
+    keys: set[str] = set()
+    pending = [condition]
+    while pending:
+        node = pending.pop()
+        if not isinstance(node, dict) or len(node) != 1:
+            continue
+        ((operator, operand),) = node.items()
+        if operator in ("all", "any"):
+            pending.extend(operand if isinstance(operand, list) else [])
+        elif operator == "not":
+            pending.append(operand)
+        elif operator in ("answered", "before_today"):
+            keys.update([operand] if isinstance(operand, str) else [])
+        elif operator in OPERATORS and isinstance(operand, list) and operand:
+            keys.update([operand[0]] if isinstance(operand[0], str) else [])
+    return keys
 
 
 def check_condition(condition: Condition, path: str = "$") -> None:
-    """Raise ``InvalidCondition`` for a malformed tree. Semantic checks against a template (unknown
-    keys, impossible values) are the caller's, since only it knows the questions."""
+    """Raise ``InvalidCondition`` for a malformed tree or one beyond the bounds (``MAX_*``).
+    Semantic checks against a template (unknown keys, impossible values) are the caller's, since
+    only it knows the questions. Walks with its own stack: any depth is refused, never recursed."""
+    pending: list[tuple[Any, str, int]] = [(condition, path, 1)]
+    nodes = 0
+    while pending:
+        node, here, depth = pending.pop()
+        nodes += 1
+        if nodes > MAX_NODES:
+            raise InvalidCondition(path, f"more than {MAX_NODES} nodes")
+        if depth > MAX_DEPTH:
+            raise InvalidCondition(here, f"nested more than {MAX_DEPTH} deep")
+        children = _check_node(node, here)
+        pending.extend((child, where, depth + 1) for child, where in reversed(children))
+
+
+def _check_node(condition: Condition, path: str) -> list[tuple[Any, str]]:
+    """Check one node; return its child conditions with their paths."""
     if isinstance(condition, bool):
-        return
+        return []
     if not isinstance(condition, dict) or len(condition) != 1:
         raise InvalidCondition(path, "a condition is true, false or an object with one operator")
     ((operator, operand),) = condition.items()
     here = f"{path}.{operator}"
     if operator not in OPERATORS:
-        raise InvalidCondition(here, f"unknown operator {operator!r}")
+        raise InvalidCondition(here, f"unknown operator {str(operator)[:50]!r}")
     if operator in ("all", "any"):
         if not isinstance(operand, list):
             raise InvalidCondition(here, "expects a list of conditions")
-        for index, child in enumerate(operand):
-            check_condition(child, f"{here}[{index}]")
-    elif operator == "not":
-        check_condition(operand, here)
-    elif operator in ("answered", "before_today"):
-        if not isinstance(operand, str) or not operand:
-            raise InvalidCondition(here, "expects a question key")
-    else:
-        if not (isinstance(operand, list) and len(operand) == 2 and isinstance(operand[0], str)):
-            raise InvalidCondition(here, "expects [question_key, value]")
-        if operator == "in" and not isinstance(operand[1], list):
-            raise InvalidCondition(here, "expects a list of values")
-        numeric = operator in ("gt", "gte", "lt", "lte", "within_days")
-        if numeric and (isinstance(operand[1], bool) or not isinstance(operand[1], int | float)):
+        if len(operand) >= MAX_NODES:
+            raise InvalidCondition(here, f"more than {MAX_NODES} nodes")
+        return [(child, f"{here}[{index}]") for index, child in enumerate(operand)]
+    if operator == "not":
+        return [(operand, here)]
+    if operator in ("answered", "before_today"):
+        _check_key(operand, here)
+        return []
+    if not (isinstance(operand, list) and len(operand) == 2 and isinstance(operand[0], str)):
+        raise InvalidCondition(here, "expects [question_key, value]")
+    key, value = operand
+    _check_key(key, here)
+    if operator == "within_days":
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_DAYS:
+            raise InvalidCondition(here, f"expects a whole number of days from 0 to {MAX_DAYS}")
+    elif operator in ("gt", "gte", "lt", "lte"):
+        if isinstance(value, bool) or not isinstance(value, int | float):
             raise InvalidCondition(here, "expects a number")
+        _check_value(value, here)
+    elif operator == "in":
+        if not isinstance(value, list):
+            raise InvalidCondition(here, "expects a list of values")
+        if len(value) > MAX_VALUES:
+            raise InvalidCondition(here, f"more than {MAX_VALUES} values")
+        for item in value:
+            _check_value(item, here)
+    else:
+        _check_value(value, here)
+    return []
+
+
+def _check_key(key: Any, path: str) -> None:
+    if not isinstance(key, str) or not key:
+        raise InvalidCondition(path, "expects a question key")
+    if len(key) > MAX_KEY:
+        raise InvalidCondition(path, f"a question key has at most {MAX_KEY} characters")
+
+
+def _check_value(value: Any, path: str) -> None:
+    """A value compared with an answer: text, a number, true/false or null, within bounds."""
+    if value is None or isinstance(value, bool):
+        return
+    if isinstance(value, str):
+        if len(value) > MAX_TEXT:
+            raise InvalidCondition(path, f"a text value has at most {MAX_TEXT} characters")
+        return
+    if isinstance(value, int | float):
+        # NaN compares false with everything, so it is refused here too.
+        if not -MAX_NUMBER <= value <= MAX_NUMBER:
+            raise InvalidCondition(path, f"a number must be between -{MAX_NUMBER} and {MAX_NUMBER}")
+        return
+    raise InvalidCondition(path, "a value is text, a number, true, false or null")
 
 
 def check_against_questions(
@@ -237,11 +313,10 @@ def compile_condition(condition: Condition) -> Predicate:
             isinstance(answers.get(key), list) and expected in answers[key]
         )
     if operator == "within_days":
-        span = timedelta(days=expected)
 
         def within(answers: Answers, today: date) -> bool:
             answer = _date_answer(answers.get(key))
-            return answer is not _NEVER and today <= answer <= today + span
+            return answer is not _NEVER and 0 <= (answer - today).days <= expected
 
         return within
     compare = COMPARISONS[operator]

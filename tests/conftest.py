@@ -19,6 +19,10 @@ import shared.nameko_wiring  # noqa: E402, F401 - RPC callers get the typed erro
 from shared.db import normalise_url  # noqa: E402
 from tests.identity import identity_config  # noqa: E402
 
+# No log line or error the suite produces may hold its sample personal data (PII_LEAK_CHECK=0
+# turns the check off): tests/leak_check.py.
+pytest_plugins = ["tests.leak_check"]
+
 
 def pytest_configure(config: pytest.Config) -> None:
     """The broker the tests use is the one ``make test`` checked (scripts/local_services.py):

@@ -9,9 +9,9 @@ from typing import Any
 
 
 @dataclass(frozen=True)
-class MatchStatements:
-    """The statements for ``nation`` in effect ``on_date`` (today when None) whose conditions
-    hold over the answers and the facts derived from them."""
+class AdviceQuestion:
+    """Answers and the facts derived from them, for ``nation`` on ``on_date`` (today when
+    None): what matching, explaining and previewing judge statements against."""
 
     workflow: str
     answers: dict[str, Any]
@@ -21,7 +21,15 @@ class MatchStatements:
 
 
 @dataclass(frozen=True)
-class ExplainStatement(MatchStatements):
+class MatchStatements(AdviceQuestion):
+    """The statements whose conditions hold for the question; with ``report_failed`` also the
+    statements that could not be judged (left out either way)."""
+
+    report_failed: bool = False
+
+
+@dataclass(frozen=True)
+class ExplainStatement(AdviceQuestion):
     """Why one statement is, or is not, chosen for the same question as ``MatchStatements``."""
 
     statement_key: str = ""
@@ -38,7 +46,7 @@ class SaveStatement:
 
 
 @dataclass(frozen=True)
-class PreviewStatement(MatchStatements):
+class PreviewStatement(AdviceQuestion):
     """Would this statement, as drafted (not saved), be chosen for the same question as
     ``MatchStatements``, and why (not)."""
 

@@ -4,6 +4,11 @@ The bank is compiled once per bank version (``CompiledBank``): every statement's
 becomes a closure (``shared.rules.compile_condition``), and statements are indexed per nation and
 workflow by their most selective required equality, so a match only evaluates the statements that
 could possibly apply to these answers, and never sees one written for another nation's law.
+
+One statement never spoils the others. A stored statement whose condition or body fails today's
+checks (one saved before them) is not compiled; a condition that raises while judged is caught.
+Either way the statement is left out and reported as a ``Failure`` (key, version, reason: never
+the answers), and the rest of the match goes out.
 """
 
 from __future__ import annotations
@@ -14,9 +19,7 @@ from datetime import date, datetime
 from operator import attrgetter
 from typing import Any
 
-from jinja2 import TemplateSyntaxError
-from jinja2.sandbox import SandboxedEnvironment
-
+from services.advice.bodies import body_problems
 from shared.law import DERIVED_FACTS, NATIONS, UnknownNation
 from shared.rules import (
     InvalidCondition,
@@ -30,9 +33,6 @@ from shared.rules import (
     required_equalities,
     without_equalities,
 )
-
-# Bodies are rendered by the documents service; here they are only parsed, to refuse broken ones.
-_TEMPLATE_SYNTAX = SandboxedEnvironment()
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,27 @@ class StatementVersion:
         return (self.effective_from is None or self.effective_from <= on) and (
             self.effective_to is None or on <= self.effective_to
         )
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A statement left out because it could not be judged. ``reason`` describes the statement
+    (a refused condition or body, or the type of error its condition raised), never the answers."""
+
+    key: str
+    version: int
+    reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"key": self.key, "version": self.version, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What a match chose, in pack order, and the statements it could not judge, by key."""
+
+    statements: list[StatementVersion]
+    failed: list[Failure]
 
 
 @dataclass(frozen=True)
@@ -95,6 +116,8 @@ class _WorkflowIndex:
     always: list[Candidate] = field(default_factory=list)
     by_answer: dict[tuple[str, Any], _Bucket] = field(default_factory=dict)
     entries: list[_Entry] = field(default_factory=list)
+    # Statements of this nation and workflow that could not be compiled: reported, never judged.
+    refused: list[StatementVersion] = field(default_factory=list)
 
     def finish(self) -> None:
         for order, entry in enumerate(sorted(self.entries, key=lambda e: e.rank)):
@@ -145,10 +168,15 @@ class CompiledBank:
     ) -> None:
         self.workflows = {w.key: w for w in workflows}
         self.statements = {s.key: s for s in statements}
+        # Stored statements that today's checks refuse (saved before them): never compiled.
+        self.refused = {
+            s.key: Failure(s.key, s.version, reason)
+            for s in statements
+            if (reason := refusal(s)) is not None
+        }
+        usable = [s for s in statements if s.key not in self.refused]
         # How many statements name each (question, value): the rarer, the more selective.
-        frequency = Counter(
-            pair for s in statements for pair in _hashable(equality_pairs(s.condition))
-        )
+        frequency = Counter(pair for s in usable for pair in _hashable(equality_pairs(s.condition)))
         # One index per nation and workflow: a statement is filed only under its own nations, so
         # excluding another nation's law costs a match nothing.
         self._indexes: dict[tuple[str, str], _WorkflowIndex] = {}
@@ -163,6 +191,9 @@ class CompiledBank:
                         or statement.section not in rank_of
                     ):
                         continue
+                    if statement.key in self.refused:
+                        index.refused.append(statement)
+                        continue
                     rank = (rank_of[statement.section], statement.priority, statement.key)
                     index.add(statement, rank, frequency)
                 index.finish()
@@ -173,8 +204,15 @@ class CompiledBank:
     ) -> list[StatementVersion]:
         """The statements for ``nation`` in effect ``on`` whose conditions hold for ``facts``
         (the answers and the derived facts), in pack order (section order of the workflow, then
-        priority, then key), each once. ``UnknownNation`` or ``KeyError(workflow)`` otherwise."""
+        priority, then key), each once. ``UnknownNation`` or ``KeyError(workflow)`` otherwise.
+        Statements that could not be judged are left out (``select`` reports them)."""
+        return self.select(workflow, facts, on, nation).statements
+
+    def select(self, workflow: str, facts: dict[str, Any], on: date, nation: str) -> Selection:
+        """``match``, with the statements of this nation and workflow in effect ``on`` that
+        could not be judged: refused when compiled, or whose condition raised."""
         index = self._index(nation, workflow)
+        failed = [self.refused[s.key] for s in index.refused if s.in_effect(on)]
         candidates = list(index.always)
         shared: list[Candidate] = []
         by_answer = index.by_answer
@@ -196,9 +234,18 @@ class CompiledBank:
                     candidates += found
         if shared:
             candidates += {id(candidate[1]): candidate for candidate in shared}.values()
-        chosen = [entry for check, entry in candidates if check(facts, on)]
+        try:
+            chosen = [entry for check, entry in candidates if check(facts, on)]
+        except Exception:  # noqa: BLE001 - found again, by statement, below
+            chosen = []
+            for check, entry in candidates:
+                try:
+                    if check(facts, on):
+                        chosen.append(entry)
+                except Exception as error:  # noqa: BLE001 - reported, the others go out
+                    failed.append(_raised(entry.statement, "condition", error))
         chosen.sort(key=_ORDER)
-        return [entry.statement for entry in chosen]
+        return Selection([entry.statement for entry in chosen], _by_key(failed))
 
     def _index(self, nation: str, workflow: str) -> _WorkflowIndex:
         index = self._indexes.get((nation, workflow))
@@ -223,8 +270,14 @@ class CompiledBank:
             "for_nation": nation in statement.nations,
             "in_effect": statement.in_effect(on),
         }
-        reasons = explain(statement.condition, facts, on)
-        chosen = all(checks.values()) and reasons["held"]
+        failure = self.refused.get(statement_key)
+        reasons = dict(FAILED_CONDITION)
+        if failure is None:
+            try:
+                reasons = explain(statement.condition, facts, on)
+            except Exception as error:  # noqa: BLE001 - reported in the answer instead
+                failure = _raised(statement, "condition", error)
+        chosen = all(checks.values()) and failure is None and reasons["held"]
         return {
             "key": statement.key,
             "version": statement.version,
@@ -234,7 +287,59 @@ class CompiledBank:
             "effective_from": _iso(statement.effective_from),
             "effective_to": _iso(statement.effective_to),
             "condition": reasons,
+            "failed": None if failure is None else failure.reason,
         }
+
+
+# What ``why`` shows as the condition of a statement that could not be judged.
+FAILED_CONDITION: dict[str, Any] = {"path": "$", "operator": "failed", "held": False}
+
+
+class _Unreadable:
+    def __repr__(self) -> str:
+        return "UNREADABLE_CONDITION"
+
+
+# A stored condition the JSON decoder gave up on (nested beyond its recursion limit).
+UNREADABLE_CONDITION: Any = _Unreadable()
+
+
+def refusal(statement: StatementVersion) -> str | None:
+    """Why a stored statement cannot be matched today, or None. Saving checks the same, so only
+    a statement stored before these checks (or written to the database directly) is refused."""
+    if statement.condition is UNREADABLE_CONDITION:
+        return "condition refused: it cannot be read (nested too deeply)"
+    try:
+        check_condition(statement.condition)
+    except InvalidCondition as exc:
+        return f"condition refused at {exc.path}: {exc.message}"
+    problems = body_problems(statement.body) if isinstance(statement.body, str) else ["no text"]
+    if problems:
+        return f"body refused: {problems[0]}"
+    return None
+
+
+def with_reasons(
+    selection: Selection, facts: dict[str, Any], on: date
+) -> tuple[list[tuple[StatementVersion, list[dict]]], list[Failure]]:
+    """Each chosen statement with its ``reasons_for``; a statement whose reasons cannot be
+    worked out joins the failed ones instead of failing the match."""
+    explained, failed = [], list(selection.failed)
+    for statement in selection.statements:
+        try:
+            explained.append((statement, reasons_for(statement, facts, on)))
+        except Exception as error:  # noqa: BLE001 - reported, the others go out
+            failed.append(_raised(statement, "reasons", error))
+    return explained, _by_key(failed)
+
+
+def _raised(statement: StatementVersion, what: str, error: Exception) -> Failure:
+    # The type only: an exception's message may quote an answer.
+    return Failure(statement.key, statement.version, f"{what} raised {type(error).__name__}")
+
+
+def _by_key(failed: list[Failure]) -> list[Failure]:
+    return sorted({f.key: f for f in failed}.values(), key=attrgetter("key"))
 
 
 def match_facts(answers: dict[str, Any], derived: dict[str, Any]) -> dict[str, Any]:
@@ -335,10 +440,10 @@ def check_statement(
         if not isinstance(statement.get(name), str) or not statement[name].strip():
             problem(name, f"{name} is required")
     if isinstance(statement.get("body"), str):
-        try:
-            _TEMPLATE_SYNTAX.parse(statement["body"])
-        except TemplateSyntaxError as exc:
-            problem("body", f"body is not a valid template (line {exc.lineno}): {exc.message}")
+        # Placeholders may name what conditions may: the questions and the derived facts.
+        keys = None if questions is None else {*questions, *DERIVED_FACTS}
+        for message in body_problems(statement["body"], keys):
+            problem("body", message)
     if not isinstance(statement.get("priority", 100), int):
         problem("priority", "priority must be a whole number")
     for name, message in _law_problems(statement, today):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import date
 from typing import Any
@@ -15,6 +16,8 @@ from shared.envelope import Envelope, new_correlation_id
 from shared.errors import NotFound, ValidationFailed
 from shared.law import UnknownNation
 from shared.unit_of_work import Transaction
+
+log = logging.getLogger(__name__)
 
 
 class BankCache:
@@ -30,10 +33,18 @@ class BankCache:
         with self._lock:
             if self._bank is None or version != self._version:
                 self._bank = domain.CompiledBank(
-                    [repository.to_domain(s) for s in repository.current_statements(session)],
+                    repository.statements_to_match(session),
                     [repository.workflow_to_domain(w) for w in repository.all_workflows(session)],
                 )
                 self._version = version
+                # Once per compile: every match for its workflow reports it as failed too.
+                for failure in self._bank.refused.values():
+                    log.warning(
+                        "statement %s@%s is left out of every match: %s",
+                        failure.key,
+                        failure.version,
+                        failure.reason,
+                    )
             return self._bank
 
 
@@ -47,29 +58,44 @@ def match(
     derived: dict[str, Any],
     on: date,
     nation: str,
-) -> list[dict]:
-    """The statements for ``nation`` in effect ``on`` whose conditions hold over the answers
-    and the derived facts, in pack order, each with the conditions that held."""
+) -> dict[str, list[dict]]:
+    """``{statements, failed}``: the statements for ``nation`` in effect ``on`` whose
+    conditions hold over the answers and the derived facts, in pack order, each with the
+    conditions that held; and those that could not be judged (``{key, version, reason}``),
+    left out so that the rest still goes out."""
     facts = domain.match_facts(answers, derived)
     bank = BANKS.get(session)
     try:
-        chosen = bank.match(workflow, facts, on, nation)
+        selection = bank.select(workflow, facts, on, nation)
     except UnknownNation as unknown:
         raise ValidationFailed({"nation": [str(unknown)]}) from None
     except KeyError:
         raise ValidationFailed({"workflow": [f"unknown workflow {workflow!r}"]}) from None
-    return [
-        {
-            **schemas.MatchedStatementSchema().dump(statement),
-            "reasons": domain.reasons_for(statement, facts, on),
-        }
-        for statement in chosen
-    ]
+    explained, failed = domain.with_reasons(selection, facts, on)
+    for failure in failed:
+        if failure.key not in bank.refused:  # those were logged when the bank was compiled
+            # Key and version only: the answers stay out of the log.
+            log.warning(
+                "statement %s@%s left out of a match: %s",
+                failure.key,
+                failure.version,
+                failure.reason,
+            )
+    return {
+        "statements": [
+            {**schemas.MatchedStatementSchema().dump(statement), "reasons": reasons}
+            for statement, reasons in explained
+        ],
+        "failed": [failure.as_dict() for failure in failed],
+    }
 
 
-def match_statements(session: Session, command: commands.MatchStatements) -> list[dict]:
-    """``match`` for an RPC caller: on the day asked about, London's today by default."""
-    return match(
+def match_statements(
+    session: Session, command: commands.MatchStatements
+) -> list[dict] | dict[str, list[dict]]:
+    """``match`` for an RPC caller: on the day asked about, London's today by default. The
+    statements alone, or with the failed ones when the caller asked (``report_failed``)."""
+    result = match(
         session,
         command.workflow,
         command.answers,
@@ -77,6 +103,7 @@ def match_statements(session: Session, command: commands.MatchStatements) -> lis
         command.on_date or london_today(),
         command.nation,
     )
+    return result if command.report_failed else result["statements"]
 
 
 def why(session: Session, command: commands.ExplainStatement) -> dict[str, Any]:
@@ -171,6 +198,7 @@ def match_submitted_enquiry(tx: Transaction, event: Envelope) -> MatchResult:
         workflow=data["workflow"],
         nation=data["nation"],
         matched_on=submitted_on,
+        # A statement that could not be judged is logged and left out; the pack still goes out.
         statements=match(
             tx.session,
             data["workflow"],
@@ -178,7 +206,7 @@ def match_submitted_enquiry(tx: Transaction, event: Envelope) -> MatchResult:
             data["derived"],
             submitted_on,
             data["nation"],
-        ),
+        )["statements"],
         matched_at=utcnow(),
     )
     tx.session.add(result)

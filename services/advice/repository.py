@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from sqlalchemy.orm import Session
+import json
+from typing import Any
 
-from services.advice.domain import StatementVersion, WorkflowDefinition
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, defer
+
+from services.advice.domain import UNREADABLE_CONDITION, StatementVersion, WorkflowDefinition
 from services.advice.models import BankState, MatchResult, Section, Statement, Workflow
 
 
-def current_statements(session: Session, workflow: str | None = None) -> list[Statement]:
-    """The newest version of every statement (of one workflow, if given), by key."""
+def _newest_versions() -> sa.Select:
     newest = (
         sa.select(Statement.key, sa.func.max(Statement.version).label("version"))
         .group_by(Statement.key)
         .subquery()
     )
-    current = session.scalars(
+    return (
         sa.select(Statement)
         .join(
             newest,
@@ -24,8 +26,33 @@ def current_statements(session: Session, workflow: str | None = None) -> list[St
         )
         .order_by(Statement.key)
     )
+
+
+def current_statements(session: Session, workflow: str | None = None) -> list[Statement]:
+    """The newest version of every statement (of one workflow, if given), by key."""
+    current = session.scalars(_newest_versions())
     # Workflows are a JSON list: filtered here, the same on SQLite and PostgreSQL.
     return [s for s in current if workflow is None or workflow in s.workflows]
+
+
+def statements_to_match(session: Session) -> list[StatementVersion]:
+    """The newest version of every statement, for compiling the bank. Each condition is read as
+    text and decoded on its own: one nested deeper than the JSON decoder goes (stored before
+    conditions were bounded) becomes ``UNREADABLE_CONDITION`` and is refused alone, instead of
+    failing the query that loads the whole bank."""
+    rows = session.execute(
+        _newest_versions()
+        .options(defer(Statement.condition))
+        .add_columns(sa.cast(Statement.condition, sa.Text))
+    )
+    return [to_domain(statement, _decoded(text)) for statement, text in rows]
+
+
+def _decoded(text: str | None) -> Any:
+    try:
+        return json.loads(text) if text is not None else None
+    except (RecursionError, ValueError):
+        return UNREADABLE_CONDITION
 
 
 def latest_version(session: Session, key: str) -> Statement | None:
@@ -50,7 +77,8 @@ def match_for(session: Session, enquiry_id: str) -> MatchResult | None:
     return session.scalar(sa.select(MatchResult).where(MatchResult.enquiry_id == enquiry_id))
 
 
-def to_domain(statement: Statement) -> StatementVersion:
+def to_domain(statement: Statement, condition: Any) -> StatementVersion:
+    """The domain's statement, with its condition as read apart (``statements_to_match``)."""
     return StatementVersion(
         key=statement.key,
         version=statement.version,
@@ -59,7 +87,7 @@ def to_domain(statement: Statement) -> StatementVersion:
         section=statement.section,
         priority=statement.priority,
         workflows=tuple(statement.workflows),
-        condition=statement.condition,
+        condition=condition,
         nations=tuple(statement.nations),
         effective_from=statement.effective_from,
         effective_to=statement.effective_to,

@@ -15,8 +15,8 @@ ANSWERS = {"keys": fields.String(validate=validate.Length(max=100))}
 NATION = validate.OneOf(NATIONS, error="unknown nation {input!r}: one of {choices}")
 
 
-class MatchRequestSchema(CommandSchema):
-    command = commands.MatchStatements
+class AdviceQuestionSchema(CommandSchema):
+    """The fields match, explain_statement and preview_statement share."""
 
     workflow = fields.String(required=True, validate=validate.Length(min=1, max=50))
     answers = fields.Dict(required=True, **ANSWERS)
@@ -26,7 +26,14 @@ class MatchRequestSchema(CommandSchema):
     on_date = fields.Date(load_default=None, allow_none=True)
 
 
-class WhyRequestSchema(MatchRequestSchema):
+class MatchRequestSchema(AdviceQuestionSchema):
+    command = commands.MatchStatements
+
+    # True: {statements, failed} instead of the statements alone (docs/rpc.md).
+    report_failed = fields.Boolean(load_default=False, truthy={True}, falsy={False})
+
+
+class WhyRequestSchema(AdviceQuestionSchema):
     command = commands.ExplainStatement
 
     statement_key = fields.String(required=True, validate=validate.Length(min=1, max=100))
@@ -61,7 +68,7 @@ class SaveStatementSchema(CommandSchema):
     actor = fields.String(required=True, validate=validate.Length(min=1, max=100))
 
 
-class PreviewStatementSchema(MatchRequestSchema):
+class PreviewStatementSchema(AdviceQuestionSchema):
     command = commands.PreviewStatement
 
     statement = fields.Nested(StatementInputSchema, required=True)

@@ -40,11 +40,13 @@ class AdviceService(nameko_wiring.OutboxRelay):
         self.uow.handle_event(message, operations.match_submitted_enquiry)
 
     @rpc(records_actor=False)
-    def match(self, request: dict[str, Any]) -> list[dict[str, Any]]:
-        """``{workflow, answers, derived?, nation?, on_date?}`` → the statements for that nation
-        (default england) in effect on that day (default today) whose conditions hold over the
-        answers and derived facts, in pack order, each with ``reasons``: the conditions that
-        held and the answers they used."""
+    def match(self, request: dict[str, Any]) -> list[dict[str, Any]] | dict[str, Any]:
+        """``{workflow, answers, derived?, nation?, on_date?, report_failed?}`` → the statements
+        for that nation (default england) in effect on that day (default today) whose
+        conditions hold over the answers and derived facts, in pack order, each with
+        ``reasons``: the conditions that held and the answers they used. A statement that could
+        not be judged is left out; with ``report_failed: true`` the answer is ``{statements,
+        failed}``, ``failed`` naming those statements (``{key, version, reason}``)."""
         command = load(MatchRequestSchema(), request)
         with self.uow.read() as session:
             return operations.match_statements(session, command)
@@ -53,7 +55,7 @@ class AdviceService(nameko_wiring.OutboxRelay):
     def explain_statement(self, request: dict[str, Any]) -> dict[str, Any]:
         """``{statement_key, workflow, answers, derived?, nation?, on_date?}`` → whether the
         statement is chosen and why (not): eligibility, nation, dates, and every condition with
-        the answer it saw."""
+        the answer it saw; ``failed`` says why a statement could not be judged (else null)."""
         command = load(WhyRequestSchema(), request)
         with self.uow.read() as session:
             return operations.why(session, command)

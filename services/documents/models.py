@@ -65,7 +65,13 @@ class Document(Base):
     created_by: Mapped[str | None] = mapped_column(sa.String(100))
     template_version: Mapped[str] = mapped_column(sa.String(50))
     statement_versions: Mapped[list[str]] = mapped_column(sa.JSON)
+    # A pack's statements left out because they failed their render budget:
+    # [{"statement": "key@version", "problem": "too_slow" | "too_long" | "failed"}].
+    omitted_statements: Mapped[list[dict[str, str]] | None] = mapped_column(sa.JSON)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # When the files of this version were deleted (only the last versions keep theirs); the
+    # row stays, as the record of what was made.
+    files_removed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 add_infrastructure_tables(Base.metadata)

@@ -4,12 +4,16 @@ nameko: the file store and the renderer come from the service's dependency provi
 from __future__ import annotations
 
 import base64
+import logging
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from services.documents import commands, events, rendering, repository, schemas
+from services.documents import commands, events, isolation, rendering, repository, schemas
+from services.documents.encryption import KeyProblem
 from services.documents.file_store import FileStore
 from services.documents.models import Document, PackRequest
 from shared.clock import london_today, parse_iso, utcnow
@@ -21,14 +25,41 @@ INFORMATION_PACK = "information_pack"
 ACKNOWLEDGEMENT = "acknowledgement"
 SYSTEM = "system:documents"
 LONDON = ZoneInfo("Europe/London")
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How often a document may be made again, and how many versions keep their files
+    (docs/documents.md, "Versions")."""
+
+    regenerations_per_hour: int = 10
+    keep_versions: int = 5
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Retention:
+        """``DOCUMENT_REGENERATIONS_PER_HOUR`` and ``DOCUMENT_KEEP_VERSIONS``, at least 1."""
+        values = {}
+        for name, setting in (
+            ("regenerations_per_hour", "DOCUMENT_REGENERATIONS_PER_HOUR"),
+            ("keep_versions", "DOCUMENT_KEEP_VERSIONS"),
+        ):
+            value = config.get(setting)
+            values[name] = getattr(cls, name) if value in (None, "") else int(value)
+            if values[name] < 1:
+                raise ValueError(f"{setting} must be at least 1")
+        return cls(**values)
 
 
 @dataclass(frozen=True)
 class Renderer:
-    """Where documents are stored, and the council's branding they are rendered with."""
+    """Where documents are stored, the council's branding they are rendered with, the worker
+    processes that render what untrusted input can slow down, and the retention rules."""
 
     store: FileStore
     branding: dict[str, Any]
+    workers: isolation.RenderWorkers = field(default_factory=isolation.shared_workers)
+    retention: Retention = Retention()
 
 
 # What each document waits for (the parts of the pack request), and the flag that claims it once.
@@ -120,18 +151,46 @@ def render_pack_when_complete(
 def render_pack_for(
     tx: Transaction, request: PackRequest, renderer: Renderer, actor: str, causation_id: str | None
 ) -> Document:
-    content = pack_content(request)
+    """The pack; a statement that fails its render budget is left out, named on the document
+    (``omitted_statements``) and in the log, and the rest of the pack goes out."""
+    statements, omitted = personalised_statements(request, renderer.workers)
+    content = pack_content(request, statements)
     return _store(
         tx,
         request,
         INFORMATION_PACK,
         lambda medium: rendering.pack_html(content, renderer.branding, medium),
         rendering.PACK_TEMPLATE_VERSION,
-        [f"{s['key']}@{s['version']}" for s in request.statements],
+        [f"{s['key']}@{s['version']}" for s in statements],
         renderer,
         actor,
         causation_id,
+        omitted,
     )
+
+
+def personalised_statements(
+    request: PackRequest, workers: isolation.RenderWorkers
+) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+    """(the statements with their personalised ``html``, those left out with their problem)."""
+    _, answers = _personalisation(request)
+    kept, omitted = [], []
+    for statement in request.statements:
+        label = f"{statement['key']}@{statement['version']}"
+        try:
+            html = workers.statement(statement["body"], answers)
+        except isolation.StatementProblem as problem:
+            # The key names the statement in the bank; nothing of the body or the answers.
+            log.warning(
+                "statement %s left out of the pack of case %s: %s",
+                label,
+                request.case_id,
+                problem.kind,
+            )
+            omitted.append({"statement": label, "problem": problem.kind})
+            continue
+        kept.append({**statement, "html": html})
+    return kept, omitted
 
 
 def render_letter_for(
@@ -162,22 +221,56 @@ def render_letter_for(
     )
 
 
-def regenerate(tx: Transaction, command: commands.Regenerate, renderer: Renderer) -> Document:
-    """A new version of a case's document from what is known now; older versions stay."""
+def regenerate(
+    tx: Transaction, command: commands.Regenerate, renderer: Renderer
+) -> tuple[Document, list[str]]:
+    """A new version of a case's document from what is known now: (the document, the files of
+    older versions no longer kept, for the caller to delete once this has committed). At most
+    ``regenerations_per_hour`` versions of one kind of one case are made in any hour."""
     pack = repository.pack_request_for_case(tx.session, command.case_id)
     if pack is None:
         raise NotFound("case", command.case_id)
     _check_case(tx, command.case_id)
     kind = command.kind
-    if kind == INFORMATION_PACK:
-        if pack.advice_received_at is None or pack.answers_received_at is None:
-            raise Conflict(f"the pack for case {command.case_id} cannot be made yet")
-        return render_pack_for(tx, pack, renderer, command.actor, None)
-    if kind not in rendering.letter_types():
+    if kind != INFORMATION_PACK and kind not in rendering.letter_types():
         raise ValidationFailed(
             {"kind": [f"one of {[INFORMATION_PACK, *rendering.letter_types()]}"]}
         )
-    return render_letter_for(tx, pack, kind, renderer, command.actor, None)
+    _check_regeneration_rate(tx, command.case_id, kind, renderer.retention)
+    if kind == INFORMATION_PACK:
+        if pack.advice_received_at is None or pack.answers_received_at is None:
+            raise Conflict(f"the pack for case {command.case_id} cannot be made yet")
+        document = render_pack_for(tx, pack, renderer, command.actor, None)
+    else:
+        document = render_letter_for(tx, pack, kind, renderer, command.actor, None)
+    return document, _release_old_versions(tx, document, renderer.retention)
+
+
+def _check_regeneration_rate(tx: Transaction, case_id: str, kind: str, rules: Retention) -> None:
+    made = repository.count_made_since(tx.session, case_id, kind, utcnow() - timedelta(hours=1))
+    if made >= rules.regenerations_per_hour:
+        raise Conflict(
+            f"{kind} of case {case_id} was made {made} times in the last hour, the most allowed;"
+            " try again later"
+        )
+
+
+def _release_old_versions(tx: Transaction, newest: Document, rules: Retention) -> list[str]:
+    """Mark the versions before the last ``keep_versions`` as without files; their paths."""
+    older = repository.versions_with_files_before(
+        tx.session, newest.case_id, newest.kind, newest.version - rules.keep_versions + 1
+    )
+    now, released = utcnow(), []
+    for document in older:
+        document.files_removed_at = now
+        released += [p for p in (document.path, document.html_path) if p]
+    return released
+
+
+def delete_files(store: FileStore, paths: list[str]) -> None:
+    """After the commit that released them (the sweep deletes any a crash leaves)."""
+    for path in paths:
+        store.delete(path)
 
 
 def _store(
@@ -190,9 +283,10 @@ def _store(
     renderer: Renderer,
     actor: str,
     causation_id: str | None,
+    omitted: list[dict[str, str]] | None = None,
 ) -> Document:
     try:
-        pdf = rendering.html_to_pdf(html_for("pdf"))
+        pdf = renderer.workers.pdf(html_for("pdf"))
         web = html_for("html").encode("utf-8")
     except rendering.RenderFailed as failure:
         # Content that cannot be rendered will not render on a retry either: park the event
@@ -221,25 +315,37 @@ def _store(
         html_sha256=html_sha256,
         template_version=template_version,
         statement_versions=statement_versions,
+        omitted_statements=omitted or None,
         created_at=utcnow(),
         created_by=actor,
     )
     tx.session.add(document)
     tx.session.flush()
+    after: dict[str, Any] = {
+        "kind": document.kind,
+        "version": document.version,
+        "sha256": document.sha256,
+    }
+    if omitted:
+        after["omitted_statements"] = omitted
     tx.record(
         events.document_generated(document, causation_id),
         actor=actor,
         entity_type="document",
         entity_id=document.id,
         case_id=document.case_id,
-        after={"kind": document.kind, "version": document.version, "sha256": document.sha256},
+        after=after,
     )
     return document
 
 
-def pack_content(request: PackRequest) -> dict[str, Any]:
+def pack_content(
+    request: PackRequest, statements: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """What the pack template shows: ``statements`` (default: the request's, rendered by the
+    template itself) grouped by section in the workflow's order."""
     by_section: dict[str, list[dict[str, Any]]] = {}
-    for statement in request.statements:
+    for statement in request.statements if statements is None else statements:
         by_section.setdefault(statement["section"], []).append(statement)
     applicant_name, answers = _personalisation(request)
     return {
@@ -274,11 +380,14 @@ def document_view(
     tx: Transaction, store: FileStore, document_id: str, edition: str = "pdf"
 ) -> dict[str, Any]:
     """The document with its content: the PDF (base64) or the accessible HTML edition (text).
-    A customer gets only a document of their own case; every read is audited."""
+    A customer gets only a document of their own case; every read is audited. A file still
+    under an older key is moved to the current one as it is read."""
     document = repository.get_document(tx.session, document_id)
     if document is None:
         raise NotFound("document", document_id)
     _check_case(tx, document.case_id)
+    if document.files_removed_at is not None:
+        raise NotFound("files of document", document_id)
     tx.audit_read(
         "document.viewed",
         entity_type="document",
@@ -290,18 +399,20 @@ def document_view(
     if edition == "html":
         if document.html_path is None:
             raise NotFound("HTML edition of document", document_id)
-        return {
-            **view,
-            "path": str(store.absolute(document.html_path)),
-            "media_type": "text/html",
-            "html": store.read(document.html_path).decode("utf-8"),
-        }
-    content = store.read(document.path)
-    return {
-        **view,
-        "path": str(store.absolute(document.path)),
-        "content_base64": base64.b64encode(content).decode("ascii"),
-    }
+        html = _read(store, document.html_path, document.html_sha256)
+        return {**view, "media_type": "text/html", "html": html.decode("utf-8")}
+    content = _read(store, document.path, document.sha256)
+    return {**view, "content_base64": base64.b64encode(content).decode("ascii")}
+
+
+def _read(store: FileStore, path: str, sha256: str | None) -> bytes:
+    content = store.read(path, sha256)
+    try:
+        store.reencrypt(path, sha256)
+    except (OSError, KeyProblem):
+        # The reader still gets the document; `keys reencrypt` moves the file later.
+        log.warning("could not move document file %s to the current key", path, exc_info=True)
+    return content
 
 
 def _check_case(tx: Transaction, case_id: str) -> None:

@@ -1,9 +1,12 @@
-"""Turning a pack's content into HTML and PDF. No nameko, no database.
+"""Turning a pack's content into HTML and PDF. No nameko, no database: the service runs the
+parts that untrusted input can slow down (statement bodies, the PDF conversion) in a worker
+process (``isolation``), which calls the functions here.
 
 Statement bodies come from the bank and may personalise from the answers; they are rendered in a
-sandboxed jinja2 environment, and the result is escaped as text, so a body cannot run code, inject
-markup or make the PDF renderer fetch anything. The PDF renderer may only load files from the
-assets folder.
+sandboxed jinja2 environment, at most ``max_chars`` of output, and the result is escaped as
+text, so a body cannot run code, inject markup or make the PDF renderer fetch anything. The PDF
+renderer may only load files from the assets folder: its resource callback raises for anything
+else, and xhtml2pdf's own resource policy confines every other fetch to the same folder.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import base64
 import io
 import logging
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
@@ -19,14 +23,32 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 from xhtml2pdf import pisa
+from xhtml2pdf.config.resources import (
+    RenderLimitError,
+    ResourceAccessError,
+    ResourceAccessPolicy,
+)
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 ASSETS_DIR = (Path(__file__).parent / "assets").resolve()
 PACK_TEMPLATE_VERSION = "pack-2"
 
 
+# The stored body may be 50,000 characters (advice's limit): a plain body always fits.
+STATEMENT_MAX_CHARS = 50_000
+PDF_MAX_SECONDS = 30.0
+
+
 class RenderFailed(Exception):
     """A template or PDF could not be produced; the message says which part failed."""
+
+
+class StatementTooLong(RenderFailed):
+    """A statement body produced more than its limit of characters."""
+
+
+class ResourceRefused(RenderFailed):
+    """The PDF renderer asked for something outside the assets folder."""
 
 
 def long_date(value: Any) -> str:
@@ -63,27 +85,52 @@ def logo_src(name: str, medium: str) -> str:
 _pages.globals["logo_src"] = logo_src
 
 
-def render_statement_body(body: str, answers: dict[str, Any]) -> Markup:
-    """Personalise one statement body; paragraphs are separated by blank lines."""
+def statement_text(body: str, answers: dict[str, Any], max_chars: int = STATEMENT_MAX_CHARS) -> str:
+    """One statement body personalised, as plain text. Rendered piece by piece, so a body whose
+    output passes ``max_chars`` stops there (``StatementTooLong``) instead of filling memory."""
+    produced: list[str] = []
+    size = 0
     try:
-        text = _snippets.from_string(body).render(answers=answers)
+        for piece in _snippets.from_string(body).generate(answers=answers):
+            size += len(piece)
+            if size > max_chars:
+                raise StatementTooLong(f"statement body: more than {max_chars} characters")
+            produced.append(piece)
     except jinja2.TemplateError as exc:
         raise RenderFailed(f"statement body: {exc}") from exc
+    return "".join(produced)
+
+
+def as_paragraphs(text: str) -> Markup:
+    """Plain text as escaped paragraphs; paragraphs are separated by blank lines."""
     paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
     return Markup("").join(
         Markup("<p>{}</p>").format(escape(" ".join(p.split()))) for p in paragraphs
     )
 
 
+def render_statement_body(
+    body: str, answers: dict[str, Any], max_chars: int = STATEMENT_MAX_CHARS
+) -> Markup:
+    """Personalise one statement body, in this process (the service uses ``isolation``)."""
+    return as_paragraphs(statement_text(body, answers, max_chars))
+
+
 def pack_html(content: dict[str, Any], branding: dict[str, Any], medium: str = "pdf") -> str:
     """``content``: case_reference, applicant_name, workflow_title, generated_on, answers and
-    sections [{key, title, statements: [{title, body}]}]. ``medium`` is ``pdf`` (the input to
-    the PDF renderer) or ``html`` (the accessible web edition)."""
+    sections [{key, title, statements: [{title, body}]}]; a statement that already has its
+    ``html`` (``as_paragraphs``, rendered in the worker) is not rendered again. ``medium`` is
+    ``pdf`` (the input to the PDF renderer) or ``html`` (the accessible web edition)."""
     sections = [
         {
             **section,
             "statements": [
-                {**s, "html": render_statement_body(s["body"], content["answers"])}
+                {
+                    **s,
+                    "html": s["html"]
+                    if "html" in s
+                    else render_statement_body(s["body"], content["answers"]),
+                }
                 for s in section["statements"]
             ],
         }
@@ -97,13 +144,24 @@ def pack_html(content: dict[str, Any], branding: dict[str, Any], medium: str = "
         raise RenderFailed(f"pack template: {exc}") from exc
 
 
-def _local_assets_only(uri: str, _rel: str) -> str:
-    """xhtml2pdf asks here for every image, font and stylesheet: only the assets folder answers."""
-    candidate = (ASSETS_DIR / uri.removeprefix("assets/")).resolve()
-    if candidate.is_relative_to(ASSETS_DIR) and candidate.is_file():
-        return str(candidate)
-    logging.getLogger(__name__).warning("blocked resource in document: %r", uri[:200])
-    return ""
+def _local_assets_only(uri: Any, _relative: Any) -> str:
+    """xhtml2pdf asks here for every image, font and stylesheet: only a file in the assets
+    folder answers. Anything else raises, which ends the conversion: an empty answer would make
+    xhtml2pdf fetch the original address itself."""
+    text = str(uri)
+    asked = Path(text) if text.startswith("/") else ASSETS_DIR / text.removeprefix("assets/")
+    if text.startswith(("assets/", str(ASSETS_DIR) + "/")) and ":" not in text:
+        candidate = asked.resolve()
+        if candidate.is_relative_to(ASSETS_DIR) and candidate.is_file():
+            return str(candidate)
+    raise ResourceRefused(f"resource refused in document: {text[:120]!r}")
+
+
+# For whatever xhtml2pdf fetches without asking the callback (it has such paths): no network,
+# local reads inside the assets folder only, and its own limits on the document's size and time.
+RESOURCE_POLICY = ResourceAccessPolicy.server(
+    ASSETS_DIR, allow_remote=False, max_render_seconds=PDF_MAX_SECONDS
+)
 
 
 class PdfRenderer(Protocol):
@@ -113,7 +171,7 @@ class PdfRenderer(Protocol):
 
     name: str
 
-    def render(self, html: str) -> bytes: ...
+    def render(self, html: str, max_seconds: float = PDF_MAX_SECONDS) -> bytes: ...
 
 
 class _Collect(logging.Handler):
@@ -128,7 +186,7 @@ class _Collect(logging.Handler):
 class XhtmlPdfRenderer:
     name = "xhtml2pdf"
 
-    def render(self, html: str) -> bytes:
+    def render(self, html: str, max_seconds: float = PDF_MAX_SECONDS) -> bytes:
         """A conversion that warns (a missing font or image, a blocked resource, markup it
         did not understand) fails loudly instead of producing a quietly wrong document."""
         collected = _Collect()
@@ -138,8 +196,14 @@ class XhtmlPdfRenderer:
         try:
             buffer = io.BytesIO()
             status = pisa.CreatePDF(
-                html, dest=buffer, encoding="utf-8", link_callback=_local_assets_only
+                html,
+                dest=buffer,
+                encoding="utf-8",
+                link_callback=_local_assets_only,
+                resource_policy=replace(RESOURCE_POLICY, max_render_seconds=max_seconds),
             )
+        except (ResourceAccessError, RenderLimitError) as refused:
+            raise RenderFailed(f"PDF conversion failed: {str(refused)[:300]}") from refused
         finally:
             for logger in watched:
                 logger.removeHandler(collected)
@@ -152,8 +216,8 @@ class XhtmlPdfRenderer:
 RENDERER: PdfRenderer = XhtmlPdfRenderer()
 
 
-def html_to_pdf(html: str) -> bytes:
-    return RENDERER.render(html)
+def html_to_pdf(html: str, max_seconds: float = PDF_MAX_SECONDS) -> bytes:
+    return RENDERER.render(html, max_seconds)
 
 
 def letter_html(letter: str, content: dict[str, Any], branding: dict[str, Any], medium: str) -> str:

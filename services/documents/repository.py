@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -53,6 +54,30 @@ def next_version(session: Session, case_id: str, kind: str) -> int:
         )
     )
     return (latest or 0) + 1
+
+
+def count_made_since(session: Session, case_id: str, kind: str, since: datetime) -> int:
+    return session.scalar(
+        sa.select(sa.func.count()).where(
+            Document.case_id == case_id, Document.kind == kind, Document.created_at >= since
+        )
+    )
+
+
+def versions_with_files_before(
+    session: Session, case_id: str, kind: str, version: int
+) -> list[Document]:
+    """The case's documents of ``kind`` older than ``version`` whose files are still kept."""
+    return list(
+        session.scalars(
+            sa.select(Document).where(
+                Document.case_id == case_id,
+                Document.kind == kind,
+                Document.version < version,
+                Document.files_removed_at.is_(None),
+            )
+        )
+    )
 
 
 def get_document(session: Session, document_id: str) -> Document | None:

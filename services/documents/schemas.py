@@ -69,9 +69,13 @@ class DocumentSchema(Schema):
     size = fields.Integer()
     template_version = fields.String()
     statement_versions = fields.List(fields.String())
+    # Statements left out because they failed their render budget: officers are to check them.
+    omitted_statements = fields.Function(lambda document: document.omitted_statements or [])
     html_sha256 = fields.String()
     created_at = fields.AwareDateTime()
     created_by = fields.String()
+    # Set once this version's files were deleted (only the last versions keep theirs).
+    files_removed_at = fields.AwareDateTime()
 
 
 DOCUMENT_ARGS = arguments_schema(

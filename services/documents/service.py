@@ -6,12 +6,11 @@ from functools import partial
 from typing import Any
 
 from nameko.dependency_providers import Config
-from nameko.extensions import DependencyProvider
 
 from services.documents import operations, rendering
-from services.documents.file_store import FileStore
 from services.documents.models import metadata
 from services.documents.policy import POLICY
+from services.documents.providers import DocumentStore, DocumentsUnitOfWork, PackRenderer
 from services.documents.schemas import (
     CASE_ARGS,
     DOCUMENT_ARGS,
@@ -20,33 +19,8 @@ from services.documents.schemas import (
 )
 from shared import nameko_wiring
 from shared.bus import event_handler
-from shared.nameko_wiring import UnitOfWorkProvider, rpc
+from shared.nameko_wiring import rpc
 from shared.validation import load, load_arguments
-
-
-class DocumentStore(DependencyProvider):
-    """The file store under ``DOCUMENT_STORE_PATH``: one per container, shared by its workers
-    (it holds nothing but its root)."""
-
-    def setup(self) -> None:
-        self.store = FileStore(self.container.config["DOCUMENT_STORE_PATH"])
-
-    def get_dependency(self, worker_ctx: Any) -> FileStore:
-        return self.store
-
-
-class PackRenderer(DependencyProvider):
-    """What renders and stores documents: the file store and the council's branding
-    (``COUNCIL``), read once when the container starts."""
-
-    def setup(self) -> None:
-        config = self.container.config
-        self.renderer = operations.Renderer(
-            FileStore(config["DOCUMENT_STORE_PATH"]), dict(config["COUNCIL"])
-        )
-
-    def get_dependency(self, worker_ctx: Any) -> operations.Renderer:
-        return self.renderer
 
 
 # The relay is referenced through its module: `nameko run` would start any class with
@@ -54,7 +28,7 @@ class PackRenderer(DependencyProvider):
 class DocumentsService(nameko_wiring.OutboxRelay):
     name = "documents"
 
-    uow = UnitOfWorkProvider(metadata)
+    uow = DocumentsUnitOfWork(metadata)
     caller = nameko_wiring.CallerProvider(POLICY)
     config = Config()
     store = DocumentStore()
@@ -81,8 +55,8 @@ class DocumentsService(nameko_wiring.OutboxRelay):
 
     @rpc
     def get_document(self, document_id: str, edition: str = "pdf") -> dict[str, Any]:
-        """A document's metadata, its file path in the store and its content: the PDF as
-        ``content_base64``, or with ``edition="html"`` the accessible HTML edition as ``html``."""
+        """A document's metadata and its content: the PDF as ``content_base64``, or with
+        ``edition="html"`` the accessible HTML edition as ``html``."""
         args = load_arguments(DOCUMENT_ARGS, document_id=document_id, edition=edition)
         with self.uow.transaction() as tx:
             return operations.document_view(tx, self.store, document_id, args["edition"])
@@ -90,11 +64,15 @@ class DocumentsService(nameko_wiring.OutboxRelay):
     @rpc
     def regenerate(self, request: dict[str, Any]) -> dict[str, Any]:
         """``{case_id, kind, actor}``: a new version of the case's ``information_pack`` or of a
-        letter (``acknowledgement``, or any letter template); older versions stay retrievable."""
+        letter (``acknowledgement``, or any letter template). Limited per case and kind per
+        hour; only the last versions keep their files."""
         command = load(RegenerateSchema(), request)
         with self.uow.transaction() as tx:
-            document = operations.regenerate(tx, command, self.renderer)
-            return DocumentSchema().dump(document)
+            document, released = operations.regenerate(tx, command, self.renderer)
+            reply = DocumentSchema().dump(document)
+        # Only once the new version is committed do the old files go.
+        operations.delete_files(self.store, released)
+        return reply
 
     @rpc
     def list_letter_types(self) -> list[str]:

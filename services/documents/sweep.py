@@ -2,7 +2,8 @@
 
 A render writes its PDF and HTML before committing the document row, so that a row never lacks
 its file; if the transaction fails the files are deleted again, but a process killed between the
-two leaves them behind. They hold personal data, so they should not linger:
+two leaves them behind. Likewise the files of a version no longer kept are deleted just after
+the commit that released them. They hold personal data, so they should not linger:
 
     python -m services.documents.sweep                  # older than 60 minutes
     python -m services.documents.sweep --older-than 10 --dry-run
@@ -39,7 +40,11 @@ def unreferenced_files(engine: sa.Engine, store: FileStore, older_than_seconds: 
     with engine.connect() as connection:
         referenced = {
             value
-            for row in connection.execute(sa.select(Document.path, Document.html_path))
+            for row in connection.execute(
+                sa.select(Document.path, Document.html_path).where(
+                    Document.files_removed_at.is_(None)
+                )
+            )
             for value in row
             if value
         }

@@ -4,12 +4,14 @@ settings from the environment (docs/configuration.md)."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 import uvicorn
 
 from services.gateway.app import create_app
 from services.gateway.settings import Settings, SettingsError
+from shared.redaction import logging_config
 
 
 def main() -> int:
@@ -34,6 +36,8 @@ def main() -> int:
         port=arguments.port,
         proxy_headers=True,
         forwarded_allow_ips=arguments.forwarded_allow_ips,
+        # Every line through the redacting filter (docs/security.md); LOG_LEVEL as the services.
+        log_config=logging_config(os.environ.get("LOG_LEVEL", "INFO")),
         log_level="warning",
         access_log=False,
         server_header=False,

@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 
 from services.gateway.rpc_client import BrokerUnavailable, RemoteError, RpcTimeout
-from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from shared.errors import Conflict, Forbidden, InternalError, NotFound, ValidationFailed
 from shared.validation import flatten_messages
 
 log = logging.getLogger("gateway")
@@ -195,6 +195,22 @@ async def on_broker_unavailable(_request: Request, _error: Exception) -> JSONRes
     )
 
 
+async def on_internal_error(request: Request, error: Exception) -> JSONResponse:
+    """A service's own unexpected error: its reference is passed on, so the one the person quotes
+    finds the cause in that service's log (the gateway logs it too, with the address)."""
+    assert isinstance(error, InternalError)
+    reference = "".join(c for c in str(error.reference) if c.isalnum())[:32] or None
+    if reference is None:
+        return unexpected(error, request.url.path)
+    log.error("internal error %s in a service at %s", reference, request.url.path)
+    return problem(
+        500,
+        "internal_error",
+        "Something went wrong. Quote this reference if you contact the council.",
+        reference=reference,
+    )
+
+
 async def on_remote_error(request: Request, error: Exception) -> JSONResponse:
     return unexpected(error, request.url.path)
 
@@ -213,6 +229,7 @@ HANDLERS = {
     NotFound: on_not_found,
     Conflict: on_conflict,
     Forbidden: on_forbidden,
+    InternalError: on_internal_error,
     ApiProblem: on_api_problem,
     RpcTimeout: on_timeout,
     BrokerUnavailable: on_broker_unavailable,

@@ -11,8 +11,9 @@ queue and its binding again. A call made while it is down fails at once with
 ``RpcTimeout``, like one the broker lost.
 
 The services' typed errors come back as themselves (``shared.errors``: ``ValidationFailed``,
-``NotFound``, ``Conflict``, ``Forbidden``); anything else is a ``RemoteError`` with the remote
-type and message.
+``NotFound``, ``Conflict``, ``Forbidden``, and ``InternalError`` with the reference the
+service logged its cause under); anything else is a ``RemoteError`` with the remote type and
+message.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import aio_pika
 from aio_pika.abc import AbstractIncomingMessage
 from aio_pika.exceptions import AMQPError, ChannelInvalidStateError
 
-from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from shared.errors import Conflict, Forbidden, InternalError, NotFound, ValidationFailed
 from shared.identity import CONTEXT_KEY
 
 RPC_EXCHANGE = "nameko-rpc"
@@ -69,6 +70,8 @@ def remote_error(error: dict[str, Any]) -> Exception:
             return Conflict(*args[:1])
         if exc_type == "Forbidden":
             return Forbidden(*args[:2])
+        if exc_type == "InternalError":
+            return InternalError(*args[:1])
     except TypeError:
         pass  # arguments of another shape: reported as they came
     return RemoteError(exc_type or "RemoteError", str(error.get("value", "")))

@@ -10,6 +10,7 @@ import uuid
 import pytest
 from pypdf import PdfReader
 
+from services.documents.encryption import Keyring
 from services.documents.file_store import FileStore
 from services.documents.service import DocumentsService
 from services.documents.sweep import sweep, unreferenced_files
@@ -227,7 +228,7 @@ def test_sweep_deletes_only_old_files_no_document_refers_to(documents):
         publish(config, event)
     with SignedRpc(config) as rpc:
         wait_for(lambda: len(rpc.documents.list_documents(events[1].data["case_id"])) == 2)
-    store = FileStore(config["DOCUMENT_STORE_PATH"])
+    store = FileStore(config["DOCUMENT_STORE_PATH"], Keyring.from_config(config))
     kept = sorted(str(p.relative_to(store.root)) for p in store.root.rglob("*") if p.is_file())
     assert len(kept) == 4  # PDF and HTML of the pack and of the letter
     # What a render killed between writing its files and committing would leave: one old, one

@@ -2,12 +2,14 @@
 dispatch that records what would be published, a file store in a temporary folder, and the
 commands the RPC schemas build."""
 
+import os
 import uuid
 
 import pytest
 import sqlalchemy as sa
 
 from services.documents import commands, operations, repository
+from services.documents.encryption import Keyring
 from services.documents.file_store import FileStore
 from services.documents.models import metadata
 from services.documents.schemas import RegenerateSchema
@@ -40,7 +42,8 @@ def uow(dispatch):
 
 @pytest.fixture
 def renderer(tmp_path):
-    return operations.Renderer(FileStore(tmp_path / "documents"), BRANDING)
+    keyring = Keyring([os.urandom(32)])
+    return operations.Renderer(FileStore(tmp_path / "documents", keyring), BRANDING)
 
 
 def envelope(event_type, data, version=1):
@@ -150,8 +153,8 @@ def test_regenerate_makes_a_new_version(uow, renderer, dispatch):
     )
     assert command == commands.Regenerate(case_id, "information_pack", "o")
     with uow.transaction() as tx:
-        document = operations.regenerate(tx, command, renderer)
-    assert (document.version, document.created_by) == (2, "o")
+        document, released = operations.regenerate(tx, command, renderer)
+    assert (document.version, document.created_by, released) == (2, "o", [])
 
 
 def test_regenerate_refuses_what_cannot_be_made(uow, renderer):

@@ -1,9 +1,12 @@
 import io
+import os
 import re
 
+import pytest
 from pypdf import PdfReader
 
 from services.documents import rendering
+from services.documents.encryption import Keyring
 from services.documents.file_store import FileStore
 
 BRANDING = {
@@ -65,14 +68,33 @@ def test_statement_bodies_cannot_run_code_or_inject_markup():
     assert "<img" not in html and "&lt;img" in html and "<script>" not in html
 
 
-def test_renderer_loads_nothing_outside_assets():
-    assert rendering._local_assets_only("file:///etc/passwd", "") == ""
-    assert rendering._local_assets_only("http://example.com/x.png", "") == ""
-    assert rendering._local_assets_only("assets/../../../../etc/passwd", "") == ""
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "file:///etc/passwd",
+        "http://example.com/x.png",
+        "https://169.254.169.254/latest/meta-data/",
+        "assets/../../../../etc/passwd",
+        "../../etc/passwd",
+        "/etc/passwd",
+        "data:image/png;base64,iVBORw0KGgo=",
+        "assets/fonts",  # a folder, not a file
+    ],
+)
+def test_renderer_refuses_by_raising_for_anything_outside_assets(uri):
+    # An empty answer would make xhtml2pdf fetch the original address itself.
+    with pytest.raises(rendering.ResourceRefused):
+        rendering._local_assets_only(uri, "")
+
+
+def test_renderer_answers_for_files_in_the_assets_folder():
+    found = rendering._local_assets_only("assets/fonts/DejaVuSans.ttf", "")
+    assert found == str(rendering.ASSETS_DIR / "fonts" / "DejaVuSans.ttf")
+    assert rendering._local_assets_only(found, "") == found
 
 
 def test_file_store_refuses_paths_outside_its_root(tmp_path):
-    store = FileStore(tmp_path)
+    store = FileStore(tmp_path, Keyring([os.urandom(32)]))
     path, digest = store.write("case/doc.pdf", b"%PDF")
     assert store.read(path) == b"%PDF" and len(digest) == 64
     try:
@@ -84,8 +106,6 @@ def test_file_store_refuses_paths_outside_its_root(tmp_path):
 
 
 from html.parser import HTMLParser  # noqa: E402
-
-import pytest  # noqa: E402
 
 UNICODE_NAME = "Siobhán Łódź-Nguyễn"
 
