@@ -305,13 +305,13 @@ def test_a_condition_too_deep_to_decode_is_refused_alone_not_the_whole_bank(uow)
         command = commands.MatchStatements("prevention", ANSWERS, report_failed=True)
         result = operations.match_statements(session, command)
     assert result["statements"]
-    assert result["failed"] == [
-        {
-            "key": "deep-3000",
-            "version": 1,
-            "reason": "condition refused: it cannot be read (nested too deeply)",
-        }
-    ]
+    (failed,) = result["failed"]
+    assert (failed["key"], failed["version"]) == ("deep-3000", 1)
+    # Python 3.11's decoder gives up on it; 3.13's reads it, and the depth bound refuses it.
+    assert failed["reason"] in (
+        "condition refused: it cannot be read (nested too deeply)",
+        "condition refused at " + "$" + ".all[0]" * 32 + ": nested more than 32 deep",
+    )
 
 
 def test_a_bank_file_with_a_hostile_body_or_condition_stores_nothing(uow):
