@@ -272,6 +272,16 @@ def case_timeline(tx: Transaction, reference: str) -> list[dict[str, Any]]:
     return entries
 
 
+def case_timeline_page(tx: Transaction, reference: str, page: int, size: int) -> dict[str, Any]:
+    """One page of the case's audit entries, newest first (``{items, total, page,
+    page_size}``); reading it is audited like the whole timeline."""
+    case = case_work.find(tx, reference)
+    found = repository.timeline_page(tx.session, case, page, size)
+    entries = schemas.AuditEntrySchema(many=True).dump(found["items"])
+    _audit_case_read(tx, case, "case.timeline_viewed")
+    return {**found, "items": entries}
+
+
 def verify_timeline(
     session: Session, reference: str, keys: audit_chain.AuditKeys | None = None
 ) -> dict[str, Any]:

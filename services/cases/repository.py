@@ -167,6 +167,21 @@ def add_signed_head(session: Session, values: dict[str, Any]) -> bool:
     return insert_ignoring_conflict(session, AuditSignedHead.__table__, values)
 
 
+def timeline_page(session: Session, case: Case, page: int, size: int) -> dict[str, Any]:
+    """One page of the case's audit entries, newest first: ``timeline``'s order reversed."""
+    on_chain = AuditEntry.correlation_id == case.correlation_id
+    query = (
+        sa.select(AuditEntry)
+        .where(sa.or_(AuditEntry.case_id == case.id, on_chain))
+        .order_by(
+            sa.case((on_chain, 0), else_=1).desc(),
+            sa.case((on_chain, AuditEntry.sequence), else_=0).desc(),
+            AuditEntry.id.desc(),
+        )
+    )
+    return paginate(session, query, page, size)
+
+
 def timeline(session: Session, case: Case) -> list[AuditEntry]:
     """Everything recorded against the case, or under its correlation id before it existed, in
     the order the audit store chained it (a client's ``occurred_at`` cannot move an entry);

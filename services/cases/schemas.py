@@ -161,6 +161,15 @@ CASE_ARGS = arguments_schema(
 CASE_ID_ARGS = arguments_schema(
     case_id=fields.String(required=True, validate=validate.Length(min=1, max=36))
 )
+TIMELINE_ARGS = arguments_schema(
+    case_id=fields.String(required=True, validate=validate.Length(min=1, max=36)),
+    page=fields.Integer(
+        load_default=None, allow_none=True, strict=True, validate=validate.Range(min=1)
+    ),
+    page_size=fields.Integer(
+        load_default=100, allow_none=True, strict=True, validate=validate.Range(min=1, max=500)
+    ),
+)
 ENQUIRY_ARGS = arguments_schema(
     enquiry_id=fields.String(required=True, validate=validate.Length(min=1, max=36))
 )

@@ -20,6 +20,7 @@ from services.cases.schemas import (
     CASE_ID_ARGS,
     ENQUIRY_ARGS,
     LAW_CHANGE_ARGS,
+    TIMELINE_ARGS,
     VIEW_ARGS,
     AddNoteSchema,
     AssignCaseSchema,
@@ -264,8 +265,15 @@ class CasesService(nameko_wiring.OutboxRelay):
             return operations.case_view_for_enquiry(tx, enquiry_id)
 
     @rpc
-    def get_timeline(self, case_id: str) -> list[dict[str, Any]]:
-        """Every audit entry of the case (by id or reference), oldest first."""
-        load_arguments(CASE_ID_ARGS, case_id=case_id)
+    def get_timeline(
+        self, case_id: str, page: int | None = None, page_size: int | None = None
+    ) -> list[dict[str, Any]] | dict[str, Any]:
+        """Every audit entry of the case (by id or reference), oldest first; or with ``page``,
+        one page of them newest first (``{items, total, page, page_size}``, at most 500)."""
+        args = load_arguments(TIMELINE_ARGS, case_id=case_id, page=page, page_size=page_size)
         with self.uow.transaction() as tx:
-            return operations.case_timeline(tx, case_id)
+            if args["page"] is None:
+                return operations.case_timeline(tx, case_id)
+            return operations.case_timeline_page(
+                tx, case_id, args["page"], args["page_size"] or 100
+            )

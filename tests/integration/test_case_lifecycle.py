@@ -228,6 +228,15 @@ def test_a_duty_begins_with_the_day_the_council_was_first_satisfied(cases):
     timeline = rpc.cases.get_timeline(opened["case_id"])
     entry = next(e for e in timeline if e["action"] == "case.stage_changed")
     assert entry["after"]["prevention_duty"]["start_reason"].startswith("Satisfied")
+    # A page of it, newest first: the same entries as the whole, reversed, and the total.
+    newest = rpc.cases.get_timeline(opened["case_id"], 1, 2)
+    assert (newest["page"], newest["page_size"]) == (1, 2)
+    assert newest["total"] == len(timeline) + 1  # the read above is on it now
+    assert newest["items"][0]["action"] == "case.timeline_viewed"  # the whole read, audited
+    assert newest["items"][1] == timeline[-1]
+    with pytest.raises(ValidationFailed) as refused:
+        rpc.cases.get_timeline(opened["case_id"], 1, 501)
+    assert list(refused.value.field_errors) == ["page_size"]
 
 
 def test_relief_ends_by_itself_only_with_the_findings_recorded(cases):

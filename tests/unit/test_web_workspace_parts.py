@@ -155,3 +155,19 @@ def test_the_pages_words_cover_every_ground_and_grade_the_cases_service_has():
     every_ground = {key for grounds in duties.GROUNDS.values() for key in grounds}
     assert every_ground <= set(GROUND_WORDS)
     assert GRADES == duties.GRADES
+
+
+def test_a_page_the_cases_service_gave_is_shown_as_it_is():
+    page_two = [{"sequence": n} for n in range(150, 50, -1)]
+    shown = case_page_context(
+        {"reference": "HO-2026-000001"},
+        answers={},
+        tasks=[],
+        timeline=page_two,
+        timeline_total=250,
+        verification=None,
+        timeline_page=2,
+    )
+    assert shown["timeline"] == page_two and shown["timeline_total"] == 250
+    assert shown["timeline_previous"].endswith("timeline_page=1#timeline")
+    assert shown["timeline_next"].endswith("timeline_page=3#timeline")

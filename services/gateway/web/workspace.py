@@ -221,14 +221,19 @@ async def _case_page(
         # Before the timeline is read: reading it is audited, and the count verified should be
         # the count shown.
         verification = await gateway.call(me, "cases", "verify_timeline", case["id"])
-    timeline = await gateway.call(me, "cases", "get_timeline", case["id"])
+    timeline_page = _page_number(request.query_params.get("timeline_page"))
+    # One page, newest first: a long-running case holds thousands of entries.
+    timeline = await gateway.call(
+        me, "cases", "get_timeline", case["id"], timeline_page, TIMELINE_PAGE_SIZE
+    )
     context = case_page_context(
         case,
         answers=enquiry.get("answers") or {},
         tasks=tasks,
-        timeline=timeline,
+        timeline=timeline["items"],
+        timeline_total=timeline["total"],
         verification=verification,
-        timeline_page=_page_number(request.query_params.get("timeline_page")),
+        timeline_page=timeline_page,
         questions=Question.all_of(template),
     )
     return page(
@@ -269,6 +274,7 @@ def case_page_context(
     timeline_page: int = 1,
     today: date | None = None,
     questions: list[Question] | None = None,
+    timeline_total: int | None = None,
 ) -> dict[str, Any]:
     """What the case page shows, from what the services returned: running clocks in words, the
     grounds the running duty may end on, authorised s.193B notices, unfinished tasks (to
@@ -292,10 +298,16 @@ def case_page_context(
         if decision.get("kind") == "non_cooperation_notice"
         and decision.get("status") == "authorised"
     ]
-    pages = max(1, -(-len(timeline) // TIMELINE_PAGE_SIZE))
-    current = min(timeline_page, pages)
-    newest_first = timeline[::-1]
-    shown = newest_first[(current - 1) * TIMELINE_PAGE_SIZE : current * TIMELINE_PAGE_SIZE]
+    if timeline_total is None:  # the whole timeline, oldest first: this page of it
+        total = len(timeline)
+        pages = max(1, -(-total // TIMELINE_PAGE_SIZE))
+        current = min(timeline_page, pages)
+        newest_first = timeline[::-1]
+        shown = newest_first[(current - 1) * TIMELINE_PAGE_SIZE : current * TIMELINE_PAGE_SIZE]
+    else:  # one page already, newest first (cases.get_timeline with a page)
+        total, shown = timeline_total, timeline
+        pages = max(1, -(-total // TIMELINE_PAGE_SIZE))
+        current = timeline_page
     return {
         "case": case,
         "answers": answers,
@@ -314,7 +326,7 @@ def case_page_context(
         ],
         "grades": GRADES,
         "timeline": shown,
-        "timeline_total": len(timeline),
+        "timeline_total": total,
         "timeline_links": _timeline_links(case["reference"], pages, current),
         "timeline_previous": _timeline_href(case["reference"], current - 1)
         if current > 1
