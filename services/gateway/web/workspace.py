@@ -55,7 +55,7 @@ GROUND_WORDS = {
     ),
 }
 # The seniority ladder of services/cases/duties.py GRADES, lowest first: the officer says
-# theirs, the cases service checks the second officer is senior to the first.
+# theirs, the cases service checks the second is at least as senior as the first.
 GRADES = ("officer", "senior_officer", "team_leader", "service_manager", "head_of_service")
 DECISION_WORDS = {
     "duty_ended": _l("Duty ended"),
