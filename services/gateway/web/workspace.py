@@ -392,16 +392,24 @@ def parse_day(day: str, month: str, year: str) -> str | None:
         return None
 
 
+def _typed(form: Any, *names: str) -> dict[str, str]:
+    """A form's fields as typed (trimmed), to send on and to show again if refused."""
+    return {name: str(form.get(name) or "").strip() for name in names}
+
+
 async def _act(
     request: Request,
     me: Principal,
     reference: str,
-    call,
+    rpc: tuple[str, str, dict[str, Any]],
     anchor: str = "actions",
     typed: dict[str, str] | None = None,
 ) -> Response:
+    """Ask a service (``rpc``: service, method, command) to act on the case; back to the case
+    at ``anchor``, or the case page again with the service's refusal and what was typed."""
+    service, method, command = rpc
     try:
-        await call()
+        await gateway_of(request).call(me, service, method, command)
     except (ValidationFailed, Conflict, Forbidden, NotFound) as refused:
         if isinstance(refused, ValidationFailed):
             message = "; ".join(
@@ -428,28 +436,23 @@ async def task_action(
     method = TASK_ACTIONS.get(action)
     if method is None:
         return RedirectResponse(f"/work/cases/{reference}", status_code=303)
-    gateway = gateway_of(request)
-    return await _act(request, me, reference, lambda: gateway.call(me, "tasks", method, command))
+    return await _act(request, me, reference, ("tasks", method, command))
 
 
 @router.post("/work/cases/{reference}/task-owner")
 async def reassign_task(request: Request, reference: str, me: Acting) -> Response:
     form = await request.form()
-    typed = {
-        name: str(form.get(name) or "").strip()
-        for name in ("task_id", "owner_choice", "officer_id", "team")
-    }
+    typed = _typed(form, "task_id", "owner_choice", "officer_id", "team")
     owner = new_owner(typed, me)
     if not typed["task_id"] or owner is None:
         problem = _l("Choose a task and who it goes to (for another officer, their user id)")
         return await _case_page(request, me, reference, problem, 400, "reassign", typed)
     command = {"task_id": typed["task_id"], "owner": owner}
-    gateway = gateway_of(request)
     return await _act(
         request,
         me,
         reference,
-        lambda: gateway.call(me, "tasks", "reassign_task", command),
+        ("tasks", "reassign_task", command),
         "reassign",
         typed,
     )
@@ -472,10 +475,7 @@ def new_owner(typed: dict[str, str], me: Principal) -> str | None:
 @router.post("/work/cases/{reference}/duty-ending")
 async def end_duty(request: Request, reference: str, me: Acting) -> Response:
     form = await request.form()
-    typed = {
-        name: str(form.get(name) or "").strip()
-        for name in ("ground", "reason", "notice", "day", "month", "year")
-    }
+    typed = _typed(form, "ground", "reason", "notice", "day", "month", "year")
     notified_on = parse_day(typed["day"], typed["month"], typed["year"])
     if not typed["ground"] or notified_on is None or not typed["reason"]:
         problem = _l(
@@ -491,12 +491,11 @@ async def end_duty(request: Request, reference: str, me: Acting) -> Response:
     }
     if typed["notice"]:
         command["notice"] = typed["notice"]
-    gateway = gateway_of(request)
     return await _act(
         request,
         me,
         reference,
-        lambda: gateway.call(me, "cases", "end_duty", command),
+        ("cases", "end_duty", command),
         "end-duty",
         typed,
     )
@@ -505,10 +504,7 @@ async def end_duty(request: Request, reference: str, me: Acting) -> Response:
 @router.post("/work/cases/{reference}/non-cooperation-notices")
 async def propose_notice(request: Request, reference: str, me: Acting) -> Response:
     form = await request.form()
-    typed = {
-        name: str(form.get(name) or "").strip()
-        for name in ("grade", "reason", "day", "month", "year")
-    }
+    typed = _typed(form, "grade", "reason", "day", "month", "year")
     warning_given_on = parse_day(typed["day"], typed["month"], typed["year"])
     if warning_given_on is None or not typed["reason"]:
         problem = _l("Give the day of the relevant warning, as a real date, and why")
@@ -519,12 +515,11 @@ async def propose_notice(request: Request, reference: str, me: Acting) -> Respon
         "warning_given_on": warning_given_on,
         "reason": typed["reason"],
     }
-    gateway = gateway_of(request)
     return await _act(
         request,
         me,
         reference,
-        lambda: gateway.call(me, "cases", "propose_non_cooperation_notice", command),
+        ("cases", "propose_non_cooperation_notice", command),
         "non-cooperation",
         typed,
     )
@@ -534,12 +529,11 @@ async def propose_notice(request: Request, reference: str, me: Acting) -> Respon
 async def authorise_notice(request: Request, reference: str, notice: str, me: Acting) -> Response:
     form = await request.form()
     command = {"case": reference, "notice": notice, "grade": str(form.get("grade") or "")}
-    gateway = gateway_of(request)
     return await _act(
         request,
         me,
         reference,
-        lambda: gateway.call(me, "cases", "authorise_non_cooperation_notice", command),
+        ("cases", "authorise_non_cooperation_notice", command),
         "non-cooperation",
     )
 
@@ -547,18 +541,17 @@ async def authorise_notice(request: Request, reference: str, notice: str, me: Ac
 @router.post("/work/cases/{reference}/plan-decision")
 async def record_plan_decision(request: Request, reference: str, me: Acting) -> Response:
     form = await request.form()
-    typed = {name: str(form.get(name) or "").strip() for name in ("day", "month", "year")}
+    typed = _typed(form, "day", "month", "year")
     notified_on = parse_day(typed["day"], typed["month"], typed["year"])
     if notified_on is None:
         problem = _l("Enter the date the plan was given to the applicant, as a real date")
         return await _case_page(request, me, reference, problem, 400, "plan-decision", typed)
     command = {"case": reference, "notified_on": notified_on}
-    gateway = gateway_of(request)
     return await _act(
         request,
         me,
         reference,
-        lambda: gateway.call(me, "cases", "record_plan_decision", command),
+        ("cases", "record_plan_decision", command),
         "plan-decision",
         typed,
     )
@@ -572,20 +565,14 @@ async def change_stage(request: Request, reference: str, me: Acting) -> Response
         value = str(form.get(field) or "").strip()
         if value:
             command[field] = value
-    gateway = gateway_of(request)
-    return await _act(
-        request, me, reference, lambda: gateway.call(me, "cases", "change_stage", command), "stage"
-    )
+    return await _act(request, me, reference, ("cases", "change_stage", command), "stage")
 
 
 @router.post("/work/cases/{reference}/notes")
 async def add_note(request: Request, reference: str, me: Acting) -> Response:
     form = await request.form()
     command = {"case": reference, "text": str(form.get("text") or "")}
-    gateway = gateway_of(request)
-    return await _act(
-        request, me, reference, lambda: gateway.call(me, "cases", "add_note", command), "notes"
-    )
+    return await _act(request, me, reference, ("cases", "add_note", command), "notes")
 
 
 @router.get("/work/admin/closure-days")
